@@ -1,0 +1,155 @@
+/**
+ * The operation table: every HTTP route, the handler module that serves it,
+ * whether it needs a credential, and what its function may touch. The CDK
+ * stack and the local server both read it, so routes, authorizers and grants
+ * are defined exactly once. Plain data only: no handler is imported here.
+ */
+import type { TableName } from '../lib/tables.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+export type TableAccess = 'read' | 'readWrite';
+
+/** What a function needs from its environment; the stack turns it into grants. */
+export interface FunctionNeeds {
+  readonly tables?: Partial<Record<TableName, TableAccess>>;
+  /** Reads the signing key set (private keys and the refresh-token secret). */
+  readonly signingKeys?: boolean;
+  /** Sends email through SES. */
+  readonly mail?: boolean;
+}
+
+export interface FunctionDefinition {
+  /** Module under `functions/` (without `.ts`) that exports `handler`. */
+  readonly handler: string;
+  readonly needs: FunctionNeeds;
+}
+
+export interface Operation extends FunctionDefinition {
+  readonly operationId: string;
+  readonly method: HttpMethod;
+  /** API Gateway path syntax: `/users/{id}`. */
+  readonly path: string;
+  /** `protected` routes go through the Lambda authorizer. */
+  readonly auth: 'public' | 'protected';
+  /** Permission the caller's role must carry, when the route needs one. */
+  readonly permission?: string;
+  readonly summary: string;
+}
+
+export const operations: readonly Operation[] = [
+  {
+    operationId: 'login',
+    method: 'POST',
+    path: '/auth/login',
+    handler: 'login',
+    auth: 'public',
+    summary: 'Log in with email or username and password',
+    needs: { tables: { users: 'readWrite', sessions: 'readWrite', lockouts: 'readWrite' }, signingKeys: true },
+  },
+  {
+    operationId: 'refresh',
+    method: 'POST',
+    path: '/auth/refresh',
+    handler: 'refresh',
+    auth: 'public',
+    summary: 'Rotate a refresh token for a new access token',
+    needs: { tables: { sessions: 'readWrite' }, signingKeys: true },
+  },
+  {
+    operationId: 'logout',
+    method: 'POST',
+    path: '/auth/logout',
+    handler: 'logout',
+    auth: 'protected',
+    summary: "Revoke the caller's session, or all of them",
+    needs: { tables: { sessions: 'readWrite' } },
+  },
+  {
+    operationId: 'getMe',
+    method: 'GET',
+    path: '/auth/me',
+    handler: 'me',
+    auth: 'protected',
+    permission: 'profile:read',
+    summary: "The caller's user object",
+    needs: { tables: { users: 'read' } },
+  },
+  {
+    operationId: 'jwks',
+    method: 'GET',
+    path: '/.well-known/jwks.json',
+    handler: 'jwks',
+    auth: 'public',
+    summary: 'Public signing keys',
+    needs: { signingKeys: true },
+  },
+  {
+    operationId: 'openidConfiguration',
+    method: 'GET',
+    path: '/.well-known/openid-configuration',
+    handler: 'openid-configuration',
+    auth: 'public',
+    summary: 'Discovery document',
+    needs: {},
+  },
+];
+
+/** Verifies credentials for every protected route (API Gateway Lambda authorizer). */
+export const authorizerFunction: FunctionDefinition = {
+  handler: 'authorizer',
+  needs: { tables: { sessions: 'read', users: 'read' }, signingKeys: true },
+};
+
+/** Answers what no route matches (`$default`): 404, or 405 with `Allow`. */
+export const fallbackFunction: FunctionDefinition = { handler: 'fallback', needs: {} };
+
+export type RouteMatch =
+  | { readonly kind: 'found'; readonly operation: Operation; readonly pathParameters: Record<string, string> }
+  | { readonly kind: 'method_not_allowed'; readonly allow: readonly HttpMethod[] }
+  | { readonly kind: 'not_found' };
+
+const compiled = operations.map((operation) => ({
+  operation,
+  pattern: new RegExp(
+    `^${operation.path
+      .split('/')
+      .map((part) => (/^\{\w+\}$/.test(part) ? '([^/]+)' : part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')))
+      .join('/')}$`,
+  ),
+  names: [...operation.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string),
+}));
+
+/** Matches a request the way API Gateway does: path first, then method. */
+export function matchRoute(method: string, path: string): RouteMatch {
+  const allow: HttpMethod[] = [];
+  for (const { operation, pattern, names } of compiled) {
+    const found = pattern.exec(path);
+    if (!found) continue;
+    if (operation.method !== method.toUpperCase()) {
+      allow.push(operation.method);
+      continue;
+    }
+    const pathParameters: Record<string, string> = {};
+    for (const [i, name] of names.entries()) {
+      const value = safeDecode(found[i + 1] as string);
+      if (value === undefined) return { kind: 'not_found' };
+      pathParameters[name] = value;
+    }
+    return { kind: 'found', operation, pathParameters };
+  }
+  return allow.length > 0 ? { kind: 'method_not_allowed', allow } : { kind: 'not_found' };
+}
+
+function safeDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined; // a malformed escape names no resource
+  }
+}
+
+/** `GET /auth/me`: API Gateway's route key for an operation. */
+export const routeKey = (operation: Pick<Operation, 'method' | 'path'>): string => `${operation.method} ${operation.path}`;
+
+export const operationByRouteKey = (key: string): Operation | undefined =>
+  operations.find((operation) => routeKey(operation) === key);
