@@ -1,0 +1,32 @@
+/**
+ * The Lambda authorizer of every protected route. For our own routes it always
+ * lets the request through with its decision as context, so that the route's
+ * handler answers a refusal in the error shape of API.md (API Gateway cannot
+ * shape an authorizer's refusal); the handler refuses anything without an
+ * `allow`. Routes another team adds to the API are refused here outright.
+ */
+import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
+import { decide, decisionToContext, type Decision } from './core/authorize.ts';
+import { deps } from './core/deps.ts';
+import { isTransient } from './core/http/errors.ts';
+import { issuerOf } from './core/http/route.ts';
+import { logger } from './core/logger.ts';
+import { operationByRouteKey } from './routes.ts';
+
+export async function handler(
+  event: APIGatewayRequestAuthorizerEventV2,
+): Promise<APIGatewaySimpleAuthorizerWithContextResult<Record<string, string>>> {
+  const d = deps();
+  const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  const operation = operationByRouteKey(event.routeKey);
+  let decision: Decision;
+  try {
+    decision = await decide(d, headers, operation?.permission, issuerOf({ headers, requestContext: event.requestContext }, d.settings.issuer));
+  } catch (error) {
+    if (!isTransient(error)) throw error;
+    logger.warn('authorizer dependency failed', { error: (error as Error).name });
+    decision = { kind: 'unavailable' };
+  }
+  const context = decisionToContext(decision);
+  return { isAuthorized: operation ? true : decision.kind === 'allow', context };
+}

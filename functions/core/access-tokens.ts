@@ -1,0 +1,103 @@
+/**
+ * Access tokens: RS256 JWTs with `typ: at+jwt`. The verifier pins the
+ * algorithm, issuer, audience and type, and allows 5 s of clock skew.
+ */
+import { randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify, type JWTHeaderParameters } from 'jose';
+import { z } from 'zod';
+import { isRole, permissionsOf, type Role } from './permissions.ts';
+import type { SigningKeys } from './signing-keys.ts';
+
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+const CLOCK_SKEW_SECONDS = 5;
+
+export interface AccessTokenSubject {
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly role: Role;
+  readonly tenantId: string;
+}
+
+export interface AccessTokenOptions {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly now: Date;
+  readonly expiresAt: Date;
+}
+
+export async function signAccessToken(
+  keys: SigningKeys,
+  subject: AccessTokenSubject,
+  options: AccessTokenOptions,
+): Promise<string> {
+  return new SignJWT({
+    sid: subject.sessionId,
+    role: subject.role,
+    tenant_id: subject.tenantId,
+    permissions: [...permissionsOf(subject.role)],
+  })
+    .setProtectedHeader({ alg: 'RS256', kid: keys.current.kid, typ: ACCESS_TOKEN_TYPE })
+    .setIssuer(options.issuer)
+    .setAudience(options.audience)
+    .setSubject(subject.userId)
+    .setJti(randomUUID())
+    .setIssuedAt(Math.floor(options.now.getTime() / 1000))
+    .setExpirationTime(Math.floor(options.expiresAt.getTime() / 1000))
+    .sign(keys.current.privateKey);
+}
+
+const claimsSchema = z.object({
+  sub: z.string().min(1),
+  sid: z.string().min(1),
+  jti: z.string().min(1),
+  role: z.string().refine(isRole),
+  tenant_id: z.string().min(1),
+  permissions: z.array(z.string()),
+  exp: z.number(),
+  iat: z.number(),
+});
+
+export interface VerifiedAccessToken extends AccessTokenSubject {
+  readonly permissions: readonly string[];
+  readonly expiresAt: Date;
+}
+
+/** The token's subject, or `null` for anything that is not a live access token of ours. */
+export async function verifyAccessToken(
+  keys: SigningKeys,
+  token: string,
+  options: Omit<AccessTokenOptions, 'expiresAt'>,
+): Promise<VerifiedAccessToken | null> {
+  try {
+    const { payload } = await jwtVerify(
+      token,
+      (header: JWTHeaderParameters) => {
+        const key = header.kid ? keys.publicKeys.get(header.kid) : undefined;
+        if (!key) throw new Error('unknown kid');
+        return key;
+      },
+      {
+        algorithms: ['RS256'],
+        issuer: options.issuer,
+        audience: options.audience,
+        typ: ACCESS_TOKEN_TYPE,
+        currentDate: options.now,
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        requiredClaims: ['exp', 'iat', 'sub', 'jti'],
+      },
+    );
+    const claims = claimsSchema.safeParse(payload);
+    if (!claims.success) return null;
+    const c = claims.data;
+    return {
+      userId: c.sub,
+      sessionId: c.sid,
+      role: c.role as Role,
+      tenantId: c.tenant_id,
+      permissions: c.permissions,
+      expiresAt: new Date(c.exp * 1000),
+    };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Who is calling: credential extraction, verification and the route's
+ * permission check. The Lambda authorizer runs this once per request and
+ * passes the decision on as flat context values.
+ */
+import { verifyAccessToken } from './access-tokens.ts';
+import type { Deps } from './deps.ts';
+import { isRole, permissionsOf, type Role } from './permissions.ts';
+import { getSession, isLive } from './sessions.ts';
+
+export interface Principal {
+  readonly userId: string;
+  readonly role: Role;
+  readonly tenantId: string;
+  readonly permissions: readonly string[];
+  /** The session of an access token; `null` for an API token. */
+  readonly sessionId: string | null;
+  readonly credential: 'access_token' | 'api_token';
+}
+
+export type Decision =
+  | { readonly kind: 'allow'; readonly principal: Principal }
+  | { readonly kind: 'forbidden'; readonly role: Role }
+  | { readonly kind: 'unauthorized' }
+  /** A dependency failed while checking: the caller should retry, not log in again. */
+  | { readonly kind: 'unavailable' };
+
+export type Credential = { readonly kind: 'access_token' | 'access_or_api_token'; readonly token: string };
+
+/** Longer than any token we issue; refused before any parsing. */
+const MAX_CREDENTIAL_LENGTH = 8192;
+
+/**
+ * The request's credential: `Authorization: Bearer`, then `X-Access-Token`,
+ * then `X-Auth-Token` (the only one that may carry an API token). Header
+ * names are lower-case, as API Gateway passes them. Never the query string.
+ */
+export function credentialFrom(headers: Record<string, string | undefined>): Credential | null {
+  const bearer = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(headers.authorization ?? '')?.[1];
+  const access = bearer ?? headers['x-access-token']?.trim();
+  if (access) return access.length <= MAX_CREDENTIAL_LENGTH ? { kind: 'access_token', token: access } : null;
+  const auth = headers['x-auth-token']?.trim();
+  if (auth) return auth.length <= MAX_CREDENTIAL_LENGTH ? { kind: 'access_or_api_token', token: auth } : null;
+  return null;
+}
+
+/** Verifies a credential and checks that its session is still live. */
+export async function authenticate(d: Deps, credential: Credential, issuer: string): Promise<Principal | null> {
+  const keys = await d.keys.get();
+  const now = d.clock.now();
+  const verified = await verifyAccessToken(keys, credential.token, {
+    issuer,
+    audience: d.settings.audience,
+    now,
+  });
+  if (!verified) return null;
+  const session = await getSession(d, verified.userId, verified.sessionId);
+  if (!session || !isLive(session, now)) return null;
+  return {
+    userId: verified.userId,
+    role: verified.role,
+    tenantId: verified.tenantId,
+    permissions: permissionsOf(verified.role),
+    sessionId: verified.sessionId,
+    credential: 'access_token',
+  };
+}
+
+export async function decide(
+  d: Deps,
+  headers: Record<string, string | undefined>,
+  permission: string | undefined,
+  issuer: string,
+): Promise<Decision> {
+  const credential = credentialFrom(headers);
+  const principal = credential ? await authenticate(d, credential, issuer) : null;
+  if (!principal) return { kind: 'unauthorized' };
+  if (permission && !principal.permissions.includes(permission)) return { kind: 'forbidden', role: principal.role };
+  return { kind: 'allow', principal };
+}
+
+/** Flat string values, as API Gateway authorizer context requires. */
+export function decisionToContext(decision: Decision): Record<string, string> {
+  switch (decision.kind) {
+    case 'unauthorized':
+      return { decision: 'unauthorized' };
+    case 'unavailable':
+      return { decision: 'unavailable' };
+    case 'forbidden':
+      return { decision: 'forbidden', role: decision.role };
+    case 'allow': {
+      const p = decision.principal;
+      return {
+        decision: 'allow',
+        userId: p.userId,
+        role: p.role,
+        tenantId: p.tenantId,
+        sessionId: p.sessionId ?? '',
+        credential: p.credential,
+      };
+    }
+  }
+}
+
+/** The decision an authorizer passed on; anything unexpected reads as `unauthorized`. */
+export function decisionFromContext(context: Record<string, unknown> | undefined): Decision {
+  const c = context ?? {};
+  if (c.decision === 'unavailable') return { kind: 'unavailable' };
+  if (c.decision === 'forbidden' && isRole(c.role)) return { kind: 'forbidden', role: c.role };
+  if (
+    c.decision === 'allow' &&
+    typeof c.userId === 'string' &&
+    c.userId &&
+    isRole(c.role) &&
+    typeof c.tenantId === 'string' &&
+    (c.credential === 'access_token' || c.credential === 'api_token')
+  ) {
+    return {
+      kind: 'allow',
+      principal: {
+        userId: c.userId,
+        role: c.role,
+        tenantId: c.tenantId,
+        permissions: permissionsOf(c.role),
+        sessionId: typeof c.sessionId === 'string' && c.sessionId ? c.sessionId : null,
+        credential: c.credential,
+      },
+    };
+  }
+  return { kind: 'unauthorized' };
+}

@@ -1,0 +1,109 @@
+/**
+ * Settings read from the environment, checked once per container. A bad value
+ * stops start-up with a message that names the variable.
+ */
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const isTimeZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+const timeZone = z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris');
+
+const jsonMap = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string(), timeZone));
+
+const settingsSchema = z.object({
+  ISSUER: z.url().optional(),
+  AUDIENCE: z.string().min(1).default('serverless-auth'),
+  ACCESS_TOKEN_TTL: positiveInt(900),
+  REFRESH_REUSE_GRACE: positiveInt(10),
+  DEFAULT_TIMEZONE: timeZone.default('UTC'),
+  TENANT_TIMEZONES: jsonMap.default({}),
+  LOGIN_RATE_LIMIT: positiveInt(5),
+  LOCKOUT_THRESHOLD: positiveInt(5),
+  LOCKOUT_SECONDS: positiveInt(900),
+  RESET_CODE_LENGTH: z.coerce.number().int().min(6).max(10).default(6),
+  RESET_CODE_TTL: positiveInt(600),
+  RESET_EMAIL_LIMIT: positiveInt(5),
+  RESET_IP_LIMIT: positiveInt(20),
+  PASSWORD_MIN_LENGTH: positiveInt(8),
+  AUDIT_RETENTION_DAYS: positiveInt(90),
+});
+
+export type Settings = {
+  /** `iss` of access tokens; when unset, the API's base URL of the request. */
+  readonly issuer: string | undefined;
+  readonly audience: string;
+  readonly accessTokenTtl: number;
+  readonly refreshReuseGrace: number;
+  readonly defaultTimeZone: string;
+  readonly tenantTimeZones: Readonly<Record<string, string>>;
+  readonly loginRateLimit: number;
+  readonly lockoutThreshold: number;
+  readonly lockoutSeconds: number;
+  readonly resetCodeLength: number;
+  readonly resetCodeTtl: number;
+  readonly resetEmailLimit: number;
+  readonly resetIpLimit: number;
+  readonly passwordMinLength: number;
+  readonly auditRetentionDays: number;
+};
+
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}
+
+/** Parses settings from an environment; empty strings count as unset. */
+export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
+  const present = Object.fromEntries(
+    Object.keys(settingsSchema.shape)
+      .map((key) => [key, env[key]])
+      .filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = settingsSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new ConfigurationError(`Invalid setting: ${problems.join('; ')}`);
+  }
+  const s = parsed.data;
+  return {
+    issuer: s.ISSUER?.replace(/\/+$/, ''),
+    audience: s.AUDIENCE,
+    accessTokenTtl: s.ACCESS_TOKEN_TTL,
+    refreshReuseGrace: s.REFRESH_REUSE_GRACE,
+    defaultTimeZone: s.DEFAULT_TIMEZONE,
+    tenantTimeZones: s.TENANT_TIMEZONES,
+    loginRateLimit: s.LOGIN_RATE_LIMIT,
+    lockoutThreshold: s.LOCKOUT_THRESHOLD,
+    lockoutSeconds: s.LOCKOUT_SECONDS,
+    resetCodeLength: s.RESET_CODE_LENGTH,
+    resetCodeTtl: s.RESET_CODE_TTL,
+    resetEmailLimit: s.RESET_EMAIL_LIMIT,
+    resetIpLimit: s.RESET_IP_LIMIT,
+    passwordMinLength: s.PASSWORD_MIN_LENGTH,
+    auditRetentionDays: s.AUDIT_RETENTION_DAYS,
+  };
+}
+
+/** Names of the settings, for the stack and the docs. */
+export const settingNames = Object.keys(settingsSchema.shape);
+
+/** The time zone whose midnight ends a tenant's sessions. */
+export const tenantTimeZone = (settings: Settings, tenantId: string): string =>
+  settings.tenantTimeZones[tenantId] ?? settings.defaultTimeZone;

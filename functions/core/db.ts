@@ -1,0 +1,44 @@
+/** The DynamoDB document client and the table names, built once per container. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tables, type TableName } from '../../lib/tables.ts';
+
+export type TableNames = Readonly<Record<TableName, string>>;
+
+/** Table names from the environment; a missing one fails when first used, naming its variable. */
+export function tableNamesFromEnv(env: Record<string, string | undefined> = process.env): TableNames {
+  const names = {} as Record<TableName, string>;
+  for (const [name, table] of Object.entries(tables) as [TableName, (typeof tables)[TableName]][]) {
+    Object.defineProperty(names, name, {
+      enumerable: true,
+      get: () => {
+        const value = env[table.envVar];
+        if (!value) throw new Error(`${table.envVar} is not set`);
+        return value;
+      },
+    });
+  }
+  return names;
+}
+
+export interface DbOptions {
+  /** A local engine such as dynalite; unset in AWS. */
+  readonly endpoint?: string;
+  readonly region?: string;
+}
+
+export function createDocumentClient(options: DbOptions = {}): DynamoDBDocumentClient {
+  const local = options.endpoint !== undefined;
+  const client = new DynamoDBClient({
+    region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    ...(local
+      ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
+    maxAttempts: 3,
+    // A stalled call must fail well inside the Lambda timeout so the caller gets a 503, not a timeout.
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+  });
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}

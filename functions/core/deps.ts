@@ -1,0 +1,47 @@
+/**
+ * The domain's dependencies, built once per container from the environment.
+ * Tests replace any of them with `setDeps`; handlers take them from `deps()`.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { systemClock, type Clock } from './clock.ts';
+import { loadSettings, type Settings } from './config.ts';
+import { createDocumentClient, tableNamesFromEnv, type TableNames } from './db.ts';
+import { KeyStore, keySourceFromEnv } from './signing-keys.ts';
+
+export interface Deps {
+  readonly settings: Settings;
+  readonly clock: Clock;
+  readonly db: DynamoDBDocumentClient;
+  readonly tables: TableNames;
+  readonly keys: KeyStore;
+}
+
+let current: Deps | undefined;
+
+function fromEnvironment(): Deps {
+  const endpoint = process.env.DYNAMODB_ENDPOINT;
+  return {
+    settings: loadSettings(),
+    clock: systemClock,
+    db: createDocumentClient(endpoint ? { endpoint } : {}),
+    tables: tableNamesFromEnv(),
+    // Resolved on first use: functions without signing keys never configure a source.
+    keys: new KeyStore(() => keySourceFromEnv()),
+  };
+}
+
+export function deps(): Deps {
+  current ??= fromEnvironment();
+  return current;
+}
+
+/** Replaces some dependencies (tests, the local server). */
+export function setDeps(overrides: Partial<Deps>): Deps {
+  current = { ...deps(), ...overrides };
+  return current;
+}
+
+/** Forgets every dependency so the next `deps()` reads the environment again. */
+export function resetDeps(): void {
+  current = undefined;
+}

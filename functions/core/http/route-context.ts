@@ -1,0 +1,8 @@
+/** What the middleware stack learns about a request before the handler runs. */
+import type { Context } from 'aws-lambda';
+import type { Principal } from '../authorize.ts';
+
+export type RouteContext = Context & {
+  requestId?: string;
+  principal?: Principal;
+};

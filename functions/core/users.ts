@@ -1,0 +1,194 @@
+/**
+ * Users and their unique login names. Email and username uniqueness is kept
+ * by pointer items written with a condition before the user item, so two
+ * concurrent creates of one name give one winner.
+ */
+import { randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { emailKey, userKey, usernameKey } from './db-keys.ts';
+import type { Deps } from './deps.ts';
+import type { Identifier } from './identifiers.ts';
+import { permissionsOf, type Role } from './permissions.ts';
+
+export type UserStatus = 'active' | 'disabled';
+
+export interface UserRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly role: Role;
+  readonly email: string;
+  readonly username: string | null;
+  readonly passwordHash: string | null;
+  readonly status: UserStatus;
+  readonly customerId: string | null;
+  readonly firstName: string | null;
+  readonly lastName: string | null;
+  readonly phone: string | null;
+  readonly createdAt: string;
+  readonly createdBy: string | null;
+  readonly lastLoginAt: string | null;
+}
+
+/** The user object of API.md: never a hash, never a secret. */
+export function toPublicUser(user: UserRecord) {
+  return {
+    id: user.id,
+    email: user.email,
+    username: user.username,
+    role: user.role,
+    tenant_id: user.tenantId,
+    customer_id: user.customerId,
+    first_name: user.firstName,
+    last_name: user.lastName,
+    phone: user.phone,
+    status: user.status,
+    created_at: user.createdAt,
+    created_by: user.createdBy,
+    last_login_at: user.lastLoginAt,
+    permissions: [...permissionsOf(user.role)],
+  };
+}
+export type PublicUser = ReturnType<typeof toPublicUser>;
+
+const pointerKey = (identifier: Identifier) =>
+  identifier.kind === 'email' ? emailKey(identifier.value) : usernameKey(identifier.value);
+
+export async function getUser(d: Deps, userId: string): Promise<UserRecord | null> {
+  const out = await d.db.send(new GetCommand({ TableName: d.tables.users, Key: userKey(userId), ConsistentRead: true }));
+  return out.Item ? userFromItem(out.Item) : null;
+}
+
+/** The user a normalized email or username names, or `null`. */
+export async function findUserByIdentifier(d: Deps, identifier: Identifier): Promise<UserRecord | null> {
+  const pointer = await d.db.send(
+    new GetCommand({ TableName: d.tables.users, Key: pointerKey(identifier), ConsistentRead: true }),
+  );
+  const userId = pointer.Item?.userId;
+  return typeof userId === 'string' ? getUser(d, userId) : null;
+}
+
+export interface NewUser {
+  readonly tenantId: string;
+  readonly role: Role;
+  /** Normalized. */
+  readonly email: string;
+  /** Normalized. */
+  readonly username: string | null;
+  readonly passwordHash: string | null;
+  readonly customerId?: string | null;
+  readonly firstName?: string | null;
+  readonly lastName?: string | null;
+  readonly phone?: string | null;
+  readonly createdBy: string | null;
+}
+
+export type CreateUserResult =
+  | { readonly kind: 'created'; readonly user: UserRecord }
+  | { readonly kind: 'conflict'; readonly field: 'email' | 'username' };
+
+/** A pointer whose user item never came (a crash between the writes) may be taken over after this long. */
+const ORPHAN_POINTER_AGE_MS = 60_000;
+
+export async function createUser(d: Deps, input: NewUser): Promise<CreateUserResult> {
+  const now = d.clock.now().toISOString();
+  const user: UserRecord = {
+    id: randomUUID(),
+    tenantId: input.tenantId,
+    role: input.role,
+    email: input.email,
+    username: input.username,
+    passwordHash: input.passwordHash,
+    status: 'active',
+    customerId: input.customerId ?? (input.role === 'CUSTOMER' ? randomUUID() : null),
+    firstName: input.firstName ?? null,
+    lastName: input.lastName ?? null,
+    phone: input.phone ?? null,
+    createdAt: now,
+    createdBy: input.createdBy,
+    lastLoginAt: null,
+  };
+  const names: Identifier[] = [{ kind: 'email', value: user.email }];
+  if (user.username) names.push({ kind: 'username', value: user.username });
+
+  const claimed: Identifier[] = [];
+  for (const name of names) {
+    if (!(await claimName(d, name, user.id, now))) {
+      await Promise.all(claimed.map((taken) => releaseName(d, taken, user.id)));
+      return { kind: 'conflict', field: name.kind };
+    }
+    claimed.push(name);
+  }
+  await d.db.send(new PutCommand({ TableName: d.tables.users, Item: { ...userKey(user.id), ...user } }));
+  return { kind: 'created', user };
+}
+
+async function claimName(d: Deps, name: Identifier, userId: string, now: string): Promise<boolean> {
+  const item = { ...pointerKey(name), userId, createdAt: now };
+  try {
+    await d.db.send(
+      new PutCommand({ TableName: d.tables.users, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+    return true;
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+  return takeOverOrphan(d, name, item, now);
+}
+
+/** Takes a name whose pointer is old and names no user; `false` when the name is really taken. */
+async function takeOverOrphan(
+  d: Deps,
+  name: Identifier,
+  item: Record<string, string>,
+  now: string,
+): Promise<boolean> {
+  const existing = await d.db.send(
+    new GetCommand({ TableName: d.tables.users, Key: pointerKey(name), ConsistentRead: true }),
+  );
+  const owner = existing.Item?.userId as string | undefined;
+  const createdAt = Date.parse(String(existing.Item?.createdAt));
+  if (!owner || Date.parse(now) - createdAt < ORPHAN_POINTER_AGE_MS || (await getUser(d, owner))) return false;
+  try {
+    await d.db.send(
+      new PutCommand({
+        TableName: d.tables.users,
+        Item: item,
+        ConditionExpression: 'userId = :orphanOwner',
+        ExpressionAttributeValues: { ':orphanOwner': owner },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+async function releaseName(d: Deps, name: Identifier, userId: string): Promise<void> {
+  await d.db.send(
+    new DeleteCommand({
+      TableName: d.tables.users,
+      Key: pointerKey(name),
+      ConditionExpression: 'userId = :me',
+      ExpressionAttributeValues: { ':me': userId },
+    }),
+  );
+}
+
+export async function recordLogin(d: Deps, userId: string, at: Date, newHash?: string): Promise<void> {
+  await d.db.send(
+    new UpdateCommand({
+      TableName: d.tables.users,
+      Key: userKey(userId),
+      UpdateExpression: newHash ? 'SET lastLoginAt = :at, passwordHash = :hash' : 'SET lastLoginAt = :at',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':at': at.toISOString(), ...(newHash ? { ':hash': newHash } : {}) },
+    }),
+  );
+}
+
+export function userFromItem(item: Record<string, unknown>): UserRecord {
+  const { pk: _pk, ...rest } = item;
+  return rest as unknown as UserRecord;
+}

@@ -1,0 +1,12 @@
+/** GET /auth/me: the caller's user object. */
+import { ApiError } from './core/errors.ts';
+import { getUser, toPublicUser } from './core/users.ts';
+import { protectedRoute } from './core/http/route.ts';
+import { json } from './core/http/response.ts';
+
+export const handler = protectedRoute('getMe', {}, async ({ d, principal }) => {
+  const user = await getUser(d, principal.userId);
+  // The credential was live a moment ago; a user removed since then is no longer anyone.
+  if (!user || user.status !== 'active') throw new ApiError('unauthorized');
+  return json(200, toPublicUser(user));
+});

@@ -1,0 +1,41 @@
+/** POST /auth/refresh: spend a refresh token for a new access token and its successor. */
+import { z } from 'zod';
+import { audit } from './core/audit.ts';
+import { ApiError } from './core/errors.ts';
+import { refreshGrant } from './core/refresh.ts';
+import { issueTokens, tokenHeaders } from './core/tokens.ts';
+import { toPublicUser } from './core/users.ts';
+import { publicRoute } from './core/http/route.ts';
+import { json } from './core/http/response.ts';
+
+export const refreshBody = z.strictObject({ refresh_token: z.string().min(1).max(1024).optional() });
+
+/** The token from the body, `X-Refresh-Token`, or `Authorization: Bearer`, in that order. */
+function presentedToken(body: z.infer<typeof refreshBody>, headers: Record<string, string | undefined>) {
+  const bearer = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(headers.authorization ?? '')?.[1];
+  return (body.refresh_token ?? headers['x-refresh-token'] ?? bearer)?.trim() || undefined;
+}
+
+export const handler = publicRoute(
+  'refresh',
+  { body: refreshBody, bodyRequired: false },
+  async ({ d, body, headers, client, issuer }) => {
+    const token = presentedToken(body, headers);
+    if (!token) {
+      throw new ApiError('invalid_request', {
+        message: 'refresh_token is required (body, X-Refresh-Token or Authorization: Bearer)',
+        details: [{ path: 'refresh_token', message: 'Required' }],
+      });
+    }
+    const result = await refreshGrant(d, token, client);
+    const about = { ip: client.ip, userAgent: client.userAgent };
+    if (result.kind === 'reuse') {
+      const { userId, tenantId } = result.session;
+      audit({ type: 'refresh.reuse_detected', outcome: 'failure', userId, tenantId, ...about });
+    }
+    if (result.kind !== 'rotated') throw new ApiError('invalid_grant');
+    const tokens = await issueTokens(d, result.session, result.refreshToken, issuer);
+    audit({ type: 'refresh.succeeded', outcome: 'success', userId: result.user.id, tenantId: result.user.tenantId, ...about });
+    return json(200, { ...tokens, user: toPublicUser(result.user) }, tokenHeaders(tokens));
+  },
+);
