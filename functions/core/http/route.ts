@@ -83,7 +83,8 @@ export const baseStack = () =>
   middy<APIGatewayProxyEventV2, HttpResponse>()
     .use(httpHeaderNormalizer())
     .use(responseHeaders())
-    .use(httpSecurityHeaders())
+    // A JSON API has no use for the browser feature policy list; the rest guards against misuse in a browser.
+    .use(httpSecurityHeaders({ permissionsPolicy: false }))
     .use(errorRenderer());
 
 function stack(operation: Operation, options: RouteOptions<z.ZodType>) {

@@ -1,0 +1,83 @@
+/**
+ * Everything `npm run dev` runs, in one call: dynalite, the tables, the
+ * signing key, the local SES server, the demo users and the HTTP gateway.
+ * Tests start it in memory on free ports.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { deps, resetDeps } from '../functions/core/deps.ts';
+import { ensureTables, startDynalite } from './dynamo.ts';
+import { createGateway } from './gateway.ts';
+import { ensureKeyFile } from './keys.ts';
+import { seedDemoUsers } from './seed.ts';
+import { startSes } from './ses.ts';
+
+export interface LocalOptions {
+  /** Folder for the DynamoDB files and the key file; in memory (and a temp key file) when unset. */
+  readonly dataDir?: string;
+  /** @default 0 (any free port) */
+  readonly port?: number;
+  /** @default 0 */
+  readonly sesPort?: number;
+  /** Extra settings for the handlers, as environment variables. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** @default true */
+  readonly seed?: boolean;
+  readonly demoPassword?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalEnvironment {
+  readonly url: string;
+  readonly sesUrl: string;
+  readonly dynamoEndpoint: string;
+  /** The environment the handlers run with. */
+  readonly env: Readonly<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_DEMO_PASSWORD = 'LocalDemo#2026';
+
+export async function startLocal(options: LocalOptions = {}): Promise<LocalEnvironment> {
+  const keyFile = options.dataDir
+    ? join(options.dataDir, 'signing-keys.json')
+    : join((await import('node:os')).tmpdir(), `serverless-auth-keys-${process.pid}-${Date.now()}.json`);
+  const dynamo = await startDynalite(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {});
+  const ses = await startSes(options.sesPort ?? 0);
+  const server: Server = createServer(createGateway(options.log ? { log: options.log } : {}));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://localhost:${port}`;
+
+  const env: Record<string, string> = {
+    ISSUER: url,
+    ...(await ensureTables(dynamo.endpoint, 'local-')),
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    SES_ENDPOINT: ses.url,
+    SIGNING_KEYS_FILE: keyFile,
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    ...options.env,
+  };
+  await ensureKeyFile(keyFile);
+  // The handlers run in this process and read their settings from it, as each Lambda does from its own.
+  Object.assign(process.env, env);
+  resetDeps();
+  if (options.seed ?? true) await seedDemoUsers(deps(), options.demoPassword ?? DEFAULT_DEMO_PASSWORD);
+
+  return {
+    url,
+    sesUrl: ses.url,
+    dynamoEndpoint: dynamo.endpoint,
+    env,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ses.close();
+      await dynamo.close();
+    },
+  };
+}

@@ -1,0 +1,174 @@
+/**
+ * API Gateway (HTTP API, payload 2.0) in miniature: turns a Node request into
+ * the event AWS would build, calls the authorizer the way AWS would, and
+ * turns the handler's result back into a response. The handlers are the very
+ * modules the stack deploys.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+  Context,
+} from 'aws-lambda';
+import { authorizerFunction, fallbackFunction, matchRoute, routeKey, type FunctionDefinition } from '../functions/routes.ts';
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** API Gateway's own payload limit; our handlers enforce the contract's 16 KiB. */
+const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
+const modules = new Map<string, Promise<Handler>>();
+function load(definition: FunctionDefinition): Promise<Handler> {
+  let handler = modules.get(definition.handler);
+  if (!handler) {
+    handler = import(`../functions/${definition.handler}.ts`).then((m: { handler: Handler }) => m.handler);
+    modules.set(definition.handler, handler);
+  }
+  return handler;
+}
+
+function lambdaContext(functionName: string, requestId: string): Context {
+  const deadline = Date.now() + 10_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_PAYLOAD_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > MAX_PAYLOAD_BYTES ? null : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  if (result.cookies?.length) headers['Set-Cookie'] = result.cookies;
+  const body = result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
+  res.writeHead(result.statusCode ?? 200, { ...headers, 'Content-Length': String(body.length) });
+  res.end(body);
+}
+
+/** What API Gateway itself answers when a Lambda fails or an authorizer refuses. */
+const gatewayAnswer = (statusCode: number, message: string): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'Content-Type': 'application/json', 'apigw-requestid': randomBytes(8).toString('base64url') },
+  body: JSON.stringify({ message }),
+});
+
+export interface GatewayOptions {
+  /** Logs one line per request when set. */
+  readonly log?: (line: string) => void;
+}
+
+export function createGateway(options: GatewayOptions = {}) {
+  return async function gateway(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const result = await answer(req).catch(() => gatewayAnswer(500, 'Internal Server Error'));
+    send(res, result);
+    options.log?.(`${req.method} ${req.url} ${result.statusCode} ${(performance.now() - started).toFixed(1)} ms`);
+  };
+}
+
+async function answer(req: IncomingMessage): Promise<APIGatewayProxyStructuredResultV2> {
+  const body = await readBody(req);
+  if (body === null) return gatewayAnswer(413, 'Request Entity Too Large');
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const method = (req.method ?? 'GET').toUpperCase();
+  const match = matchRoute(method, url.pathname);
+  const event = toEvent(req, url, method, body, match.kind === 'found' ? routeKey(match.operation) : '$default');
+
+  if (match.kind !== 'found') return invoke(fallbackFunction, event);
+  event.pathParameters = Object.keys(match.pathParameters).length ? match.pathParameters : undefined;
+  if (match.operation.auth === 'protected') {
+    const authorizer = await load(authorizerFunction);
+    const decision = (await authorizer(toAuthorizerEvent(event), lambdaContext('authorizer', event.requestContext.requestId))) as
+      APIGatewaySimpleAuthorizerWithContextResult<Record<string, string>>;
+    if (!decision.isAuthorized) return gatewayAnswer(403, 'Forbidden');
+    (event.requestContext as { authorizer?: unknown }).authorizer = { lambda: decision.context };
+  }
+  return invoke(match.operation, event);
+}
+
+async function invoke(definition: FunctionDefinition, event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const handler = await load(definition);
+  const result = await handler(event, lambdaContext(definition.handler, event.requestContext.requestId));
+  return result as APIGatewayProxyStructuredResultV2;
+}
+
+function toEvent(req: IncomingMessage, url: URL, method: string, body: Buffer, key: string): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  headers['x-forwarded-proto'] = 'http';
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const now = new Date();
+  const sourceIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+  const utf8 = body.toString('utf8');
+  // Like API Gateway: text bodies pass as text, anything else as base64.
+  const isText = Buffer.from(utf8, 'utf8').equals(body);
+  return {
+    version: '2.0',
+    routeKey: key,
+    rawPath: url.pathname,
+    rawQueryString: url.search.replace(/^\?/, ''),
+    cookies: headers.cookie?.split(';').map((c) => c.trim()),
+    headers,
+    queryStringParameters: Object.keys(query).length ? query : undefined,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: (headers.host ?? 'localhost').split('.')[0] ?? 'localhost',
+      http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp, userAgent: headers['user-agent'] ?? '' },
+      requestId: randomBytes(12).toString('base64url'),
+      routeKey: key,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    body: body.length ? (isText ? utf8 : body.toString('base64')) : undefined,
+    isBase64Encoded: body.length > 0 && !isText,
+  };
+}
+
+function toAuthorizerEvent(event: APIGatewayProxyEventV2): APIGatewayRequestAuthorizerEventV2 {
+  return {
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: `arn:aws:execute-api:local:000000000000:local/$default/${event.requestContext.http.method}${event.rawPath}`,
+    identitySource: [],
+    routeKey: event.routeKey,
+    rawPath: event.rawPath,
+    rawQueryString: event.rawQueryString,
+    cookies: event.cookies ?? [],
+    headers: event.headers as Record<string, string>,
+    queryStringParameters: (event.queryStringParameters ?? {}) as Record<string, string>,
+    requestContext: event.requestContext,
+    pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
+    stageVariables: {},
+  };
+}
