@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // argon2 and dynalite are CPU-heavy; two cores are what CI has.
     maxWorkers: 2,
+    // Handlers log audit lines at INFO; tests keep the output to warnings and errors.
+    env: { POWERTOOLS_LOG_LEVEL: 'WARN' },
   },
 });
