@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { credentialFrom, decisionFromContext, decisionToContext, type Decision } from '../../functions/core/authorize.ts';
+import { permissionsOf } from '../../functions/core/permissions.ts';
+
+describe('credentialFrom', () => {
+  it('reads Authorization: Bearer, X-Access-Token and X-Auth-Token, in that order', () => {
+    expect(credentialFrom({ authorization: 'Bearer a.b.c' })).toEqual({ kind: 'access_token', token: 'a.b.c' });
+    expect(credentialFrom({ authorization: 'bearer   a.b.c ' })).toEqual({ kind: 'access_token', token: 'a.b.c' });
+    expect(credentialFrom({ 'x-access-token': 'x.y.z' })).toEqual({ kind: 'access_token', token: 'x.y.z' });
+    expect(credentialFrom({ 'x-auth-token': 'tok' })).toEqual({ kind: 'access_or_api_token', token: 'tok' });
+    expect(credentialFrom({ authorization: 'Bearer first', 'x-auth-token': 'second' })?.token).toBe('first');
+  });
+
+  it('finds nothing in other schemes, empty headers or oversized values', () => {
+    expect(credentialFrom({})).toBeNull();
+    expect(credentialFrom({ authorization: 'Basic dXNlcjpwdw==' })).toBeNull();
+    expect(credentialFrom({ authorization: 'Bearer' })).toBeNull();
+    expect(credentialFrom({ 'x-access-token': '   ' })).toBeNull();
+    expect(credentialFrom({ 'x-access-token': 'a'.repeat(20_000) })).toBeNull();
+  });
+});
+
+describe('authorizer context', () => {
+  const allow: Decision = {
+    kind: 'allow',
+    principal: {
+      userId: 'u1',
+      role: 'AGENT',
+      tenantId: 't1',
+      permissions: permissionsOf('AGENT'),
+      sessionId: 's1',
+      credential: 'access_token',
+    },
+  };
+
+  it.each<Decision>([allow, { kind: 'forbidden', role: 'CUSTOMER' }, { kind: 'unauthorized' }, { kind: 'unavailable' }])(
+    'round-trips %j through flat string values',
+    (decision) => {
+      const context = decisionToContext(decision);
+      expect(Object.values(context).every((v) => typeof v === 'string')).toBe(true);
+      expect(decisionFromContext(context)).toEqual(decision);
+    },
+  );
+
+  it('reads a missing or malformed context as unauthorized (fail closed)', () => {
+    expect(decisionFromContext(undefined)).toEqual({ kind: 'unauthorized' });
+    expect(decisionFromContext({ decision: 'allow', userId: 'u1', role: 'ROOT', tenantId: 't', credential: 'access_token' })).toEqual({ kind: 'unauthorized' });
+    expect(decisionFromContext({ decision: 'allow', role: 'MANAGER', tenantId: 't', credential: 'access_token' })).toEqual({ kind: 'unauthorized' });
+  });
+});
