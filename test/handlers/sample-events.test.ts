@@ -1,0 +1,74 @@
+/**
+ * The sample events under `events/` (for `sam local invoke`) drive the very
+ * handler modules the stack deploys, against the local tables.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalEnvironment } from '../../local/environment.ts';
+import { startTestServer } from '../fixtures/local.ts';
+
+let local: LocalEnvironment;
+beforeAll(async () => {
+  local = await startTestServer();
+});
+afterAll(() => local.close());
+
+const context = { awsRequestId: 'sample', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+const sample = async (name: string) => JSON.parse(await readFile(new URL(`../../events/${name}.json`, import.meta.url), 'utf8'));
+const invoke = async (module: string, event: unknown) => {
+  const { handler } = (await import(`../../functions/${module}.ts`)) as { handler: (e: unknown, c: Context) => Promise<any> };
+  return handler(event, context);
+};
+
+describe('sample events', () => {
+  it('login.json logs the demo manager in', async () => {
+    const response = await invoke('login', await sample('login'));
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['X-Request-Id']).toBe('sample-request-1');
+    expect(JSON.parse(response.body)).toMatchObject({ token_type: 'Bearer', user: { email: 'manager@example.com', role: 'MANAGER' } });
+  });
+
+  it('refresh.json, with its placeholder token, is refused as invalid_grant', async () => {
+    const response = await invoke('refresh', await sample('refresh'));
+    expect(response.statusCode).toBe(401);
+    expect(JSON.parse(response.body)).toEqual({ error: 'invalid_grant', message: 'The refresh token is invalid, expired or revoked' });
+  });
+
+  it('authorizer.json, with its placeholder token, passes an unauthorized decision to the route', async () => {
+    expect(await invoke('authorizer', await sample('authorizer'))).toEqual({ isAuthorized: true, context: { decision: 'unauthorized' } });
+  });
+
+  it('the authorizer refuses outright on a route that is not ours', async () => {
+    const event = { ...(await sample('authorizer')), routeKey: 'GET /partner/reports' };
+    expect(await invoke('authorizer', event)).toEqual({ isAuthorized: false, context: { decision: 'unauthorized' } });
+  });
+
+  it('me.json carries an allow decision for a user that does not exist here: 401', async () => {
+    const response = await invoke('me', await sample('me'));
+    expect(response.statusCode).toBe(401);
+  });
+
+  it('a protected handler invoked without any authorizer decision refuses (fail closed)', async () => {
+    const event = await sample('me');
+    delete event.requestContext.authorizer;
+    const response = await invoke('me', event);
+    expect(response.statusCode).toBe(401);
+    expect(JSON.parse(response.body).error).toBe('unauthorized');
+  });
+
+  it('jwks.json and openid-configuration.json serve the public documents', async () => {
+    const jwks = await invoke('jwks', await sample('jwks'));
+    expect(jwks.statusCode).toBe(200);
+    expect(jwks.headers['Cache-Control']).toBe('public, max-age=300');
+    const discovery = JSON.parse((await invoke('openid-configuration', await sample('openid-configuration'))).body);
+    expect(discovery).toMatchObject({ issuer: local.url, jwks_uri: 'https://abc123.execute-api.eu-west-1.amazonaws.com/.well-known/jwks.json' });
+  });
+
+  it('fallback.json is a 404 in the error shape', async () => {
+    const response = await invoke('fallback', await sample('fallback'));
+    expect(response.statusCode).toBe(404);
+    expect(response.headers['Cache-Control']).toBe('no-store');
+    expect(JSON.parse(response.body)).toEqual({ error: 'not_found', message: 'Not found' });
+  });
+});
