@@ -21,7 +21,7 @@ export async function handler(
   const operation = operationByRouteKey(event.routeKey);
   let decision: Decision;
   try {
-    decision = await decide(d, headers, operation?.permission, issuerOf({ headers, requestContext: event.requestContext }, d.settings.issuer));
+    decision = await decide(d, headers, operation ?? {}, issuerOf({ headers, requestContext: event.requestContext }, d.settings.issuer));
   } catch (error) {
     if (!isTransient(error)) throw error;
     logger.warn('authorizer dependency failed', { error: (error as Error).name });

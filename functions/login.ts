@@ -1,10 +1,8 @@
 /** POST /auth/login: email, username or POS id and password → tokens. */
 import { z } from 'zod';
-import { audit } from './core/audit.ts';
 import { ApiError } from './core/errors.ts';
 import { loginCredentials } from './core/login-input.ts';
-import { checkLogin, completeLogin } from './core/login.ts';
-import { openSession } from './core/sessions.ts';
+import { attemptLogin } from './core/login.ts';
 import { issueTokens, tokenHeaders } from './core/tokens.ts';
 import { toPublicUser } from './core/users.ts';
 import { publicRoute } from './core/http/route.ts';
@@ -22,22 +20,17 @@ export const loginBody = z.strictObject({
 
 export const handler = publicRoute('login', { body: loginBody }, async ({ d, body, client, issuer }) => {
   const { identifier, password } = loginCredentials(body);
-  const check = await checkLogin(d, identifier, password);
-  const about = { ip: client.ip, userAgent: client.userAgent };
-  if (check.kind === 'unknown_identifier' || check.kind === 'bad_password') {
-    const user = check.kind === 'bad_password' ? check.user : undefined;
-    audit({ type: 'login.failed', outcome: 'failure', reason: check.kind, userId: user?.id, tenantId: user?.tenantId, ...about });
-    throw new ApiError('invalid_credentials');
+  const outcome = await attemptLogin(d, identifier, password, client);
+  switch (outcome.kind) {
+    case 'invalid_credentials':
+      throw new ApiError('invalid_credentials');
+    case 'disabled':
+      throw new ApiError('account_disabled');
+    case 'rate_limited':
+      throw new ApiError('rate_limit_exceeded', { headers: { 'Retry-After': String(outcome.retryAfter) } });
+    case 'locked':
+      throw new ApiError('account_locked', { headers: { 'Retry-After': String(outcome.retryAfter) } });
   }
-  if (check.kind === 'disabled') {
-    audit({ type: 'login.failed', outcome: 'failure', reason: 'disabled', userId: check.user.id, tenantId: check.user.tenantId, ...about });
-    throw new ApiError('account_disabled');
-  }
-  const [user, { session, refreshToken }] = await Promise.all([
-    completeLogin(d, check.user, password),
-    openSession(d, check.user, client),
-  ]);
-  const tokens = await issueTokens(d, session, refreshToken, issuer);
-  audit({ type: 'login.succeeded', outcome: 'success', userId: user.id, tenantId: user.tenantId, ...about });
-  return json(200, { ...tokens, user: toPublicUser(user) }, tokenHeaders(tokens));
+  const tokens = await issueTokens(d, outcome.session, outcome.refreshToken, issuer);
+  return json(200, { ...tokens, user: toPublicUser(outcome.user) }, tokenHeaders(tokens));
 });

@@ -11,17 +11,18 @@ export const handler = protectedRoute(
   'logout',
   { body: logoutBody, bodyRequired: false },
   async ({ d, body, principal, client }) => {
-    if (body.all) await revokeAllSessions(d, principal.userId);
-    else if (principal.sessionId) await revokeSession(d, principal.userId, principal.sessionId);
-    audit({
-      type: 'logout',
-      outcome: 'success',
-      reason: body.all ? 'all_sessions' : 'this_session',
-      userId: principal.userId,
-      tenantId: principal.tenantId,
-      ip: client.ip,
-      userAgent: client.userAgent,
-    });
+    await Promise.all([
+      body.all
+        ? revokeAllSessions(d, principal.userId)
+        : principal.sessionId && revokeSession(d, principal.userId, principal.sessionId),
+      audit(d, client, {
+        type: 'logout',
+        outcome: 'success',
+        reason: body.all ? 'all_sessions' : 'this_session',
+        userId: principal.userId,
+        tenantId: principal.tenantId,
+      }),
+    ]);
     return noContent();
   },
 );

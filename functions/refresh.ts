@@ -28,14 +28,15 @@ export const handler = publicRoute(
       });
     }
     const result = await refreshGrant(d, token, client);
-    const about = { ip: client.ip, userAgent: client.userAgent };
     if (result.kind === 'reuse') {
       const { userId, tenantId } = result.session;
-      audit({ type: 'refresh.reuse_detected', outcome: 'failure', userId, tenantId, ...about });
+      await audit(d, client, { type: 'refresh.reuse_detected', outcome: 'failure', reason: 'spent_token', userId, tenantId });
     }
     if (result.kind !== 'rotated') throw new ApiError('invalid_grant');
-    const tokens = await issueTokens(d, result.session, result.refreshToken, issuer);
-    audit({ type: 'refresh.succeeded', outcome: 'success', userId: result.user.id, tenantId: result.user.tenantId, ...about });
+    const [tokens] = await Promise.all([
+      issueTokens(d, result.session, result.refreshToken, issuer),
+      audit(d, client, { type: 'refresh.succeeded', outcome: 'success', userId: result.user.id, tenantId: result.user.tenantId }),
+    ]);
     return json(200, { ...tokens, user: toPublicUser(result.user) }, tokenHeaders(tokens));
   },
 );

@@ -5,6 +5,7 @@
  * are defined exactly once. Plain data only: no handler is imported here.
  */
 import type { TableName } from '../lib/tables.ts';
+import type { Role } from './core/permissions.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 export type TableAccess = 'read' | 'readWrite';
@@ -33,6 +34,8 @@ export interface Operation extends FunctionDefinition {
   readonly auth: 'public' | 'protected';
   /** Permission the caller's role must carry, when the route needs one. */
   readonly permission?: string;
+  /** Roles allowed, for routes API.md reserves to roles rather than to a permission. */
+  readonly roles?: readonly Role[];
   readonly summary: string;
 }
 
@@ -44,7 +47,7 @@ export const operations: readonly Operation[] = [
     handler: 'login',
     auth: 'public',
     summary: 'Log in with email or username and password',
-    needs: { tables: { users: 'readWrite', sessions: 'readWrite', lockouts: 'readWrite' }, signingKeys: true },
+    needs: { tables: { users: 'readWrite', sessions: 'readWrite', lockouts: 'readWrite', audit: 'readWrite' }, signingKeys: true },
   },
   {
     operationId: 'refresh',
@@ -53,7 +56,7 @@ export const operations: readonly Operation[] = [
     handler: 'refresh',
     auth: 'public',
     summary: 'Rotate a refresh token for a new access token',
-    needs: { tables: { sessions: 'readWrite' }, signingKeys: true },
+    needs: { tables: { sessions: 'readWrite', users: 'read', audit: 'readWrite' }, signingKeys: true },
   },
   {
     operationId: 'logout',
@@ -62,7 +65,7 @@ export const operations: readonly Operation[] = [
     handler: 'logout',
     auth: 'protected',
     summary: "Revoke the caller's session, or all of them",
-    needs: { tables: { sessions: 'readWrite' } },
+    needs: { tables: { sessions: 'readWrite', audit: 'readWrite' } },
   },
   {
     operationId: 'getMe',
@@ -91,6 +94,26 @@ export const operations: readonly Operation[] = [
     auth: 'public',
     summary: 'Discovery document',
     needs: {},
+  },
+  {
+    operationId: 'unlockUser',
+    method: 'POST',
+    path: '/users/{id}/unlock',
+    handler: 'unlock-user',
+    auth: 'protected',
+    roles: ['MANAGER'],
+    summary: "Clear a user's login lockout",
+    needs: { tables: { users: 'read', lockouts: 'readWrite', audit: 'readWrite' } },
+  },
+  {
+    operationId: 'listAuditEvents',
+    method: 'GET',
+    path: '/audit/events',
+    handler: 'audit-events',
+    auth: 'protected',
+    roles: ['MANAGER'],
+    summary: "The caller's tenant's audit events, newest first",
+    needs: { tables: { audit: 'read' } },
   },
 ];
 

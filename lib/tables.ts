@@ -50,6 +50,19 @@ export const tables = {
     ttlAttribute: 'expiresAt',
     retain: false,
   },
+  /**
+   * Audit events, kept `AUDIT_RETENTION_DAYS`: a tenant's events newest first
+   * are one query on the table, a user's events one query on `byUser`.
+   */
+  audit: {
+    id: 'AuditEvents',
+    envVar: 'AUDIT_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    ttlAttribute: 'expiresAt',
+    indexes: [{ name: 'byUser', partitionKey: 'userPk', sortKey: 'sk' }],
+    retain: true,
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableName = keyof typeof tables;

@@ -66,16 +66,26 @@ export async function authenticate(d: Deps, credential: Credential, issuer: stri
   };
 }
 
+/** What a route asks of its caller beyond a live credential. */
+export interface Requirement {
+  readonly permission?: string | undefined;
+  readonly roles?: readonly Role[] | undefined;
+}
+
+export const satisfies = (principal: Principal, requirement: Requirement): boolean =>
+  (!requirement.permission || principal.permissions.includes(requirement.permission)) &&
+  (!requirement.roles || requirement.roles.includes(principal.role));
+
 export async function decide(
   d: Deps,
   headers: Record<string, string | undefined>,
-  permission: string | undefined,
+  requirement: Requirement,
   issuer: string,
 ): Promise<Decision> {
   const credential = credentialFrom(headers);
   const principal = credential ? await authenticate(d, credential, issuer) : null;
   if (!principal) return { kind: 'unauthorized' };
-  if (permission && !principal.permissions.includes(permission)) return { kind: 'forbidden', role: principal.role };
+  if (!satisfies(principal, requirement)) return { kind: 'forbidden', role: principal.role };
   return { kind: 'allow', principal };
 }
 

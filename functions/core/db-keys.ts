@@ -21,3 +21,9 @@ export const failedLoginsKey = (subject: { userId: string } | { identifier: stri
 export const windowCounterKey = (kind: string, source: string, windowStart: number) => ({
   pk: `WINDOW#${kind}#${source}#${windowStart}`,
 });
+
+/** Audit events: by tenant (events of unknown identifiers belong to none), newest first by `sk`. */
+export const auditTenantPk = (tenantId: string | null) => (tenantId === null ? 'AUDIT#UNATTRIBUTED' : `AUDIT#TENANT#${tenantId}`);
+export const auditUserPk = (userId: string) => `AUDIT#USER#${userId}`;
+/** ISO time first, so the sort key orders by time; the id keeps two events of one millisecond apart. */
+export const auditSk = (time: string, eventId: string) => `${time}#${eventId}`;

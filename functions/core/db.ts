@@ -42,3 +42,13 @@ export function createDocumentClient(options: DbOptions = {}): DynamoDBDocumentC
     marshallOptions: { removeUndefinedValues: true },
   });
 }
+
+/**
+ * A batch read that left keys unprocessed (throttling) must not read as
+ * "no such item": that would fail open. Refuse, and let the caller retry.
+ */
+export function requireAllProcessed(out: { UnprocessedKeys?: Record<string, unknown> }): void {
+  if (Object.keys(out.UnprocessedKeys ?? {}).length > 0) {
+    throw Object.assign(new Error('BatchGetItem left keys unprocessed'), { name: 'ThrottlingException' });
+  }
+}

@@ -1,34 +1,97 @@
 /**
- * Checking a login name and password. Every failure costs one argon2
- * verification, so an unknown identifier takes as long as a wrong password.
+ * A login attempt, in three round trips that do not depend on whether the
+ * identifier exists: the IP window with the name's pointer, then the user
+ * with its failure count, then the writes. Every refusal after the lock
+ * check costs one argon2 verification, so an unknown identifier takes as long
+ * as a wrong password.
  */
+import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { audit, type AuditOrigin } from './audit.ts';
+import { emailKey, failedLoginsKey, userKey, usernameKey } from './db-keys.ts';
+import { requireAllProcessed } from './db.ts';
 import type { Deps } from './deps.ts';
 import type { Identifier } from './identifiers.ts';
+import { clearFailures, failureStateOf, lockedFor, recordFailure, type LockoutSubject } from './lockout.ts';
 import { hashPassword, needsRehash, spendVerification, verifyPassword } from './passwords.ts';
-import { findUserByIdentifier, recordLogin, type UserRecord } from './users.ts';
+import { hitWindow } from './rate-limits.ts';
+import { openSession, type SessionRecord } from './sessions.ts';
+import { recordLogin, userFromItem, type UserRecord } from './users.ts';
 
-export type LoginCheck =
-  | { readonly kind: 'ok'; readonly user: UserRecord }
-  | { readonly kind: 'bad_password'; readonly user: UserRecord }
-  | { readonly kind: 'unknown_identifier' }
-  | { readonly kind: 'disabled'; readonly user: UserRecord };
+export type LoginOutcome =
+  | { readonly kind: 'ok'; readonly user: UserRecord; readonly session: SessionRecord; readonly refreshToken: string }
+  | { readonly kind: 'invalid_credentials' }
+  | { readonly kind: 'disabled' }
+  | { readonly kind: 'rate_limited'; readonly retryAfter: number }
+  | { readonly kind: 'locked'; readonly retryAfter: number };
 
-export async function checkLogin(d: Deps, identifier: Identifier, password: string): Promise<LoginCheck> {
-  const user = await findUserByIdentifier(d, identifier);
-  if (!user || !user.passwordHash) {
-    await spendVerification(password);
-    return user ? { kind: 'bad_password', user } : { kind: 'unknown_identifier' };
+/** A user id that names nobody: read in place of a missing user so both paths cost the same. */
+const NOBODY = '00000000-0000-0000-0000-000000000000';
+
+export async function attemptLogin(d: Deps, identifier: Identifier, password: string, origin: AuditOrigin): Promise<LoginOutcome> {
+  const [window, pointer] = await Promise.all([
+    hitWindow(d, { kind: 'login', source: origin.ip ?? 'unknown', limit: d.settings.loginRateLimit, windowSeconds: 60 }),
+    d.db.send(
+      new GetCommand({
+        TableName: d.tables.users,
+        Key: identifier.kind === 'email' ? emailKey(identifier.value) : usernameKey(identifier.value),
+        ConsistentRead: true,
+      }),
+    ),
+  ]);
+  const userId = typeof pointer.Item?.userId === 'string' ? pointer.Item.userId : undefined;
+  const subject: LockoutSubject = userId ? { userId } : { identifier: `${identifier.kind}:${identifier.value}` };
+  const { user, failures } = await readUserAndFailures(d, userId ?? NOBODY, subject);
+  const about = { userId: user?.id ?? null, tenantId: user?.tenantId ?? null };
+
+  if (!window.allowed) {
+    await audit(d, origin, { type: 'login.failed', outcome: 'failure', reason: 'rate_limited', ...about });
+    return { kind: 'rate_limited', retryAfter: window.retryAfter };
   }
-  if (!(await verifyPassword(user.passwordHash, password))) return { kind: 'bad_password', user };
+  const lockedSeconds = lockedFor(d, failures);
+  if (lockedSeconds > 0) {
+    await audit(d, origin, { type: 'login.failed', outcome: 'failure', reason: 'locked', ...about });
+    return { kind: 'locked', retryAfter: lockedSeconds };
+  }
+
+  const verified = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : (await spendVerification(password), false);
+  if (!verified) {
+    const [{ locked }] = await Promise.all([
+      recordFailure(d, subject, failures),
+      audit(d, origin, { type: 'login.failed', outcome: 'failure', reason: user ? 'bad_password' : 'unknown_identifier', ...about }),
+    ]);
+    if (locked) await audit(d, origin, { type: 'lockout.locked', outcome: 'failure', reason: 'too_many_failures', ...about });
+    return { kind: 'invalid_credentials' };
+  }
+  const known = user as UserRecord;
   // Disabled is told only after the right password, so it reveals nothing to a guesser.
-  if (user.status !== 'active') return { kind: 'disabled', user };
-  return { kind: 'ok', user };
+  if (known.status !== 'active') {
+    await audit(d, origin, { type: 'login.failed', outcome: 'failure', reason: 'disabled', ...about });
+    return { kind: 'disabled' };
+  }
+
+  const now = d.clock.now();
+  const newHash = known.passwordHash && needsRehash(known.passwordHash) ? await hashPassword(password) : undefined;
+  const [{ session, refreshToken }] = await Promise.all([
+    openSession(d, known, origin),
+    recordLogin(d, known.id, now, newHash),
+    failures ? clearFailures(d, subject) : Promise.resolve(false),
+    audit(d, origin, { type: 'login.succeeded', outcome: 'success', ...about }),
+  ]);
+  return { kind: 'ok', user: { ...known, lastLoginAt: now.toISOString(), ...(newHash ? { passwordHash: newHash } : {}) }, session, refreshToken };
 }
 
-/** Stamps the login, and upgrades a hash made with older argon2 parameters. */
-export async function completeLogin(d: Deps, user: UserRecord, password: string): Promise<UserRecord> {
-  const now = d.clock.now();
-  const newHash = user.passwordHash && needsRehash(user.passwordHash) ? await hashPassword(password) : undefined;
-  await recordLogin(d, user.id, now, newHash);
-  return { ...user, lastLoginAt: now.toISOString(), ...(newHash ? { passwordHash: newHash } : {}) };
+/** The user (when there is one) and the subject's failure count, in one round trip. */
+async function readUserAndFailures(d: Deps, userId: string, subject: LockoutSubject) {
+  const out = await d.db.send(
+    new BatchGetCommand({
+      RequestItems: {
+        [d.tables.users]: { Keys: [userKey(userId)], ConsistentRead: true },
+        [d.tables.lockouts]: { Keys: [failedLoginsKey(subject)], ConsistentRead: true },
+      },
+    }),
+  );
+  requireAllProcessed(out);
+  const [userItem] = out.Responses?.[d.tables.users] ?? [];
+  const [failureItem] = out.Responses?.[d.tables.lockouts] ?? [];
+  return { user: userItem ? userFromItem(userItem) : null, failures: failureStateOf(failureItem) };
 }

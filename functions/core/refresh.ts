@@ -4,6 +4,7 @@
  */
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { sessionKey, userKey } from './db-keys.ts';
+import { requireAllProcessed } from './db.ts';
 import type { Deps } from './deps.ts';
 import { rotateRefreshToken, sessionFromItem, type ClientInfo, type SessionRecord } from './sessions.ts';
 import { userFromItem, type UserRecord } from './users.ts';
@@ -26,8 +27,7 @@ export async function refreshGrant(d: Deps, token: string, client: ClientInfo): 
     );
     const [sessionItem] = out.Responses?.[d.tables.sessions] ?? [];
     const [userItem] = out.Responses?.[d.tables.users] ?? [];
-    // Unprocessed keys (throttling) would read as "no session": say so instead.
-    if (Object.keys(out.UnprocessedKeys ?? {}).length > 0) throw Object.assign(new Error('unprocessed keys'), { name: 'ThrottlingException' });
+    requireAllProcessed(out);
     user = userItem ? userFromItem(userItem) : null;
     // A user who is gone or disabled has no session worth rotating.
     return sessionItem && user?.status === 'active' ? sessionFromItem(sessionItem) : null;

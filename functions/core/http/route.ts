@@ -11,32 +11,38 @@ import { z } from 'zod';
 import { operations, type Operation } from '../../routes.ts';
 import type { Principal } from '../authorize.ts';
 import { deps, type Deps } from '../deps.ts';
-import type { ClientInfo } from '../sessions.ts';
+import type { AuditOrigin } from '../audit.ts';
 import { errorRenderer } from './errors.ts';
 import { responseHeaders } from './headers.ts';
-import { jsonBody } from './json-body.ts';
+import { jsonBody, toDetails } from './json-body.ts';
+import { invalidRequest } from '../errors.ts';
 import { requirePrincipal } from './principal.ts';
 import type { HttpResponse } from './response.ts';
 import type { RouteContext } from './route-context.ts';
 
-export interface RouteInput<Body> {
+export interface RouteInput<Body, Query = Record<string, never>> {
   readonly d: Deps;
   readonly event: APIGatewayProxyEventV2;
   readonly body: Body;
+  /** The query string, checked against the route's `query` schema. */
+  readonly query: Query;
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly pathParameters: Readonly<Record<string, string | undefined>>;
-  readonly client: ClientInfo;
+  /** Source IP (API Gateway's, never `X-Forwarded-For`), user agent, request id. */
+  readonly client: AuditOrigin;
   /** `iss` for tokens: `ISSUER`, else this API's base URL. */
   readonly issuer: string;
 }
 
-export interface ProtectedRouteInput<Body> extends RouteInput<Body> {
+export interface ProtectedRouteInput<Body, Query = Record<string, never>> extends RouteInput<Body, Query> {
   readonly principal: Principal;
 }
 
-export interface RouteOptions<Schema extends z.ZodType> {
+export interface RouteOptions<Schema extends z.ZodType, QuerySchema extends z.ZodType = z.ZodType> {
   /** The body's schema; routes without one take no body fields. */
   readonly body?: Schema;
+  /** The query string's schema (a strict object of strings); routes without one ignore the query string. */
+  readonly query?: QuerySchema;
   /** @default true when `body` is set */
   readonly bodyRequired?: boolean;
 }
@@ -61,18 +67,27 @@ export function apiBaseUrl(event: Pick<APIGatewayProxyEventV2, 'headers' | 'requ
 export const issuerOf = (event: Pick<APIGatewayProxyEventV2, 'headers' | 'requestContext'>, configured: string | undefined): string =>
   configured ?? apiBaseUrl(event);
 
-function inputOf(event: APIGatewayProxyEventV2): RouteInput<unknown> {
+function parseQuery(event: APIGatewayProxyEventV2, schema: z.ZodType | undefined): unknown {
+  if (!schema) return {};
+  const parsed = schema.safeParse(event.queryStringParameters ?? {});
+  if (!parsed.success) throw invalidRequest(toDetails(parsed.error));
+  return parsed.data;
+}
+
+function inputOf(event: APIGatewayProxyEventV2, context: RouteContext, query: z.ZodType | undefined): RouteInput<unknown, unknown> {
   const headers = event.headers ?? {};
   const d = deps();
   return {
     d,
     event,
     body: event.body,
+    query: parseQuery(event, query),
     headers,
     pathParameters: event.pathParameters ?? {},
     client: {
       ip: event.requestContext.http.sourceIp ?? null,
       userAgent: headers['user-agent']?.slice(0, MAX_USER_AGENT) ?? null,
+      requestId: context.requestId ?? null,
     },
     issuer: issuerOf(event, d.settings.issuer),
   };
@@ -87,7 +102,7 @@ export const baseStack = () =>
     .use(httpSecurityHeaders({ permissionsPolicy: false }))
     .use(errorRenderer());
 
-function stack(operation: Operation, options: RouteOptions<z.ZodType>) {
+function stack(operation: Operation, options: RouteOptions<z.ZodType, z.ZodType>) {
   const chain = baseStack();
   if (operation.auth === 'protected') chain.use(requirePrincipal());
   // A route without a schema still refuses body fields and broken JSON.
@@ -103,24 +118,27 @@ function stack(operation: Operation, options: RouteOptions<z.ZodType>) {
 const emptyBody = z.strictObject({});
 
 /** A route anyone may call. */
-export function publicRoute<Schema extends z.ZodType = z.ZodType<Record<string, never>>>(
+export function publicRoute<Schema extends z.ZodType = z.ZodType<Record<string, never>>, Q extends z.ZodType = z.ZodType<Record<string, never>>>(
   operationId: string,
-  options: RouteOptions<Schema>,
-  handle: (input: RouteInput<z.infer<Schema>>) => Promise<HttpResponse>,
+  options: RouteOptions<Schema, Q>,
+  handle: (input: RouteInput<z.infer<Schema>, z.infer<Q>>) => Promise<HttpResponse>,
 ) {
   const operation = operationNamed(operationId, 'public');
-  return stack(operation, options).handler(async (event) => handle(inputOf(event) as RouteInput<z.infer<Schema>>));
+  return stack(operation, options).handler(async (event, context) =>
+    handle(inputOf(event, context as RouteContext, options.query) as RouteInput<z.infer<Schema>, z.infer<Q>>),
+  );
 }
 
 /** A route behind the Lambda authorizer: the handler gets the caller as `principal`. */
-export function protectedRoute<Schema extends z.ZodType = z.ZodType<Record<string, never>>>(
+export function protectedRoute<Schema extends z.ZodType = z.ZodType<Record<string, never>>, Q extends z.ZodType = z.ZodType<Record<string, never>>>(
   operationId: string,
-  options: RouteOptions<Schema>,
-  handle: (input: ProtectedRouteInput<z.infer<Schema>>) => Promise<HttpResponse>,
+  options: RouteOptions<Schema, Q>,
+  handle: (input: ProtectedRouteInput<z.infer<Schema>, z.infer<Q>>) => Promise<HttpResponse>,
 ) {
   const operation = operationNamed(operationId, 'protected');
   return stack(operation, options).handler(async (event, context) => {
     const principal = (context as RouteContext).principal as Principal;
-    return handle({ ...(inputOf(event) as RouteInput<z.infer<Schema>>), principal });
+    const input = inputOf(event, context as RouteContext, options.query) as RouteInput<z.infer<Schema>, z.infer<Q>>;
+    return handle({ ...input, principal });
   });
 }
