@@ -6,7 +6,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { deps, resetDeps } from '../functions/core/deps.ts';
+import type { Clock } from '../functions/core/clock.ts';
+import { deps, resetDeps, setDeps } from '../functions/core/deps.ts';
 import { ensureTables, startDynalite } from './dynamo.ts';
 import { createGateway } from './gateway.ts';
 import { ensureKeyFile } from './keys.ts';
@@ -26,6 +27,8 @@ export interface LocalOptions {
   readonly seed?: boolean;
   readonly demoPassword?: string;
   readonly log?: (line: string) => void;
+  /** A clock for the handlers (tests move it to expire tokens and locks). */
+  readonly clock?: Clock;
 }
 
 export interface LocalEnvironment {
@@ -66,6 +69,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalEnvir
   // The handlers run in this process and read their settings from it, as each Lambda does from its own.
   Object.assign(process.env, env);
   resetDeps();
+  if (options.clock) setDeps({ clock: options.clock });
   if (options.seed ?? true) await seedDemoUsers(deps(), options.demoPassword ?? DEFAULT_DEMO_PASSWORD);
 
   return {
