@@ -123,3 +123,33 @@ describe('per-IP login limit', () => {
     expect((await postFrom('127.0.0.4', url(), good)).status).toBe(200);
   });
 });
+
+describe('no enumeration', () => {
+  let local: LocalEnvironment;
+  beforeAll(async () => {
+    local = await startTestServer();
+  });
+  afterAll(() => local.close());
+
+  /** The raw response: status line, header names and values, body; the request id and date taken out. */
+  async function raw(body: Record<string, string>): Promise<string> {
+    const response = await fetch(`${local.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'same-id' },
+      body: JSON.stringify(body),
+    });
+    const headers = [...response.headers.entries()].filter(([name]) => name !== 'date').map(([n, v]) => `${n}: ${v}`);
+    return [response.status, ...headers, await response.text()].join('\n');
+  }
+
+  it('answers an unknown email and a wrong password byte for byte alike', async () => {
+    const unknown = await raw({ email: 'nobody@example.com', password: 'Wrong#Password1' });
+    const wrong = await raw({ email: 'manager@example.com', password: 'Wrong#Password1' });
+    expect(wrong).toBe(unknown);
+    expect(unknown).toContain('{"error":"invalid_credentials","message":"Invalid credentials"}');
+  });
+
+  it('answers an unknown username and a wrong password byte for byte alike', async () => {
+    expect(await raw({ username: 'pos-001', password: 'Wrong#Password1' })).toBe(await raw({ username: 'pos-999', password: 'Wrong#Password1' }));
+  });
+});
