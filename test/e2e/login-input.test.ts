@@ -105,6 +105,15 @@ describe('POST /auth/login input', () => {
       expectError(answer, 400, 'invalid_request');
     });
 
+    it('never reads credentials from the query string', async () => {
+      // Act
+      const answer = await send(server.url, `/auth/login?${new URLSearchParams({ email, password })}`, {});
+
+      // Assess
+      expectError(answer, 400, 'invalid_request');
+      expect(answer.headers.get('x-access-token')).toBeNull();
+    });
+
     it('when there is no body at all', async () => {
       // Act
       const answer = await send(server.url, '/auth/login', {});
@@ -171,6 +180,28 @@ describe('POST /auth/login input', () => {
       expectError(atLimit, 400, 'invalid_request');
       expect(detailPaths(atLimit)).toEqual(['password']);
       expectError(overLimit, 413, 'payload_too_large');
+    });
+
+    it('counts the bytes of a body that is not UTF-8 exactly: 16 KiB of them is read, and refused as not JSON', async () => {
+      // Prepare: bytes that are not UTF-8 reach the handler base64-encoded, as API Gateway sends them.
+      const bytes = new Uint8Array(16 * 1024).fill(0xff);
+
+      // Act
+      const answer = await send(server.url, '/auth/login', { headers: { 'content-type': 'application/json' }, body: bytes });
+
+      // Assess
+      expectError(answer, 400, 'invalid_request');
+    });
+
+    it('refuses 16 KiB + 1 bytes that are not UTF-8 as too large', async () => {
+      // Prepare
+      const bytes = new Uint8Array(16 * 1024 + 1).fill(0xff);
+
+      // Act
+      const answer = await send(server.url, '/auth/login', { headers: { 'content-type': 'application/json' }, body: bytes });
+
+      // Assess
+      expectError(answer, 413, 'payload_too_large');
     });
 
     it('counts bytes, not characters', async () => {
