@@ -3,7 +3,7 @@
  * token says and how a downstream service verifies it, and POST /auth/logout.
  */
 import { randomUUID } from 'node:crypto';
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { SignJWT, createLocalJWKSet, generateKeyPair, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalEnvironment } from '../../local/environment.ts';
 import {
@@ -136,6 +136,22 @@ describe('GET /auth/me', () => {
         async () => {
           const { claims } = await realClaims();
           return bearer(await signWithServerKey(server, { ...claims, iat: now() - 1000, exp: now() - 60 }));
+        },
+      ],
+      [
+        'a token expired 10 s ago, beyond the 5 s of allowed clock skew, well signed',
+        async () => {
+          const { claims } = await realClaims();
+          return bearer(await signWithServerKey(server, { ...claims, iat: now() - 300, exp: now() - 10 }));
+        },
+      ],
+      [
+        'a token signed by another key under the server’s kid',
+        async () => {
+          const { session, claims } = await realClaims();
+          const { kid } = decodeAccessToken(session.access_token).header;
+          const { privateKey } = await generateKeyPair('RS256');
+          return bearer(await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid, typ: 'at+jwt' }).sign(privateKey));
         },
       ],
       [
