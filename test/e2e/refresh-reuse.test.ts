@@ -1,22 +1,25 @@
 /**
- * POST /auth/refresh after the grace window. The server runs with
- * REFRESH_REUSE_GRACE=1, so a test steps past the window by waiting a little
- * over a second; nothing here measures time.
+ * POST /auth/refresh around the end of the grace window (REFRESH_REUSE_GRACE,
+ * default 10 s). The server's clock is a fake the test moves, so nothing
+ * here waits or measures time.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalEnvironment } from '../../local/environment.ts';
+import { FakeClock } from '../fixtures/clock.ts';
 import { bearer, expectError, send, startSessionServer, utf8 } from '../fixtures/e2e.ts';
 import { call, login } from '../fixtures/local.ts';
 
-const GRACE_SECONDS = 1;
-/** Long enough after a rotation that the grace window is over. */
-const pastTheGrace = () => sleep(GRACE_SECONDS * 1000 + 250);
-
+const GRACE_SECONDS = 10;
+const clock = new FakeClock(new Date('2026-11-23T10:00:00.000Z'));
 let server: LocalEnvironment;
 
 beforeAll(async () => {
-  server = await startSessionServer({ env: { REFRESH_REUSE_GRACE: String(GRACE_SECONDS) } });
+  server = await startSessionServer({ clock });
+});
+
+beforeEach(() => {
+  // Every test starts mid-morning, far from the sessions' midnight.
+  clock.set('2026-11-23T10:00:00.000Z');
 });
 
 afterAll(async () => {
@@ -27,13 +30,28 @@ const refresh = (refreshToken: string) => call(server.url, '/auth/refresh', { bo
 
 const me = (accessToken: string) => call(server.url, '/auth/me', { headers: bearer(accessToken) });
 
-describe('POST /auth/refresh after the grace window', () => {
-  it('revokes the session when the just-spent token comes back: 401 invalid_grant, then its newest refresh token and its access tokens stop', async () => {
+describe('POST /auth/refresh and the grace window', () => {
+  it('gives the just-spent token the same successor until the grace window ends', async () => {
+    // Prepare
+    const session = await login(server.url, 'cashier@example.com');
+    const rotated = await refresh(session.refresh_token);
+    clock.advance(GRACE_SECONDS - 1);
+
+    // Act
+    const retry = await refresh(session.refresh_token);
+
+    // Assess
+    expect(retry.status).toBe(200);
+    expect(retry.body.refresh_token).toBe(rotated.body.refresh_token);
+    expect((await me(retry.body.access_token)).status).toBe(200);
+  });
+
+  it('revokes the session when the just-spent token comes back after the grace window: 401 invalid_grant, then its newest refresh token and its access tokens stop', async () => {
     // Prepare
     const session = await login(server.url, 'cashier@example.com');
     const rotated = await refresh(session.refresh_token);
     expect(rotated.status).toBe(200);
-    await pastTheGrace();
+    clock.advance(GRACE_SECONDS + 1);
 
     // Act
     const answer = await refresh(session.refresh_token);
@@ -51,7 +69,7 @@ describe('POST /auth/refresh after the grace window', () => {
     const reused = await login(server.url, 'customer@example.com');
     const other = await login(server.url, 'customer@example.com');
     await refresh(reused.refresh_token);
-    await pastTheGrace();
+    clock.advance(GRACE_SECONDS + 1);
 
     // Act
     const answer = await refresh(reused.refresh_token);
@@ -62,11 +80,11 @@ describe('POST /auth/refresh after the grace window', () => {
     expect((await refresh(other.refresh_token)).status).toBe(200);
   });
 
-  it('lets a token that was never spent rotate at any time', async () => {
+  it('lets the newest token rotate at any time before midnight', async () => {
     // Prepare
     const session = await login(server.url, 'agent@example.com');
     const rotated = await refresh(session.refresh_token);
-    await pastTheGrace();
+    clock.advance(6 * 3600);
 
     // Act
     const answer = await refresh(rotated.body.refresh_token);
@@ -77,7 +95,7 @@ describe('POST /auth/refresh after the grace window', () => {
     expect(answer.body.refresh_expires_at).toBe(session.refresh_expires_at);
   });
 
-  it('does not spend a token on a refused request: after 400, 413 and 415 answers the token still rotates once the grace is over', async () => {
+  it('does not spend a token on a refused request: after 400, 413 and 415 answers it still rotates once the grace is over', async () => {
     // Prepare
     const session = await login(server.url, 'manager@example.com');
     const token = session.refresh_token;
@@ -88,7 +106,7 @@ describe('POST /auth/refresh after the grace window', () => {
       await send(server.url, '/auth/refresh', { headers: { 'x-refresh-token': token }, body: utf8('{}') }),
     ];
     expect(refused.map((answer) => answer.status)).toEqual([400, 413, 415, 415]);
-    await pastTheGrace();
+    clock.advance(GRACE_SECONDS + 1);
 
     // Act
     const answer = await refresh(token);
