@@ -8,7 +8,7 @@ import { toPublicUser } from './core/users.ts';
 import { publicRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 
-export const refreshBody = z.strictObject({ refresh_token: z.string().min(1).max(1024).optional() });
+export const refreshBody = z.strictObject({ refresh_token: z.string().min(1).max(8192).optional() });
 
 /** The token from the body, `X-Refresh-Token`, or `Authorization: Bearer`, in that order. */
 function presentedToken(body: z.infer<typeof refreshBody>, headers: Record<string, string | undefined>) {

@@ -1,5 +1,6 @@
 /** The demo users of API.md, all with `DEMO_PASSWORD`. Seeding twice changes nothing. */
 import type { Deps } from '../functions/core/deps.ts';
+import { passwordProblems } from '../functions/core/password-policy.ts';
 import { hashPassword } from '../functions/core/passwords.ts';
 import type { Role } from '../functions/core/permissions.ts';
 import { createUser, findUserByIdentifier } from '../functions/core/users.ts';
@@ -22,6 +23,12 @@ export const demoUsers: readonly DemoUser[] = [
 ];
 
 export async function seedDemoUsers(d: Deps, password: string): Promise<void> {
+  for (const demo of demoUsers) {
+    const problems = passwordProblems(password, { minLength: d.settings.passwordMinLength, email: demo.email, username: demo.username ?? null });
+    if (problems.length > 0) {
+      throw new Error(`DEMO_PASSWORD breaks the password policy for ${demo.email}: ${problems.map((p) => p.message).join('; ')}`);
+    }
+  }
   const passwordHash = await hashPassword(password);
   const ids = new Map<string, string>();
   for (const demo of demoUsers) {

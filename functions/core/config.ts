@@ -44,6 +44,8 @@ const settingsSchema = z.object({
   RESET_IP_LIMIT: positiveInt(20),
   PASSWORD_MIN_LENGTH: positiveInt(8),
   AUDIT_RETENTION_DAYS: positiveInt(90),
+  MAIL_FROM: z.string().min(3).max(320).default('no-reply@example.com'),
+  PRODUCT_NAME: z.string().min(1).max(100).default('Serverless Auth'),
 });
 
 export type Settings = {
@@ -63,6 +65,10 @@ export type Settings = {
   readonly resetIpLimit: number;
   readonly passwordMinLength: number;
   readonly auditRetentionDays: number;
+  /** Sender of every email; in AWS an SES-verified identity. */
+  readonly mailFrom: string;
+  /** Names the service in emails. */
+  readonly productName: string;
 };
 
 export class ConfigurationError extends Error {
@@ -98,6 +104,8 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     resetIpLimit: s.RESET_IP_LIMIT,
     passwordMinLength: s.PASSWORD_MIN_LENGTH,
     auditRetentionDays: s.AUDIT_RETENTION_DAYS,
+    mailFrom: s.MAIL_FROM,
+    productName: s.PRODUCT_NAME,
   };
 }
 

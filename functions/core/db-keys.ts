@@ -27,3 +27,6 @@ export const auditTenantPk = (tenantId: string | null) => (tenantId === null ? '
 export const auditUserPk = (userId: string) => `AUDIT#USER#${userId}`;
 /** ISO time first, so the sort key orders by time; the id keeps two events of one millisecond apart. */
 export const auditSk = (time: string, eventId: string) => `${time}#${eventId}`;
+
+/** A user's pending reset (or invite) code; a newer one replaces it. */
+export const resetCodeKey = (userId: string) => ({ pk: `RESET#${userId}` });

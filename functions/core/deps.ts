@@ -6,6 +6,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { systemClock, type Clock } from './clock.ts';
 import { loadSettings, type Settings } from './config.ts';
 import { createDocumentClient, tableNamesFromEnv, type TableNames } from './db.ts';
+import { sesMailer, type Mailer } from './mail.ts';
 import { KeyStore, keySourceFromEnv } from './signing-keys.ts';
 
 export interface Deps {
@@ -14,19 +15,23 @@ export interface Deps {
   readonly db: DynamoDBDocumentClient;
   readonly tables: TableNames;
   readonly keys: KeyStore;
+  readonly mailer: Mailer;
 }
 
 let current: Deps | undefined;
 
 function fromEnvironment(): Deps {
   const endpoint = process.env.DYNAMODB_ENDPOINT;
+  const settings = loadSettings();
+  const sesEndpoint = process.env.SES_ENDPOINT;
   return {
-    settings: loadSettings(),
+    settings,
     clock: systemClock,
     db: createDocumentClient(endpoint ? { endpoint } : {}),
     tables: tableNamesFromEnv(),
     // Resolved on first use: functions without signing keys never configure a source.
     keys: new KeyStore(() => keySourceFromEnv()),
+    mailer: sesMailer({ from: settings.mailFrom, ...(sesEndpoint ? { endpoint: sesEndpoint } : {}) }),
   };
 }
 

@@ -5,7 +5,7 @@
  * `LOCKOUT_SECONDS` that did not lock are forgotten.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from './clock.ts';
 import { failedLoginsKey } from './db-keys.ts';
 import type { Deps } from './deps.ts';
@@ -107,4 +107,9 @@ export async function clearFailures(d: Deps, subject: LockoutSubject): Promise<b
     new DeleteCommand({ TableName: d.tables.lockouts, Key: failedLoginsKey(subject), ReturnValues: 'ALL_OLD' }),
   );
   return out.Attributes !== undefined;
+}
+
+export async function readFailures(d: Deps, subject: LockoutSubject): Promise<FailureState | null> {
+  const out = await d.db.send(new GetCommand({ TableName: d.tables.lockouts, Key: failedLoginsKey(subject), ConsistentRead: true }));
+  return failureStateOf(out.Item);
 }

@@ -4,7 +4,8 @@
  * `currentPassword`). Clients that send base64 credentials put both the email
  * and the password in base64.
  */
-import { ApiError, invalidRequest } from './errors.ts';
+import { emailField } from './email-input.ts';
+import { invalidRequest } from './errors.ts';
 import { type Identifier, isEmail, normalizeIdentifier } from './identifiers.ts';
 
 export interface LoginBody {
@@ -71,12 +72,5 @@ export function loginCredentials(body: LoginBody): { identifier: Identifier; pas
       password = decodedPassword;
     }
   }
-  const normalized = normalizeIdentifier(address);
-  if (!isEmail(normalized)) {
-    throw new ApiError('invalid_request', {
-      message: 'email must be a valid email address',
-      details: [{ path: 'email', message: 'Invalid email address' }],
-    });
-  }
-  return { identifier: { kind: 'email', value: normalized }, password };
+  return { identifier: { kind: 'email', value: emailField(address) }, password };
 }

@@ -192,3 +192,16 @@ export function userFromItem(item: Record<string, unknown>): UserRecord {
   const { pk: _pk, ...rest } = item;
   return rest as unknown as UserRecord;
 }
+
+/** Sets a new password hash. */
+export async function setPasswordHash(d: Deps, userId: string, passwordHash: string): Promise<void> {
+  await d.db.send(
+    new UpdateCommand({
+      TableName: d.tables.users,
+      Key: userKey(userId),
+      UpdateExpression: 'SET passwordHash = :hash, passwordChangedAt = :at',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':hash': passwordHash, ':at': d.clock.now().toISOString() },
+    }),
+  );
+}

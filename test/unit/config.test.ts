@@ -19,6 +19,8 @@ describe('loadSettings', () => {
       resetIpLimit: 20,
       passwordMinLength: 8,
       auditRetentionDays: 90,
+      mailFrom: 'no-reply@example.com',
+      productName: 'Serverless Auth',
     });
   });
 

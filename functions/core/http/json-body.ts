@@ -24,7 +24,7 @@ export interface JsonBodyOptions {
 }
 
 const bodyBytes = (event: APIGatewayProxyEventV2): number =>
-  event.isBase64Encoded ? Math.floor((event.body!.length * 3) / 4) : Buffer.byteLength(event.body!, 'utf8');
+  Buffer.byteLength(event.body!, event.isBase64Encoded ? 'base64' : 'utf8');
 
 export function toDetails(error: z.ZodError) {
   return error.issues.flatMap((issue) => {

@@ -1,0 +1,60 @@
+/** Email through SES `SendEmail`: a plain-text and an HTML part. Locally, the aws-ses-v2-local server. */
+import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { logger } from './logger.ts';
+
+export interface MailMessage {
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+export interface Mailer {
+  send(message: MailMessage): Promise<void>;
+}
+
+export interface SesMailerOptions {
+  readonly from: string;
+  /** A local SES server; unset in AWS. */
+  readonly endpoint?: string;
+}
+
+export function sesMailer(options: SesMailerOptions): Mailer {
+  let client: SESClient | undefined;
+  return {
+    async send(message) {
+      client ??= new SESClient({
+        region: process.env.AWS_REGION ?? 'us-east-1',
+        maxAttempts: 2,
+        requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+        ...(options.endpoint
+          ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+          : {}),
+      });
+      await client.send(
+        new SendEmailCommand({
+          Source: options.from,
+          Destination: { ToAddresses: [message.to] },
+          Message: {
+            Subject: { Data: message.subject, Charset: 'UTF-8' },
+            Body: { Text: { Data: message.text, Charset: 'UTF-8' }, Html: { Data: message.html, Charset: 'UTF-8' } },
+          },
+        }),
+      );
+    },
+  };
+}
+
+/**
+ * Sends one email; a failure is logged (never the message body, which may
+ * hold a code) and reported as `false`, so the caller's answer stays the same.
+ */
+export async function sendQuietly(mailer: Mailer, message: MailMessage): Promise<boolean> {
+  try {
+    await mailer.send(message);
+    return true;
+  } catch (error) {
+    logger.error('email not sent', { subject: message.subject, error: error instanceof Error ? error.name : String(error) });
+    return false;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * One-time numeric codes for password reset and invitations: drawn from a
+ * CSPRNG, stored as a keyed hash with an expiry and a count of wrong tries,
+ * replaced by a newer code, spent by one conditional delete.
+ */
+import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { epochSeconds } from './clock.ts';
+import { resetCodeKey } from './db-keys.ts';
+import type { Deps } from './deps.ts';
+
+/** Wrong tries after which a code is dead. */
+export const MAX_CODE_TRIES = 5;
+
+async function codeHash(d: Deps, userId: string, code: string): Promise<string> {
+  const { refreshSecret } = await d.keys.get();
+  // A key of its own, derived from the key set's secret, so a code hash is useless elsewhere.
+  const key = createHmac('sha256', refreshSecret).update('reset-code').digest();
+  return createHmac('sha256', key).update(`${userId}:${code}`).digest('base64url');
+}
+
+/** Issues a new code for a user, replacing any earlier one, and returns it (for the email only). */
+export async function issueResetCode(d: Deps, userId: string): Promise<string> {
+  const length = d.settings.resetCodeLength;
+  const code = Array.from({ length }, () => randomInt(10)).join('');
+  const now = epochSeconds(d.clock.now());
+  await d.db.send(
+    new PutCommand({
+      TableName: d.tables.lockouts,
+      Item: { ...resetCodeKey(userId), codeHash: await codeHash(d, userId, code), tries: 0, validUntil: now + d.settings.resetCodeTtl, expiresAt: now + d.settings.resetCodeTtl + 3600 },
+    }),
+  );
+  return code;
+}
+
+/**
+ * Spends a user's code: `true` for exactly one caller with the right code,
+ * while it is live and has had fewer than five wrong tries.
+ */
+export async function spendResetCode(d: Deps, userId: string, code: string): Promise<boolean> {
+  const now = epochSeconds(d.clock.now());
+  const out = await d.db.send(new GetCommand({ TableName: d.tables.lockouts, Key: resetCodeKey(userId), ConsistentRead: true }));
+  const item = out.Item;
+  if (!item || Number(item.validUntil) <= now || Number(item.tries) >= MAX_CODE_TRIES) return false;
+  const given = Buffer.from(await codeHash(d, userId, code));
+  const stored = Buffer.from(String(item.codeHash));
+  if (given.length !== stored.length || !timingSafeEqual(given, stored)) {
+    await d.db.send(
+      new UpdateCommand({
+        TableName: d.tables.lockouts,
+        Key: resetCodeKey(userId),
+        UpdateExpression: 'ADD tries :one',
+        ConditionExpression: 'codeHash = :hash',
+        ExpressionAttributeValues: { ':one': 1, ':hash': item.codeHash },
+      }),
+    ).catch((error: unknown) => {
+      // The code was replaced or spent meanwhile: nothing left to count against.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    });
+    return false;
+  }
+  try {
+    await d.db.send(
+      new DeleteCommand({
+        TableName: d.tables.lockouts,
+        Key: resetCodeKey(userId),
+        ConditionExpression: 'codeHash = :hash AND tries < :max AND validUntil > :now',
+        ExpressionAttributeValues: { ':hash': item.codeHash, ':max': MAX_CODE_TRIES, ':now': now },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * CloudFormation custom resource (through `custom_resources.Provider`) that
+ * puts signing key material into the stack's secret. The template never holds
+ * a key: on Create and Update this function writes a fresh key set when the
+ * secret holds no valid one, and keeps the one it finds otherwise. Delete does
+ * nothing (the secret's own removal policy decides). It never logs or returns
+ * key material.
+ */
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { logger } from './core/logger.ts';
+import { createKeyMaterial, parseKeyMaterial } from './core/signing-keys.ts';
+
+export interface KeyManagerDeps {
+  readonly client: Pick<SecretsManagerClient, 'send'>;
+  readonly now: () => Date;
+}
+
+/** What the provider framework reports to CloudFormation: an id, no data. */
+export interface KeyManagerResult {
+  readonly PhysicalResourceId: string;
+}
+
+const defaults: KeyManagerDeps = { client: new SecretsManagerClient({}), now: () => new Date() };
+
+/** The secret's current value; `undefined` while it has none. */
+async function readSecret(client: KeyManagerDeps['client'], secretArn: string): Promise<string | undefined> {
+  try {
+    const out = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
+    return out.SecretString;
+  } catch (error) {
+    // A secret created without a value answers ResourceNotFound for AWSCURRENT.
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
+}
+
+function isKeyMaterial(text: string | undefined): boolean {
+  if (text === undefined) return false;
+  try {
+    parseKeyMaterial(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function manageKeys(
+  event: CloudFormationCustomResourceEvent,
+  { client, now }: KeyManagerDeps = defaults,
+): Promise<KeyManagerResult> {
+  if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
+  const secretArn = String(event.ResourceProperties.SecretArn ?? '');
+  if (!secretArn) throw new Error('SecretArn property is missing');
+  if (isKeyMaterial(await readSecret(client, secretArn))) {
+    logger.info('Signing key material is present; kept', { secretArn });
+  } else {
+    await client.send(
+      new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify(createKeyMaterial(now())) }),
+    );
+    logger.info('Signing key material written', { secretArn });
+  }
+  return { PhysicalResourceId: secretArn };
+}
+
+export const handler = (event: CloudFormationCustomResourceEvent): Promise<KeyManagerResult> => manageKeys(event);

@@ -1,0 +1,13 @@
+/** POST /auth/password/forgot: always 202; an existing, enabled account gets a reset code by email. */
+import { z } from 'zod';
+import { emailField } from './core/email-input.ts';
+import { requestPasswordReset } from './core/password-reset.ts';
+import { publicRoute } from './core/http/route.ts';
+import { json } from './core/http/response.ts';
+
+export const forgotBody = z.strictObject({ email: z.string().max(1024) });
+
+export const handler = publicRoute('forgotPassword', { body: forgotBody }, async ({ d, body, client }) => {
+  await requestPasswordReset(d, emailField(body.email), client);
+  return json(202, { status: true, message: 'If the account exists, a reset code has been sent.' });
+});
