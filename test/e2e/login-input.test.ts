@@ -42,6 +42,7 @@ describe('POST /auth/login input', () => {
       ['an unknown field', { email, password, remember_me: true }, ['remember_me']],
       ['a tenant_id (login names no tenant)', { email, password, tenant_id: 'demo' }, ['tenant_id']],
       ['two unknown fields', { email, password, a: 1, b: 2 }, ['a', 'b']],
+      ['a wrong type and an unknown field together', { email: 5, password, extra: 1 }, ['email', 'extra']],
       ['an email that is not an address', { email: 'not-an-email', password }, ['email']],
       ['an email with a space inside', { email: 'mana ger@example.com', password }, ['email']],
       ['an empty username', { username: '', password }, ['username']],

@@ -198,6 +198,21 @@ describe('POST /auth/refresh', () => {
       expectError(answer, 401, 'invalid_grant');
     });
 
+    it('answers 401 invalid_grant to a just-spent token after logout, even within the grace window', async () => {
+      // Prepare
+      const session = await login(server.url, 'cashier@example.com');
+      const rotated = await refresh(session.refresh_token);
+      const out = await call(server.url, '/auth/logout', { method: 'POST', headers: bearer(rotated.body.access_token) });
+      expect([rotated.status, out.status]).toEqual([200, 204]);
+
+      // Act
+      const answer = await refresh(session.refresh_token);
+
+      // Assess
+      expectError(answer, 401, 'invalid_grant');
+      expect(answer.headers.get('x-refresh-token')).toBeNull();
+    });
+
     it.each<[string, () => Promise<string>]>([
       ['garbage', async () => 'garbage'],
       [
