@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../functions/core/clock.ts';
 import { deps, resetDeps, setDeps } from '../functions/core/deps.ts';
@@ -82,6 +83,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalEnvir
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ses.close();
       await dynamo.close();
+      // An in-memory run leaves nothing behind, its key file included.
+      if (!options.dataDir) await rm(keyFile, { force: true });
     },
   };
 }
