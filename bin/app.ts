@@ -1,0 +1,63 @@
+/**
+ * The CDK app (`cdk synth`, `cdk deploy`). Every stack prop can come from
+ * context, on the command line (`-c throttleRateLimit=50`) or in cdk.json:
+ *
+ * - `stackName` (default `ServerlessAuth`)
+ * - `throttleRateLimit`, `throttleBurstLimit` (defaults 100 and 200)
+ * - `mailFrom`, `mailIdentity` (the sender of reset codes and its SES identity)
+ * - `logRetentionDays` (default 90; a value CloudWatch Logs accepts)
+ * - any API setting by its name, e.g. `-c ACCESS_TOKEN_TTL=600 -c ISSUER=https://auth.example.com`
+ *
+ * AwsSolutions (cdk-nag) checks run on every synth as a policy validation
+ * plugin; an unacknowledged finding fails `cdk synth`.
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { settingNames } from '../functions/core/config.ts';
+import { AuthStack } from '../lib/auth-stack.ts';
+
+const app = new App();
+
+const text = (key: string): string | undefined => {
+  const value: unknown = app.node.tryGetContext(key);
+  return value === undefined || value === null || value === '' ? undefined : String(value);
+};
+
+const positiveInteger = (key: string): number | undefined => {
+  const value = text(key);
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new Error(`Context ${key} must be a positive integer, got ${value}`);
+  return number;
+};
+
+const retention = (key: string): RetentionDays | undefined => {
+  const days = positiveInteger(key);
+  if (days === undefined) return undefined;
+  if (!(Object.values(RetentionDays) as unknown[]).includes(days)) {
+    throw new Error(`Context ${key} must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, …), got ${days}`);
+  }
+  return days as RetentionDays;
+};
+
+const settings = Object.fromEntries(
+  settingNames.flatMap((name) => {
+    const value = text(name);
+    return value === undefined ? [] : [[name, value]];
+  }),
+);
+
+new AuthStack(app, text('stackName') ?? 'ServerlessAuth', {
+  description: 'Serverless auth: login, rotating refresh tokens, lockouts, password reset, roles and tenants',
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  settings,
+  throttleRateLimit: positiveInteger('throttleRateLimit'),
+  throttleBurstLimit: positiveInteger('throttleBurstLimit'),
+  mailFrom: text('mailFrom'),
+  mailIdentity: text('mailIdentity'),
+  logRetention: retention('logRetentionDays'),
+});
+
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+

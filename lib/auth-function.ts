@@ -1,0 +1,134 @@
+/**
+ * One Lambda function per handler module, with the defaults every function of
+ * this service shares: Node.js 24 on arm64, the bundling of `bundling.ts`,
+ * its own log group, and a role that may write to that log group and nothing
+ * else until a `bind…` or `grant…` call says so.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { fileURLToPath } from 'node:url';
+import type { AuthTable } from './auth-table.ts';
+import { bundleOptions, copyNativeModulesCommands, entryOf, hashesPasswords } from './bundling.ts';
+
+export type TableAccess = 'read' | 'readWrite';
+
+/** The project root: where `functions/`, `node_modules/` and the lock file are. */
+export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+
+const readActions = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+const writeActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+/** Data-plane actions only: no Scan, no DescribeTable, no stream access. */
+export const tableActions: Readonly<Record<TableAccess, readonly string[]>> = {
+  read: readActions,
+  readWrite: [...readActions, ...writeActions],
+};
+
+export interface AuthFunctionProps {
+  /** Module under `functions/` (without `.ts`) that exports `handler`. */
+  readonly handler: string;
+  /** @default - none */
+  readonly description?: string;
+  /**
+   * Memory, and with it CPU share.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(10) */
+  readonly timeout?: Duration;
+  /** @default RetentionDays.THREE_MONTHS */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Variables to start with; later `addEnvironment` and `bindTable` calls merge into them.
+   * @default {}
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+export class AuthFunction extends Construct {
+  readonly lambda: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+  private readonly environment = new Map<string, string>();
+
+  constructor(scope: Construct, id: string, props: AuthFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Our own role instead of AWSLambdaBasicExecutionRole, which may write to every log group.
+    this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    this.logGroup.grantWrite(this.role);
+
+    const shipsArgon2 = hashesPasswords(props.handler);
+    this.lambda = new NodejsFunction(this, 'Function', {
+      entry: `${projectRoot}${entryOf(props.handler)}`,
+      projectRoot,
+      depsLockFilePath: `${projectRoot}package-lock.json`,
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      description: props.description,
+      role: this.role,
+      logGroup: this.logGroup,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: bundleOptions.target,
+        minify: bundleOptions.minify,
+        sourceMap: bundleOptions.sourcemap,
+        sourcesContent: bundleOptions.sourcesContent,
+        mainFields: [...bundleOptions.mainFields],
+        banner: bundleOptions.banner,
+        externalModules: [...bundleOptions.external],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir, outputDir) => (shipsArgon2 ? copyNativeModulesCommands(inputDir, outputDir) : []),
+        },
+      },
+    });
+    this.addEnvironment({ NODE_OPTIONS: '--enable-source-maps', ...props.environment });
+  }
+
+  /**
+   * Adds variables to the function's environment. A name that is already set
+   * must keep its value: two bindings that disagree are a bug, not an override.
+   */
+  addEnvironment(variables: Readonly<Record<string, string>>): this {
+    for (const [name, value] of Object.entries(variables)) {
+      const existing = this.environment.get(name);
+      if (existing === value) continue;
+      if (existing !== undefined) {
+        throw new Error(`${this.node.path}: environment variable ${name} is already set to another value`);
+      }
+      this.environment.set(name, value);
+      this.lambda.addEnvironment(name, value);
+    }
+    return this;
+  }
+
+  /** Tells the handler the table's name (its `envVar`) and grants `access` to the table and its indexes. */
+  bindTable(table: AuthTable, access: TableAccess): this {
+    this.addEnvironment({ [table.envVar]: table.tableName });
+    this.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [...tableActions[access]],
+        resources: [table.tableArn, ...table.indexArns],
+      }),
+    );
+    return this;
+  }
+
+  addToRolePolicy(statement: PolicyStatement): this {
+    this.lambda.addToRolePolicy(statement);
+    return this;
+  }
+}

@@ -1,0 +1,338 @@
+/**
+ * The auth service: tables, the signing-key secret, one function per
+ * operation, the HTTP API with its Lambda authorizer. It reads create → bind →
+ * route, and every grant comes from an operation's `needs`.
+ */
+import { Annotations, CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
+  HttpStage,
+  LogGroupLogDestination,
+  type IHttpRouteAuthorizer,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { CfnFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Provider } from 'aws-cdk-lib/custom-resources';
+import type { Construct } from 'constructs';
+import { settingNames } from '../functions/core/config.ts';
+import {
+  authorizerFunction,
+  fallbackFunction,
+  operations,
+  routeKey,
+  type FunctionDefinition,
+  type HttpMethod as OperationMethod,
+} from '../functions/routes.ts';
+import { AuthFunction } from './auth-function.ts';
+import { AuthTable } from './auth-table.ts';
+import { hashesPasswords, keyManagerHandler } from './bundling.ts';
+import { tables, type TableName } from './tables.ts';
+
+export interface AuthStackProps extends StackProps {
+  /**
+   * API settings (API.md "Settings") passed to every function, by name, e.g.
+   * `{ ACCESS_TOKEN_TTL: '600' }`. Names outside `settingNames` are refused.
+   * @default - none: the handlers' defaults apply, and `ISSUER` is the API's endpoint URL
+   */
+  readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * Steady-state requests per second the API accepts before answering 429.
+   * @default 100
+   */
+  readonly throttleRateLimit?: number;
+  /**
+   * Requests the API accepts in a burst above the rate limit.
+   * @default 200
+   */
+  readonly throttleBurstLimit?: number;
+  /**
+   * The `From` address of the email the service sends (reset codes, notices);
+   * every function gets it as the `MAIL_FROM` setting. The `MAIL_FROM` entry
+   * of `settings` is the same thing, under its setting name.
+   * @default - unset: mailing functions get no SES permission, and synth warns
+   */
+  readonly mailFrom?: string;
+  /**
+   * The verified SES identity (domain or address) that mailing functions may
+   * send as; `ses:SendEmail` is granted on it alone.
+   * @default - the domain of `mailFrom`
+   */
+  readonly mailIdentity?: string;
+  /**
+   * How long function and access logs are kept.
+   * @default RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/** A route another team puts behind our authorizer. */
+export interface ProtectedRouteOptions {
+  /** API Gateway path syntax: `/orders/{id}`. */
+  readonly path: string;
+  readonly method: OperationMethod;
+  readonly handler: IFunction;
+  /** The permission the caller's role should carry (see `addProtectedRoute`). */
+  readonly permission: string;
+}
+
+const pascal = (name: string): string => name.replace(/(^|[-_])(\w)/g, (_, __, c: string) => c.toUpperCase());
+
+export class AuthStack extends Stack {
+  /** The HTTP API; its `$default` stage serves every route. */
+  readonly httpApi: HttpApi;
+  /** The Lambda authorizer of every protected route (simple responses, no caching). */
+  readonly authorizer: IHttpRouteAuthorizer;
+  /** Routes added through `addProtectedRoute`, by route key, with the permission they asked for. */
+  readonly addedRoutes = new Map<string, { readonly permission: string }>();
+
+  constructor(scope: Construct, id: string, props: AuthStackProps = {}) {
+    super(scope, id, props);
+    const mail = mailSettings(this, props);
+    const settings = { ...checkedSettings(props.settings ?? {}), ...(mail ? { MAIL_FROM: mail.from } : {}) };
+    const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
+
+    // Create: data, keys, API.
+    const authTables = Object.fromEntries(
+      Object.entries(tables).map(([name, definition]) => [name, new AuthTable(this, definition)]),
+    ) as Record<TableName, AuthTable>;
+
+    const signingKeys = new Secret(this, 'SigningKeys', {
+      description: 'RS256 signing keys and the refresh-token secret; written by the key manager, never by the template',
+    });
+    const keyMaterial = this.createKeyManager(signingKeys, logRetention);
+
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      description: 'Serverless auth API',
+      createDefaultStage: false,
+    });
+    this.createStage(props, logRetention);
+
+    const apiSettings = { ISSUER: this.httpApi.apiEndpoint, ...settings };
+    const createFunction = (constructId: string, definition: FunctionDefinition, description?: string): AuthFunction => {
+      const fn = new AuthFunction(this, constructId, {
+        handler: definition.handler,
+        description,
+        // argon2id is CPU-bound, and Lambda's CPU share grows with memory.
+        memorySize: hashesPasswords(definition.handler) ? 1024 : 512,
+        logRetention,
+        environment: apiSettings,
+      });
+      // Bind: every grant comes from the definition's needs.
+      const { needs } = definition;
+      for (const [name, access] of Object.entries(needs.tables ?? {})) {
+        if (access) fn.bindTable(authTables[name as TableName], access);
+      }
+      if (needs.signingKeys) {
+        fn.addEnvironment({ SIGNING_SECRET_ARN: signingKeys.secretArn });
+        fn.addToRolePolicy(
+          new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [signingKeys.secretArn] }),
+        );
+        // The secret holds key material only once the custom resource has run.
+        fn.lambda.node.addDependency(keyMaterial);
+      }
+      if (needs.mail && mail) {
+        fn.addToRolePolicy(new PolicyStatement({ actions: ['ses:SendEmail'], resources: [mail.identityArn] }));
+      }
+      return fn;
+    };
+
+    const authorizerFn = createFunction('Authorizer', authorizerFunction, 'Lambda authorizer of the protected routes');
+    this.authorizer = new HttpLambdaAuthorizer('Authorizer', authorizerFn.lambda, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      // Revocation (logout, reuse, disable) must take effect on the next request.
+      resultsCacheTtl: Duration.seconds(0),
+      // A credential may come in any one of three headers; API Gateway would
+      // refuse a request missing any listed source, so none is listed (allowed
+      // when caching is off) and the authorizer looks for itself.
+      identitySource: [],
+    });
+
+    // Route: one function per operation, `$default` for everything else.
+    for (const operation of operations) {
+      const fn = createFunction(pascal(operation.operationId), operation, operation.summary);
+      const route = this.route(pascal(operation.operationId), {
+        routeKey: HttpRouteKey.with(operation.path, HttpMethod[operation.method]),
+        handler: fn.lambda,
+        authorizer: operation.auth === 'protected' ? this.authorizer : undefined,
+      });
+      if (operation.auth === 'public') {
+        Validations.of(route).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${routeKey(operation)} is public by contract (API.md "Public routes"): callers have no credential yet, or fetch public keys.`,
+        });
+      }
+    }
+    const fallback = createFunction('Fallback', fallbackFunction, 'Answers unmatched requests: 404, or 405 with Allow');
+    const defaultRoute = this.route('Default', { routeKey: HttpRouteKey.DEFAULT, handler: fallback.lambda });
+    Validations.of(defaultRoute).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        '$default only answers 404 or 405 for requests no route matches; API.md requires that before any credential is looked at.',
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'Base URL of the API' });
+    new CfnOutput(this, 'JwksUrl', {
+      value: `${this.httpApi.apiEndpoint}/.well-known/jwks.json`,
+      description: 'Public signing keys (JWKS)',
+    });
+    for (const table of Object.values(authTables)) {
+      new CfnOutput(this, `${table.node.id}TableName`, { value: table.tableName, description: `${table.envVar} of the functions` });
+    }
+  }
+
+  /**
+   * Puts another team's function behind this API's authorizer at `method path`.
+   * What it does today: the authorizer lets a request through only with a
+   * valid, unexpired, unrevoked credential (access token or API token) and
+   * passes the principal (user, role, tenant, permissions, session) to the
+   * handler as `requestContext.authorizer.lambda`. `permission` is recorded in
+   * `addedRoutes` but not yet checked by the authorizer, which knows only the
+   * permissions of our own operations: until it is, the handler must check
+   * that the principal's permissions include it.
+   */
+  addProtectedRoute(options: ProtectedRouteOptions): HttpRoute {
+    const key = routeKey(options);
+    if (this.addedRoutes.has(key) || operations.some((operation) => routeKey(operation) === key)) {
+      throw new Error(`Route ${key} already exists`);
+    }
+    this.addedRoutes.set(key, { permission: options.permission });
+    return this.route(`Added${pascal(options.method.toLowerCase())}${pascal(options.path.replace(/\W+/g, '-'))}`, {
+      routeKey: HttpRouteKey.with(options.path, HttpMethod[options.method]),
+      handler: options.handler,
+      authorizer: this.authorizer,
+    });
+  }
+
+  private route(
+    id: string,
+    options: { routeKey: HttpRouteKey; handler: IFunction; authorizer?: IHttpRouteAuthorizer | undefined },
+  ): HttpRoute {
+    return new HttpRoute(this.httpApi, `${id}Route`, {
+      httpApi: this.httpApi,
+      routeKey: options.routeKey,
+      integration: new HttpLambdaIntegration(`${id}Integration`, options.handler),
+      authorizer: options.authorizer,
+    });
+  }
+
+  private createStage(props: AuthStackProps, logRetention: RetentionDays): HttpStage {
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    return new HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.throttleRateLimit ?? 100, burstLimit: props.throttleBurstLimit ?? 200 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        // No headers and no query string: credentials never reach the access log.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            userAgent: '$context.identity.userAgent',
+            method: '$context.httpMethod',
+            path: '$context.path',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latency: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+          }),
+        ),
+      },
+    });
+  }
+
+  /** The key-manager function and the custom resource that runs it on every create and update. */
+  private createKeyManager(secret: Secret, logRetention: RetentionDays): CustomResource {
+    const keyManager = new AuthFunction(this, 'KeyManager', {
+      handler: keyManagerHandler,
+      description: 'Writes signing key material into its secret when it holds none',
+      // RSA key generation takes a moment on a small function.
+      timeout: Duration.minutes(1),
+      logRetention,
+    });
+    keyManager.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+        resources: [secret.secretArn],
+      }),
+    );
+
+    // The framework function gets a role and a log group of its own, so it
+    // needs no managed policy and may write to no other log group.
+    const frameworkLogs = new LogGroup(this, 'KeyProviderLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const frameworkRole = new Role(this, 'KeyProviderRole', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    frameworkLogs.grantWrite(frameworkRole);
+    const provider = new Provider(this, 'KeyProvider', {
+      onEventHandler: keyManager.lambda,
+      logGroup: frameworkLogs,
+      frameworkOnEventRole: frameworkRole,
+    });
+    // CDK picks the framework's runtime and architecture; its handler is plain
+    // JavaScript that runs on the same runtime as ours.
+    for (const child of provider.node.findAll()) {
+      if (child instanceof CfnFunction) {
+        child.runtime = 'nodejs24.x';
+        child.architectures = ['arm64'];
+      }
+    }
+    const keyManagerId = this.resolve((keyManager.lambda.node.defaultChild as CfnFunction).logicalId) as string;
+    Validations.of(frameworkRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${keyManagerId}.Arn>:*]`,
+      reason:
+        "CDK grants the provider framework lambda:InvokeFunction on the key manager and its versions (<arn>:*); the wildcard matches only that function's qualifiers.",
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Signing keys rotate with overlap (a new key signs while the old ones stay in the JWKS until their tokens expire); the key manager does that, Secrets Manager rotation cannot.',
+    });
+
+    return new CustomResource(this, 'SigningKeyMaterial', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::SigningKeyMaterial',
+      properties: { SecretArn: secret.secretArn },
+    });
+  }
+}
+
+function checkedSettings(settings: Readonly<Record<string, string>>): Record<string, string> {
+  const unknown = Object.keys(settings).filter((name) => !settingNames.includes(name));
+  if (unknown.length > 0) {
+    throw new Error(`Unknown setting ${unknown.join(', ')}; known: ${settingNames.join(', ')}`);
+  }
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== ''));
+}
+
+/** The sender and the SES identity it sends as; warns when a mailing function has none. */
+function mailSettings(stack: Stack, props: AuthStackProps): { from: string; identityArn: string } | undefined {
+  const fromSettings = props.settings?.MAIL_FROM || undefined;
+  if (props.mailFrom && fromSettings && props.mailFrom !== fromSettings) {
+    throw new Error(`mailFrom (${props.mailFrom}) and the MAIL_FROM setting (${fromSettings}) disagree`);
+  }
+  const from = props.mailFrom || fromSettings;
+  if (!from) {
+    if (operations.some((operation) => operation.needs.mail)) {
+      Annotations.of(stack).addWarningV2(
+        'serverless-auth:mailFromUnset',
+        'mailFrom is not set: functions that send email get no SES permission and their mail fails. Deploy with -c mailFrom=no-reply@your-domain (and -c mailIdentity=your-domain when that is not the verified identity).',
+      );
+    }
+    return undefined;
+  }
+  // `no-reply@example.com` or `Example <no-reply@example.com>`: the domain is the identity.
+  const identity = props.mailIdentity || /@([^@\s>]+)>?$/.exec(from)?.[1];
+  if (!identity) throw new Error(`Cannot tell the SES identity of mailFrom ${from}: set mailIdentity`);
+  return { from, identityArn: stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }) };
+}

@@ -1,0 +1,98 @@
+/**
+ * How every handler is bundled, as plain data. The stack (through
+ * `NodejsFunction`) and `test/bundle.test.ts` (through esbuild's API) both read
+ * this file, so the bundle that is tested is the bundle that ships.
+ */
+import { authorizerFunction, fallbackFunction, operations } from '../functions/routes.ts';
+
+/** The custom-resource handler that fills the signing-key secret. */
+export const keyManagerHandler = 'key-manager';
+
+/**
+ * Handler modules (under `functions/`) that hash or verify passwords. Only
+ * their bundles ship argon2's native module; the bundle test fails when this
+ * list and the handlers' actual imports disagree.
+ */
+export const passwordHandlers: ReadonlySet<string> = new Set(['login']);
+
+export const hashesPasswords = (handler: string): boolean => passwordHandlers.has(handler);
+
+/** Every handler module the stack deploys, once each. */
+export const deployedHandlers: readonly string[] = [
+  ...new Set([
+    ...operations.map((operation) => operation.handler),
+    authorizerFunction.handler,
+    fallbackFunction.handler,
+    keyManagerHandler,
+  ]),
+];
+
+/** `functions/<handler>.ts`, relative to the project root. */
+export const entryOf = (handler: string): string => `functions/${handler}.ts`;
+
+/**
+ * ESM bundles have no `require`; some CommonJS dependencies call it for Node
+ * built-ins. The alias keeps the banner from colliding with a bundled
+ * `import { createRequire } from 'module'`.
+ */
+export const esmRequireBanner =
+  "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);";
+
+/**
+ * esbuild options shared by the stack and the bundle test. `@aws-sdk/*` is
+ * bundled on purpose: the versions we test are the versions we ship, and a
+ * runtime SDK upgrade cannot change behaviour under us.
+ */
+export const bundleOptions = {
+  platform: 'node',
+  target: 'node24',
+  format: 'esm',
+  minify: true,
+  sourcemap: true,
+  // Stack traces need only the mappings; the sources would double the map and
+  // its parse time under `--enable-source-maps`.
+  sourcesContent: false,
+  // Prefer ES module builds, which tree-shake far better (the AWS SDK ships both).
+  mainFields: ['module', 'main'],
+  banner: esmRequireBanner,
+  // Native: it cannot be bundled, so it ships as a node module (see below).
+  external: ['argon2'],
+} as const;
+
+/** The file `NodejsFunction` writes an ESM bundle to (its handler is `index.handler`). */
+export const bundleFile = 'index.mjs';
+
+/**
+ * What argon2 needs at run time, relative to `node_modules/`: its entry
+ * (`argon2.cjs` requires `@phc/format` and `node-gyp-build`), its
+ * `package.json` (for `main`, and read by node-gyp-build), and the prebuilt
+ * binary for the target platform. No compiler, no `npm install`.
+ */
+export const nativeModuleFiles = (platform: string): readonly string[] => [
+  'argon2/package.json',
+  'argon2/argon2.cjs',
+  `argon2/prebuilds/${platform}`,
+  'node-gyp-build/package.json',
+  'node-gyp-build/index.js',
+  'node-gyp-build/node-gyp-build.js',
+  '@phc/format/package.json',
+  '@phc/format/index.js',
+];
+
+/** Lambda's platform: `arm64` on Linux. */
+export const lambdaPlatform = 'linux-arm64';
+
+const quote = (path: string): string => `'${path.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * Shell commands that copy argon2 and its run-time dependencies into a
+ * bundle's `node_modules/` (the stack's afterBundling hook; the bundle test
+ * runs the same commands).
+ */
+export function copyNativeModulesCommands(inputDir: string, outputDir: string, platform = lambdaPlatform): string[] {
+  return nativeModuleFiles(platform).map((file) => {
+    const target = `${outputDir}/node_modules/${file}`;
+    const parent = target.slice(0, target.lastIndexOf('/'));
+    return `mkdir -p ${quote(parent)} && cp -R ${quote(`${inputDir}/node_modules/${file}`)} ${quote(target)}`;
+  });
+}
