@@ -8,6 +8,9 @@
  * - `logRetentionDays` (default 90; a value CloudWatch Logs accepts)
  * - any API setting by its name, e.g. `-c ACCESS_TOKEN_TTL=600 -c ISSUER=https://auth.example.com`
  *
+ * The stack is environment-agnostic (no account or region baked in), so one
+ * template deploys to any region and `sam local invoke` can run it.
+ *
  * AwsSolutions (cdk-nag) checks run on every synth as a policy validation
  * plugin; an unacknowledged finding fails `cdk synth`.
  */
@@ -50,7 +53,6 @@ const settings = Object.fromEntries(
 
 new AuthStack(app, text('stackName') ?? 'ServerlessAuth', {
   description: 'Serverless auth: login, rotating refresh tokens, lockouts, password reset, roles and tenants',
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   settings,
   throttleRateLimit: positiveInteger('throttleRateLimit'),
   throttleBurstLimit: positiveInteger('throttleBurstLimit'),

@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     dataDir: resolve(process.env.LOCAL_DATA_DIR || '.local'),
     port: port('PORT', 3000),
     sesPort: port('SES_PORT', 8005),
+    dynamoPort: port('DYNAMODB_PORT', 8006),
     demoPassword,
     log: (line) => console.log(line),
   });

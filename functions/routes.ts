@@ -32,8 +32,8 @@ export interface Operation extends FunctionDefinition {
   readonly path: string;
   /** `protected` routes go through the Lambda authorizer. */
   readonly auth: 'public' | 'protected';
-  /** Permission the caller's role must carry, when the route needs one. */
-  readonly permission?: string;
+  /** Permission the caller's role must carry (any one of a list), when the route needs one. */
+  readonly permission?: string | readonly string[];
   /** Roles allowed, for routes API.md reserves to roles rather than to a permission. */
   readonly roles?: readonly Role[];
   readonly summary: string;
@@ -126,6 +126,66 @@ export const operations: readonly Operation[] = [
     permission: 'profile:update',
     summary: "Change the caller's password",
     needs: { tables: { users: 'readWrite', lockouts: 'readWrite', sessions: 'readWrite', audit: 'readWrite' }, mail: true },
+  },
+  {
+    operationId: 'updateMe',
+    method: 'PATCH',
+    path: '/auth/me',
+    handler: 'me-update',
+    auth: 'protected',
+    permission: 'profile:update',
+    summary: "Change the caller's profile fields",
+    needs: { tables: { users: 'readWrite', audit: 'readWrite' } },
+  },
+  {
+    operationId: 'createUser',
+    method: 'POST',
+    path: '/users',
+    handler: 'users-create',
+    auth: 'protected',
+    permission: ['users:write', 'users:write:own'],
+    summary: "Create a user in the caller's tenant, or invite one by email",
+    needs: { tables: { users: 'readWrite', lockouts: 'readWrite', audit: 'readWrite' }, signingKeys: true, mail: true },
+  },
+  {
+    operationId: 'listUsers',
+    method: 'GET',
+    path: '/users',
+    handler: 'users-list',
+    auth: 'protected',
+    permission: ['users:read', 'users:read:own'],
+    summary: 'The users the caller may manage',
+    needs: { tables: { users: 'read' } },
+  },
+  {
+    operationId: 'getUser',
+    method: 'GET',
+    path: '/users/{id}',
+    handler: 'users-get',
+    auth: 'protected',
+    permission: ['users:read', 'users:read:own'],
+    summary: 'One user the caller may manage',
+    needs: { tables: { users: 'read' } },
+  },
+  {
+    operationId: 'updateUser',
+    method: 'PATCH',
+    path: '/users/{id}',
+    handler: 'users-update',
+    auth: 'protected',
+    permission: ['users:write', 'users:write:own'],
+    summary: "Change a user's role, status or profile",
+    needs: { tables: { users: 'readWrite', sessions: 'readWrite', audit: 'readWrite' } },
+  },
+  {
+    operationId: 'disableUser',
+    method: 'DELETE',
+    path: '/users/{id}',
+    handler: 'users-delete',
+    auth: 'protected',
+    permission: ['users:write', 'users:write:own'],
+    summary: 'Disable a user: its sessions and API tokens stop at once',
+    needs: { tables: { users: 'readWrite', sessions: 'readWrite', audit: 'readWrite' } },
   },
   {
     operationId: 'unlockUser',

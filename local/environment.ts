@@ -22,6 +22,8 @@ export interface LocalOptions {
   readonly port?: number;
   /** @default 0 */
   readonly sesPort?: number;
+  /** The embedded DynamoDB engine's port. @default 0 */
+  readonly dynamoPort?: number;
   /** Extra settings for the handlers, as environment variables. */
   readonly env?: Readonly<Record<string, string>>;
   /** @default true */
@@ -47,7 +49,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalEnvir
   const keyFile = options.dataDir
     ? join(options.dataDir, 'signing-keys.json')
     : join((await import('node:os')).tmpdir(), `serverless-auth-keys-${process.pid}-${Date.now()}.json`);
-  const dynamo = await startDynalite(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {});
+  const dynamo = await startDynalite({
+    ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}),
+    ...(options.dynamoPort ? { port: options.dynamoPort } : {}),
+  });
   const ses = await startSes(options.sesPort ?? 0);
   const server: Server = createServer(createGateway(options.log ? { log: options.log } : {}));
   await new Promise<void>((resolve, reject) => {

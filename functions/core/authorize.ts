@@ -68,12 +68,15 @@ export async function authenticate(d: Deps, credential: Credential, issuer: stri
 
 /** What a route asks of its caller beyond a live credential. */
 export interface Requirement {
-  readonly permission?: string | undefined;
+  /** A permission, or a list of which the caller needs any one. */
+  readonly permission?: string | readonly string[] | undefined;
   readonly roles?: readonly Role[] | undefined;
 }
 
+const anyOf = (required: string | readonly string[]): readonly string[] => (typeof required === 'string' ? [required] : required);
+
 export const satisfies = (principal: Principal, requirement: Requirement): boolean =>
-  (!requirement.permission || principal.permissions.includes(requirement.permission)) &&
+  (!requirement.permission || anyOf(requirement.permission).some((p) => principal.permissions.includes(p))) &&
   (!requirement.roles || requirement.roles.includes(principal.role));
 
 export async function decide(

@@ -40,6 +40,7 @@ const settingsSchema = z.object({
   LOCKOUT_SECONDS: positiveInt(900),
   RESET_CODE_LENGTH: z.coerce.number().int().min(6).max(10).default(6),
   RESET_CODE_TTL: positiveInt(600),
+  INVITE_CODE_TTL: positiveInt(259_200),
   RESET_EMAIL_LIMIT: positiveInt(5),
   RESET_IP_LIMIT: positiveInt(20),
   PASSWORD_MIN_LENGTH: positiveInt(8),
@@ -61,6 +62,8 @@ export type Settings = {
   readonly lockoutSeconds: number;
   readonly resetCodeLength: number;
   readonly resetCodeTtl: number;
+  /** How long an invitation code works: days, not minutes, since the invitee is not waiting for it. */
+  readonly inviteCodeTtl: number;
   readonly resetEmailLimit: number;
   readonly resetIpLimit: number;
   readonly passwordMinLength: number;
@@ -100,6 +103,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     lockoutSeconds: s.LOCKOUT_SECONDS,
     resetCodeLength: s.RESET_CODE_LENGTH,
     resetCodeTtl: s.RESET_CODE_TTL,
+    inviteCodeTtl: s.INVITE_CODE_TTL,
     resetEmailLimit: s.RESET_EMAIL_LIMIT,
     resetIpLimit: s.RESET_IP_LIMIT,
     passwordMinLength: s.PASSWORD_MIN_LENGTH,

@@ -21,14 +21,14 @@ async function codeHash(d: Deps, userId: string, code: string): Promise<string> 
 }
 
 /** Issues a new code for a user, replacing any earlier one, and returns it (for the email only). */
-export async function issueResetCode(d: Deps, userId: string): Promise<string> {
+export async function issueResetCode(d: Deps, userId: string, ttlSeconds = d.settings.resetCodeTtl): Promise<string> {
   const length = d.settings.resetCodeLength;
   const code = Array.from({ length }, () => randomInt(10)).join('');
   const now = epochSeconds(d.clock.now());
   await d.db.send(
     new PutCommand({
       TableName: d.tables.lockouts,
-      Item: { ...resetCodeKey(userId), codeHash: await codeHash(d, userId, code), tries: 0, validUntil: now + d.settings.resetCodeTtl, expiresAt: now + d.settings.resetCodeTtl + 3600 },
+      Item: { ...resetCodeKey(userId), codeHash: await codeHash(d, userId, code), tries: 0, validUntil: now + ttlSeconds, expiresAt: now + ttlSeconds + 3600 },
     }),
   );
   return code;

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { emailKey, userKey, usernameKey } from './db-keys.ts';
 import type { Deps } from './deps.ts';
 import type { Identifier } from './identifiers.ts';
@@ -204,4 +204,112 @@ export async function setPasswordHash(d: Deps, userId: string, passwordHash: str
       ExpressionAttributeValues: { ':hash': passwordHash, ':at': d.clock.now().toISOString() },
     }),
   );
+}
+
+export interface UserChanges {
+  readonly role?: Role;
+  readonly status?: UserStatus;
+  readonly firstName?: string | null;
+  readonly lastName?: string | null;
+  readonly phone?: string | null;
+}
+
+const changeAttributes: Record<keyof UserChanges, string> = {
+  role: 'role',
+  status: 'status',
+  firstName: 'firstName',
+  lastName: 'lastName',
+  phone: 'phone',
+};
+
+/** Applies changes to an existing user and returns it as it now is. */
+export async function updateUser(d: Deps, userId: string, changes: UserChanges): Promise<UserRecord | null> {
+  const entries = Object.entries(changes).filter(([, value]) => value !== undefined) as [keyof UserChanges, unknown][];
+  if (entries.length === 0) return getUser(d, userId);
+  try {
+    const out = await d.db.send(
+      new UpdateCommand({
+        TableName: d.tables.users,
+        Key: userKey(userId),
+        UpdateExpression: `SET ${entries.map(([name]) => `#${name} = :${name}`).join(', ')}, updatedAt = :updatedAt`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([name]) => [`#${name}`, changeAttributes[name]])),
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(entries.map(([name, value]) => [`:${name}`, value])),
+          ':updatedAt': d.clock.now().toISOString(),
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return out.Attributes ? userFromItem(out.Attributes) : null;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return null;
+    throw error;
+  }
+}
+
+export interface UserListQuery {
+  readonly tenantId: string;
+  /** Only users of these roles. */
+  readonly roles?: readonly Role[];
+  readonly status?: UserStatus;
+  /** Only users this user created. */
+  readonly createdBy?: string;
+  readonly limit: number;
+  /** The index key of the last user already returned. */
+  readonly after?: UserCursor;
+}
+
+export interface UserCursor {
+  readonly pk: string;
+  readonly tenantId: string;
+  readonly createdAt: string;
+}
+
+/** A tenant's users, oldest first, filtered; `next` is where the following page starts. */
+export async function listUsers(d: Deps, query: UserListQuery): Promise<{ items: UserRecord[]; next: UserCursor | null }> {
+  const filters: string[] = [];
+  const values: Record<string, unknown> = { ':tenant': query.tenantId };
+  const names: Record<string, string> = {};
+  if (query.roles) {
+    const placeholders = query.roles.map((role, i) => {
+      values[`:role${i}`] = role;
+      return `:role${i}`;
+    });
+    filters.push(`#role IN (${placeholders.join(', ')})`);
+    names['#role'] = 'role';
+  }
+  if (query.status) {
+    filters.push('#status = :status');
+    names['#status'] = 'status';
+    values[':status'] = query.status;
+  }
+  if (query.createdBy) {
+    filters.push('createdBy = :createdBy');
+    values[':createdBy'] = query.createdBy;
+  }
+  const found: UserRecord[] = [];
+  let start: Record<string, unknown> | undefined = query.after ? { ...query.after } : undefined;
+  let lastKey: UserCursor | null = null;
+  do {
+    const out = await d.db.send(
+      new QueryCommand({
+        TableName: d.tables.users,
+        IndexName: 'byTenant',
+        KeyConditionExpression: 'tenantId = :tenant',
+        ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+        Limit: query.limit + 1 - found.length,
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of out.Items ?? []) {
+      if (found.length === query.limit) return { items: found, next: lastKey };
+      found.push(userFromItem(item));
+      lastKey = { pk: item.pk as string, tenantId: item.tenantId as string, createdAt: item.createdAt as string };
+    }
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return { items: found, next: null };
 }

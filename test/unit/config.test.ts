@@ -15,6 +15,7 @@ describe('loadSettings', () => {
       lockoutSeconds: 900,
       resetCodeLength: 6,
       resetCodeTtl: 600,
+      inviteCodeTtl: 259200,
       resetEmailLimit: 5,
       resetIpLimit: 20,
       passwordMinLength: 8,

@@ -1,0 +1,20 @@
+/** PATCH /auth/me: the caller's own profile fields, and nothing else. */
+import { z } from 'zod';
+import { audit } from './core/audit.ts';
+import { ApiError } from './core/errors.ts';
+import { profileChanges, profileFields } from './core/user-input.ts';
+import { toPublicUser, updateUser } from './core/users.ts';
+import { protectedRoute } from './core/http/route.ts';
+import { json } from './core/http/response.ts';
+
+export const updateMeBody = z.strictObject(profileFields);
+
+export const handler = protectedRoute('updateMe', { body: updateMeBody }, async ({ d, body, principal, client }) => {
+  const changes = profileChanges(body);
+  const user = await updateUser(d, principal.userId, changes);
+  if (!user || user.status !== 'active') throw new ApiError('unauthorized');
+  if (Object.keys(changes).length > 0) {
+    await audit(d, client, { type: 'user.updated', outcome: 'success', reason: Object.keys(body).sort().join(','), userId: user.id, tenantId: user.tenantId });
+  }
+  return json(200, toPublicUser(user));
+});

@@ -1,0 +1,46 @@
+/** POST /users: a user in the caller's tenant, with a password or invited by email. */
+import { z } from 'zod';
+import { emailField } from './core/email-input.ts';
+import { invalidRequest } from './core/errors.ts';
+import { USERNAME, normalizeIdentifier } from './core/identifiers.ts';
+import { createManagedUser } from './core/user-admin.ts';
+import { profileFields, roleField } from './core/user-input.ts';
+import { toPublicUser } from './core/users.ts';
+import { protectedRoute } from './core/http/route.ts';
+import { json } from './core/http/response.ts';
+import { ApiError } from './core/errors.ts';
+
+export const createUserBody = z.strictObject({
+  email: z.string().max(1024),
+  username: z.string().max(256).nullable().optional(),
+  password: z.string().min(1).max(1024).optional(),
+  role: roleField,
+  ...profileFields,
+  /** Only to refuse it: a user always joins the caller's tenant. */
+  tenant_id: z.string().max(256).optional(),
+});
+
+export const handler = protectedRoute('createUser', { body: createUserBody }, async ({ d, body, principal, client }) => {
+  if (body.tenant_id !== undefined && body.tenant_id !== principal.tenantId) {
+    throw new ApiError('forbidden', { message: 'Users join the caller’s tenant', extra: { role: principal.role } });
+  }
+  const username = body.username ? normalizeIdentifier(body.username) : null;
+  if (username !== null && !USERNAME.test(username)) {
+    throw invalidRequest([{ path: 'username', message: '3 to 64 letters, digits, dots, dashes or underscores' }]);
+  }
+  const user = await createManagedUser(
+    d,
+    principal,
+    {
+      email: emailField(body.email),
+      username,
+      password: body.password ?? null,
+      role: body.role,
+      firstName: body.first_name ?? null,
+      lastName: body.last_name ?? null,
+      phone: body.phone ?? null,
+    },
+    client,
+  );
+  return json(201, toPublicUser(user));
+});

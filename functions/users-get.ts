@@ -1,0 +1,9 @@
+/** GET /users/{id}: a user the caller may manage. */
+import { managedUser } from './core/user-admin.ts';
+import { toPublicUser } from './core/users.ts';
+import { protectedRoute } from './core/http/route.ts';
+import { json } from './core/http/response.ts';
+
+export const handler = protectedRoute('getUser', {}, async ({ d, pathParameters, principal }) =>
+  json(200, toPublicUser(await managedUser(d, principal, pathParameters.id ?? ''))),
+);

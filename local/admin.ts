@@ -1,0 +1,204 @@
+/**
+ * The admin commands, as a function the CLI and its tests call. It builds the
+ * domain's dependencies for the chosen tables and runs the same domain code
+ * the handlers run.
+ */
+import { resolve } from 'node:path';
+import { audit } from '../functions/core/audit.ts';
+import { systemClock } from '../functions/core/clock.ts';
+import { loadSettings } from '../functions/core/config.ts';
+import { createDocumentClient, tableNamesFromEnv } from '../functions/core/db.ts';
+import type { Deps } from '../functions/core/deps.ts';
+import { inviteEmail } from '../functions/core/emails.ts';
+import { isEmail, normalizeIdentifier, USERNAME } from '../functions/core/identifiers.ts';
+import { clearFailures } from '../functions/core/lockout.ts';
+import { sendQuietly, sesMailer } from '../functions/core/mail.ts';
+import { passwordProblems } from '../functions/core/password-policy.ts';
+import { hashPassword } from '../functions/core/passwords.ts';
+import { isRole, roles } from '../functions/core/permissions.ts';
+import { issueResetCode } from '../functions/core/reset-codes.ts';
+import { applyUserChanges } from '../functions/core/user-admin.ts';
+import { KeyStore, keySourceFromEnv } from '../functions/core/signing-keys.ts';
+import { createUser, findUserByIdentifier, getUser, listUsers, type UserRecord } from '../functions/core/users.ts';
+import { tableList } from '../lib/tables.ts';
+import { localTableName } from './dynamo.ts';
+
+export const adminUsage = `Usage: npm run admin -- <command> [flags] (--local | --outputs cdk-outputs.json | table names in the environment)
+
+Commands:
+  create-user  --tenant T --role ${roles.join('|')} --email E [--username U] [--password P]
+               Without --password the user is invited: SES sends a code for /auth/password/reset.
+  disable-user --email E | --id ID     Disables the user and revokes its sessions.
+  unlock       --email E | --id ID     Clears a login lockout.
+  list-users   --tenant T [--role R] [--status active|disabled]
+
+Where:
+  --local                 the tables of \`npm run dev\` (it must be running; DYNAMODB_PORT, default 8006)
+  --outputs FILE          the outputs of \`npx cdk deploy --outputs-file FILE\` (AWS credentials from the usual chain)
+  --stack NAME            the stack's name in that file (default: its only stack)
+  --region R, --endpoint URL
+Otherwise USERS_TABLE, SESSIONS_TABLE, LOCKOUTS_TABLE, AUDIT_TABLE (and SIGNING_SECRET_ARN or
+SIGNING_KEYS_FILE, MAIL_FROM, SES_ENDPOINT for invitations) come from the environment.`;
+
+export class AdminUsageError extends Error {
+  override name = 'AdminUsageError';
+}
+
+export interface AdminOptions {
+  readonly tenant?: string | undefined;
+  readonly role?: string | undefined;
+  readonly email?: string | undefined;
+  readonly username?: string | undefined;
+  readonly password?: string | undefined;
+  readonly id?: string | undefined;
+  readonly status?: string | undefined;
+  readonly local?: boolean | undefined;
+  readonly outputs?: Record<string, Record<string, string>> | undefined;
+  readonly stack?: string | undefined;
+  readonly region?: string | undefined;
+  readonly endpoint?: string | undefined;
+  /** The environment to read settings and table names from. @default process.env */
+  readonly env?: Record<string, string | undefined>;
+}
+
+const required = (value: string | undefined, flag: string): string => {
+  if (!value) throw new AdminUsageError(`Missing --${flag}`);
+  return value;
+};
+
+/** The environment the commands run with: the caller's, plus what --local or --outputs say. */
+function environment(options: AdminOptions): Record<string, string | undefined> {
+  const env = { ...(options.env ?? process.env) };
+  if (options.local) {
+    env.DYNAMODB_ENDPOINT = options.endpoint ?? `http://127.0.0.1:${env.DYNAMODB_PORT || 8006}`;
+    env.SIGNING_KEYS_FILE ??= resolve(env.LOCAL_DATA_DIR || '.local', 'signing-keys.json');
+    env.SES_ENDPOINT ??= `http://127.0.0.1:${env.SES_PORT || 8005}`;
+    for (const table of tableList) env[table.envVar] = localTableName('local-', table);
+  } else if (options.outputs) {
+    const stacks = Object.keys(options.outputs);
+    const name = options.stack ?? (stacks.length === 1 ? stacks[0] : undefined);
+    const outputs = name ? options.outputs[name] : undefined;
+    if (!outputs) throw new AdminUsageError(`Name the stack with --stack (the file has ${stacks.join(', ') || 'none'})`);
+    for (const table of tableList) {
+      const value = outputs[`${table.id}TableName`];
+      if (!value) throw new AdminUsageError(`The outputs have no ${table.id}TableName`);
+      env[table.envVar] = value;
+    }
+    if (outputs.SigningSecretArn) env.SIGNING_SECRET_ARN = outputs.SigningSecretArn;
+    if (options.endpoint) env.DYNAMODB_ENDPOINT = options.endpoint;
+  } else if (options.endpoint) {
+    env.DYNAMODB_ENDPOINT = options.endpoint;
+  }
+  if (options.region) env.AWS_REGION = options.region;
+  return env;
+}
+
+function depsFor(env: Record<string, string | undefined>): Deps {
+  const settings = loadSettings(env);
+  return {
+    settings,
+    clock: systemClock,
+    db: createDocumentClient({ ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}), ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}) }),
+    tables: tableNamesFromEnv(env),
+    keys: new KeyStore(() => keySourceFromEnv(env)),
+    mailer: sesMailer({ from: settings.mailFrom, ...(env.SES_ENDPOINT ? { endpoint: env.SES_ENDPOINT } : {}) }),
+  };
+}
+
+const origin = { ip: null, userAgent: 'admin-cli', requestId: null };
+
+async function target(d: Deps, options: AdminOptions): Promise<UserRecord> {
+  if (options.id && options.email) throw new AdminUsageError('Give --email or --id, not both');
+  const user = options.id
+    ? await getUser(d, options.id)
+    : await findUserByIdentifier(d, { kind: 'email', value: normalizeIdentifier(required(options.email, 'email or --id')) });
+  if (!user) throw new Error('No such user');
+  return user;
+}
+
+const describe = (u: UserRecord) =>
+  `${u.id}  ${u.email}${u.username ? ` (${u.username})` : ''}  ${u.role}  ${u.status}  tenant ${u.tenantId}`;
+
+/** Runs one command; returns the lines to print. */
+export async function runAdmin(positionals: readonly string[], options: AdminOptions): Promise<string[]> {
+  const [command, ...extra] = positionals;
+  if (extra.length > 0) throw new AdminUsageError(`Unexpected argument: ${extra.join(' ')}`);
+  const known = ['create-user', 'disable-user', 'unlock', 'list-users'];
+  if (!command || !known.includes(command)) throw new AdminUsageError(`Unknown command: ${command ?? '(none)'}`);
+  const d = depsFor(environment(options));
+  try {
+    switch (command) {
+      case 'create-user':
+        return [await createCommand(d, options)];
+      case 'disable-user': {
+        const user = await target(d, options);
+        if (user.status === 'disabled') return [`${user.email} is already disabled`];
+        await applyUserChanges(d, user, { status: 'disabled' }, origin, null);
+        return [`Disabled ${user.email}; its sessions and API tokens are revoked`];
+      }
+      case 'unlock': {
+        const user = await target(d, options);
+        const wasLocked = await clearFailures(d, { userId: user.id });
+        if (wasLocked) await audit(d, origin, { type: 'lockout.unlocked', outcome: 'success', reason: 'admin_cli', userId: user.id, tenantId: user.tenantId });
+        return [wasLocked ? `Unlocked ${user.email}` : `${user.email} had no failed logins to clear`];
+      }
+      default:
+        return await listCommand(d, options);
+    }
+  } finally {
+    d.db.destroy();
+  }
+}
+
+async function createCommand(d: Deps, options: AdminOptions): Promise<string> {
+  const tenantId = required(options.tenant, 'tenant');
+  const role = required(options.role, 'role');
+  if (!isRole(role)) throw new AdminUsageError(`--role must be one of ${roles.join(', ')}`);
+  const email = normalizeIdentifier(required(options.email, 'email'));
+  if (!isEmail(email)) throw new AdminUsageError('--email must be an email address');
+  const username = options.username ? normalizeIdentifier(options.username) : null;
+  if (username !== null && !USERNAME.test(username)) throw new AdminUsageError('--username: 3 to 64 letters, digits, dots, dashes or underscores');
+  if (options.password !== undefined) {
+    const problems = passwordProblems(options.password, { minLength: d.settings.passwordMinLength, email, username });
+    if (problems.length > 0) throw new AdminUsageError(`--password: ${problems.map((p) => p.message).join('; ')}`);
+  }
+  const result = await createUser(d, {
+    tenantId,
+    role,
+    email,
+    username,
+    passwordHash: options.password === undefined ? null : await hashPassword(options.password),
+    createdBy: null,
+  });
+  if (result.kind === 'conflict') throw new Error(`That ${result.field} is already taken`);
+  const user = result.user;
+  await audit(d, origin, { type: 'user.created', outcome: 'success', reason: 'admin_cli', userId: user.id, tenantId });
+  if (options.password !== undefined) return `Created ${describe(user)}`;
+  const code = await issueResetCode(d, user.id, d.settings.inviteCodeTtl);
+  const sent = await sendQuietly(d.mailer, inviteEmail(d.settings.productName, user.email, code, d.settings.inviteCodeTtl));
+  return sent
+    ? `Created ${describe(user)}; an invitation went to ${user.email}`
+    : `Created ${describe(user)}; the invitation email could not be sent: run /auth/password/forgot for it`;
+}
+
+async function listCommand(d: Deps, options: AdminOptions): Promise<string[]> {
+  const tenantId = required(options.tenant, 'tenant');
+  if (options.role !== undefined && !isRole(options.role)) throw new AdminUsageError(`--role must be one of ${roles.join(', ')}`);
+  if (options.status !== undefined && options.status !== 'active' && options.status !== 'disabled') {
+    throw new AdminUsageError('--status must be active or disabled');
+  }
+  const lines: string[] = [];
+  let after;
+  do {
+    const page = await listUsers(d, {
+      tenantId,
+      limit: 100,
+      ...(options.role ? { roles: [options.role as (typeof roles)[number]] } : {}),
+      ...(options.status ? { status: options.status as 'active' | 'disabled' } : {}),
+      ...(after ? { after } : {}),
+    });
+    lines.push(...page.items.map(describe));
+    after = page.next ?? undefined;
+  } while (after);
+  return lines.length ? lines : [`No users in tenant ${tenantId}`];
+}
