@@ -21,7 +21,13 @@ export async function handler(
   const operation = operationByRouteKey(event.routeKey);
   let decision: Decision;
   try {
-    decision = await decide(d, headers, operation ?? {}, issuerOf({ headers, requestContext: event.requestContext }, d.settings.issuer));
+    const issuer = issuerOf({ headers, requestContext: event.requestContext }, d.settings.issuer);
+    const origin = {
+      ip: event.requestContext.http.sourceIp ?? null,
+      userAgent: headers['user-agent']?.slice(0, 512) ?? null,
+      requestId: event.requestContext.requestId ?? null,
+    };
+    decision = await decide(d, headers, operation ?? {}, issuer, origin);
   } catch (error) {
     if (!isTransient(error)) throw error;
     logger.warn('authorizer dependency failed', { error: (error as Error).name });

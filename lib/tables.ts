@@ -50,6 +50,15 @@ export const tables = {
     ttlAttribute: 'expiresAt',
     retain: false,
   },
+  /** API tokens: one item per token (a keyed hash, never the token), listed by user on `byUser`. */
+  apiTokens: {
+    id: 'ApiTokens',
+    envVar: 'API_TOKENS_TABLE',
+    partitionKey: 'pk',
+    ttlAttribute: 'expiresAt',
+    indexes: [{ name: 'byUser', partitionKey: 'userId', sortKey: 'createdAt' }],
+    retain: false,
+  },
   /**
    * Audit events, kept `AUDIT_RETENTION_DAYS`: a tenant's events newest first
    * are one query on the table, a user's events one query on `byUser`.

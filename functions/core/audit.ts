@@ -29,6 +29,8 @@ export const auditTypes = [
   'api_token.created',
   'api_token.rotated',
   'api_token.deleted',
+  /** A token of ours used after it was revoked, rotated, expired, or its owner disabled. */
+  'api_token.rejected',
   'session.revoked',
 ] as const;
 export type AuditType = (typeof auditTypes)[number];

@@ -4,6 +4,9 @@
  * passes the decision on as flat context values.
  */
 import { verifyAccessToken } from './access-tokens.ts';
+import { looksLikeApiToken } from './api-token-text.ts';
+import { checkApiToken } from './api-tokens.ts';
+import { audit, type AuditOrigin } from './audit.ts';
 import type { Deps } from './deps.ts';
 import { isRole, permissionsOf, type Role } from './permissions.ts';
 import { getSession, isLive } from './sessions.ts';
@@ -44,8 +47,11 @@ export function credentialFrom(headers: Record<string, string | undefined>): Cre
   return null;
 }
 
-/** Verifies a credential and checks that its session is still live. */
-export async function authenticate(d: Deps, credential: Credential, issuer: string): Promise<Principal | null> {
+/** Verifies a credential: an access token whose session is live, or an API token whose owner is active. */
+export async function authenticate(d: Deps, credential: Credential, issuer: string, origin: AuditOrigin): Promise<Principal | null> {
+  if (credential.kind === 'access_or_api_token' && looksLikeApiToken(credential.token)) {
+    return authenticateApiToken(d, credential.token, origin);
+  }
   const keys = await d.keys.get();
   const now = d.clock.now();
   const verified = await verifyAccessToken(keys, credential.token, {
@@ -79,14 +85,33 @@ export const satisfies = (principal: Principal, requirement: Requirement): boole
   (!requirement.permission || anyOf(requirement.permission).some((p) => principal.permissions.includes(p))) &&
   (!requirement.roles || requirement.roles.includes(principal.role));
 
+async function authenticateApiToken(d: Deps, token: string, origin: AuditOrigin): Promise<Principal | null> {
+  const check = await checkApiToken(d, token, origin.ip);
+  if (check.kind === 'refused') {
+    const { userId, tenantId } = check.record;
+    await audit(d, origin, { type: 'api_token.rejected', outcome: 'failure', reason: check.reason, userId, tenantId });
+  }
+  if (check.kind !== 'ok') return null;
+  const { owner } = check;
+  return {
+    userId: owner.id,
+    role: owner.role,
+    tenantId: owner.tenantId,
+    permissions: permissionsOf(owner.role),
+    sessionId: null,
+    credential: 'api_token',
+  };
+}
+
 export async function decide(
   d: Deps,
   headers: Record<string, string | undefined>,
   requirement: Requirement,
   issuer: string,
+  origin: AuditOrigin,
 ): Promise<Decision> {
   const credential = credentialFrom(headers);
-  const principal = credential ? await authenticate(d, credential, issuer) : null;
+  const principal = credential ? await authenticate(d, credential, issuer, origin) : null;
   if (!principal) return { kind: 'unauthorized' };
   if (!satisfies(principal, requirement)) return { kind: 'forbidden', role: principal.role };
   return { kind: 'allow', principal };

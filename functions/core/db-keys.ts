@@ -30,3 +30,6 @@ export const auditSk = (time: string, eventId: string) => `${time}#${eventId}`;
 
 /** A user's pending reset (or invite) code; a newer one replaces it. */
 export const resetCodeKey = (userId: string) => ({ pk: `RESET#${userId}` });
+
+/** An API token, by the id part of its text. */
+export const apiTokenKey = (tokenId: string) => ({ pk: `TOKEN#${tokenId}` });

@@ -3,6 +3,7 @@
  * `user-management.ts`, the password policy, invitations by email, the
  * revocations a change implies, and audit events.
  */
+import { revokeApiTokensOf } from './api-tokens.ts';
 import { audit, type AuditOrigin } from './audit.ts';
 import type { Principal } from './authorize.ts';
 import type { Deps } from './deps.ts';
@@ -114,6 +115,7 @@ export async function applyUserChanges(
   if (!updated) throw new ApiError('not_found');
   await Promise.all([
     roleChanges || disabled ? revokeAllSessions(d, target.id) : Promise.resolve(),
+    disabled ? revokeApiTokensOf(d, target.id) : Promise.resolve(),
     audit(d, origin, {
       type: disabled ? 'user.disabled' : 'user.updated',
       outcome: 'success',

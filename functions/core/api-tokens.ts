@@ -1,0 +1,220 @@
+/**
+ * API tokens for server-to-server callers: created, listed, rotated and
+ * deleted by their owner, and accepted in `X-Auth-Token` as the owner with
+ * the owner's current role. Only a keyed hash of each token is stored.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { hashTokenSecret, newTokenId, newTokenText, parseTokenText, sameSecretHash } from './api-token-text.ts';
+import { epochSeconds } from './clock.ts';
+import { apiTokenKey, userKey } from './db-keys.ts';
+import type { Deps } from './deps.ts';
+import { expiryOf, type ExpiryChoice } from './token-expiry.ts';
+import { getUser, type UserRecord } from './users.ts';
+
+export interface ApiTokenRecord {
+  readonly tokenId: string;
+  readonly userId: string;
+  readonly tenantId: string;
+  readonly name: string;
+  readonly secretHash: string;
+  readonly createdAt: string;
+  readonly validUntil: string;
+  readonly lastUsedAt: string | null;
+  readonly lastUsedIp: string | null;
+  readonly revoked: boolean;
+}
+
+/** The public view: never the hash; the token text only at create and rotate. */
+export const toPublicToken = (record: ApiTokenRecord, token?: string) => ({
+  id: record.tokenId,
+  name: record.name,
+  ...(token ? { token } : {}),
+  created_at: record.createdAt,
+  expires_at: record.validUntil,
+  last_used_at: record.lastUsedAt,
+});
+
+const fromItem = (item: Record<string, unknown>): ApiTokenRecord => {
+  const { pk: _pk, expiresAt: _ttl, ...rest } = item;
+  return rest as unknown as ApiTokenRecord;
+};
+
+async function secretHash(d: Deps, tokenId: string, secret: string): Promise<string> {
+  return hashTokenSecret((await d.keys.get()).refreshSecret, tokenId, secret);
+}
+
+export async function createApiToken(
+  d: Deps,
+  owner: { userId: string; tenantId: string },
+  name: string,
+  expiresIn: ExpiryChoice,
+): Promise<{ record: ApiTokenRecord; token: string }> {
+  const now = d.clock.now();
+  const tokenId = newTokenId();
+  const { token, secret } = newTokenText(tokenId);
+  const validUntil = expiryOf(expiresIn, now);
+  const record: ApiTokenRecord = {
+    tokenId,
+    userId: owner.userId,
+    tenantId: owner.tenantId,
+    name,
+    secretHash: await secretHash(d, tokenId, secret),
+    createdAt: now.toISOString(),
+    validUntil: validUntil.toISOString(),
+    lastUsedAt: null,
+    lastUsedIp: null,
+    revoked: false,
+  };
+  await d.db.send(
+    new PutCommand({
+      TableName: d.tables.apiTokens,
+      Item: { ...apiTokenKey(tokenId), ...record, expiresAt: epochSeconds(validUntil) + 86_400 },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+  return { record, token };
+}
+
+/** The owner's tokens, newest first. */
+export async function listApiTokens(d: Deps, userId: string): Promise<ApiTokenRecord[]> {
+  const records: ApiTokenRecord[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await d.db.send(
+      new QueryCommand({
+        TableName: d.tables.apiTokens,
+        IndexName: 'byUser',
+        KeyConditionExpression: 'userId = :user',
+        ExpressionAttributeValues: { ':user': userId },
+        ScanIndexForward: false,
+        ExclusiveStartKey: start,
+      }),
+    );
+    records.push(...(out.Items ?? []).map(fromItem));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return records;
+}
+
+/** A new secret for the owner's token: same id, name and dates; the old text stops at once. `null` if not theirs. */
+export async function rotateApiToken(d: Deps, userId: string, tokenId: string): Promise<{ record: ApiTokenRecord; token: string } | null> {
+  const { token, secret } = newTokenText(tokenId);
+  try {
+    const out = await d.db.send(
+      new UpdateCommand({
+        TableName: d.tables.apiTokens,
+        Key: apiTokenKey(tokenId),
+        UpdateExpression: 'SET secretHash = :hash, rotatedAt = :now',
+        ConditionExpression: 'userId = :owner AND revoked = :false',
+        ExpressionAttributeValues: { ':hash': await secretHash(d, tokenId, secret), ':now': d.clock.now().toISOString(), ':owner': userId, ':false': false },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return { record: fromItem(out.Attributes ?? {}), token };
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return null;
+    throw error;
+  }
+}
+
+/** Deletes the owner's token; `false` if it is not theirs. */
+export async function deleteApiToken(d: Deps, userId: string, tokenId: string): Promise<boolean> {
+  try {
+    await d.db.send(
+      new DeleteCommand({
+        TableName: d.tables.apiTokens,
+        Key: apiTokenKey(tokenId),
+        ConditionExpression: 'userId = :owner',
+        ExpressionAttributeValues: { ':owner': userId },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/**
+ * Revokes every token of a user for good: marks them, and stamps the user so
+ * that a token the (eventually consistent) listing missed is refused too.
+ */
+export async function revokeApiTokensOf(d: Deps, userId: string): Promise<void> {
+  const now = d.clock.now().toISOString();
+  await d.db.send(
+    new UpdateCommand({
+      TableName: d.tables.users,
+      Key: userKey(userId),
+      UpdateExpression: 'SET apiTokensRevokedAt = :now',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':now': now },
+    }),
+  );
+  const tokens = await listApiTokens(d, userId);
+  await Promise.all(
+    tokens.map((t) =>
+      d.db.send(
+        new UpdateCommand({
+          TableName: d.tables.apiTokens,
+          Key: apiTokenKey(t.tokenId),
+          UpdateExpression: 'SET revoked = :true',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':true': true },
+        }),
+      ).catch((error: unknown) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }),
+    ),
+  );
+}
+
+export type ApiTokenCheck =
+  | { readonly kind: 'ok'; readonly record: ApiTokenRecord; readonly owner: UserRecord }
+  /** A token of ours that no longer works: worth an audit event. */
+  | { readonly kind: 'refused'; readonly record: ApiTokenRecord; readonly reason: 'revoked' | 'expired' | 'wrong_secret' | 'owner_disabled' }
+  | { readonly kind: 'unknown' };
+
+/** How often a token's `last_used_at` is written, at most. */
+const TOUCH_EVERY_MS = 60_000;
+
+/** Checks a token's text, its item and its owner; records its use at most once a minute, alongside. */
+export async function checkApiToken(d: Deps, token: string, ip: string | null): Promise<ApiTokenCheck> {
+  const parsed = parseTokenText(token);
+  if (!parsed) return { kind: 'unknown' };
+  const out = await d.db.send(new GetCommand({ TableName: d.tables.apiTokens, Key: apiTokenKey(parsed.tokenId), ConsistentRead: true }));
+  if (!out.Item) return { kind: 'unknown' };
+  const record = fromItem(out.Item);
+  const now = d.clock.now();
+  if (!sameSecretHash(await secretHash(d, parsed.tokenId, parsed.secret), record.secretHash)) {
+    return { kind: 'refused', record, reason: 'wrong_secret' };
+  }
+  if (record.revoked) return { kind: 'refused', record, reason: 'revoked' };
+  if (Date.parse(record.validUntil) <= now.getTime()) return { kind: 'refused', record, reason: 'expired' };
+  const due = !record.lastUsedAt || now.getTime() - Date.parse(record.lastUsedAt) >= TOUCH_EVERY_MS;
+  const [owner] = await Promise.all([getUser(d, record.userId), due ? touch(d, record, now, ip) : Promise.resolve()]);
+  const revokedAt = (owner as { apiTokensRevokedAt?: string } | null)?.apiTokensRevokedAt;
+  if (!owner || owner.status !== 'active' || (revokedAt && revokedAt >= record.createdAt)) {
+    return { kind: 'refused', record, reason: 'owner_disabled' };
+  }
+  return { kind: 'ok', record, owner };
+}
+
+/** Records a use; of racing containers, one write wins the minute. */
+async function touch(d: Deps, record: ApiTokenRecord, now: Date, ip: string | null): Promise<void> {
+  const cutoff = new Date(now.getTime() - TOUCH_EVERY_MS).toISOString();
+  await d.db
+    .send(
+      new UpdateCommand({
+        TableName: d.tables.apiTokens,
+        Key: apiTokenKey(record.tokenId),
+        UpdateExpression: 'SET lastUsedAt = :now, lastUsedIp = :ip',
+        ConditionExpression:
+          'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR attribute_type(lastUsedAt, :nullType) OR lastUsedAt < :cutoff)',
+        ExpressionAttributeValues: { ':now': now.toISOString(), ':ip': ip, ':cutoff': cutoff, ':nullType': 'NULL' },
+      }),
+    )
+    .catch((error: unknown) => {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    });
+}
