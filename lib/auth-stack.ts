@@ -90,61 +90,43 @@ export class AuthStack extends Stack {
   readonly httpApi: HttpApi;
   /** The Lambda authorizer of every protected route (simple responses, no caching). */
   readonly authorizer: IHttpRouteAuthorizer;
+  /** The tables of `tables.ts`, by name. */
+  readonly tables: Readonly<Record<TableName, AuthTable>>;
+  /** Every function: operations by `operationId`, and `authorizer`, `fallback`, `keyManager`. */
+  readonly functions = new Map<string, AuthFunction>();
   /** Routes added through `addProtectedRoute`, by route key, with the permission they asked for. */
   readonly addedRoutes = new Map<string, { readonly permission: string }>();
 
+  private readonly signingKeys: Secret;
+  private readonly keyMaterial: CustomResource;
+  private readonly mail: MailSettings | undefined;
+  private readonly logRetention: RetentionDays;
+
   constructor(scope: Construct, id: string, props: AuthStackProps = {}) {
     super(scope, id, props);
-    const mail = mailSettings(this, props);
-    const settings = { ...checkedSettings(props.settings ?? {}), ...(mail ? { MAIL_FROM: mail.from } : {}) };
-    const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
+    this.mail = mailSettings(this, props);
+    this.logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
 
     // Create: data, keys, API.
-    const authTables = Object.fromEntries(
+    this.tables = Object.fromEntries(
       Object.entries(tables).map(([name, definition]) => [name, new AuthTable(this, definition)]),
     ) as Record<TableName, AuthTable>;
-
-    const signingKeys = new Secret(this, 'SigningKeys', {
+    this.signingKeys = new Secret(this, 'SigningKeys', {
       description: 'RS256 signing keys and the refresh-token secret; written by the key manager, never by the template',
     });
-    const keyMaterial = this.createKeyManager(signingKeys, logRetention);
+    this.keyMaterial = this.createKeyManager(this.signingKeys);
+    this.httpApi = new HttpApi(this, 'HttpApi', { description: 'Serverless auth API', createDefaultStage: false });
+    this.createStage(props);
 
-    this.httpApi = new HttpApi(this, 'HttpApi', {
-      description: 'Serverless auth API',
-      createDefaultStage: false,
-    });
-    this.createStage(props, logRetention);
-
-    const apiSettings = { ISSUER: this.httpApi.apiEndpoint, ...settings };
-    const createFunction = (constructId: string, definition: FunctionDefinition, description?: string): AuthFunction => {
-      const fn = new AuthFunction(this, constructId, {
-        handler: definition.handler,
-        description,
-        // argon2id is CPU-bound, and Lambda's CPU share grows with memory.
-        memorySize: hashesPasswords(definition.handler) ? 1024 : 512,
-        logRetention,
-        environment: apiSettings,
-      });
-      // Bind: every grant comes from the definition's needs.
-      const { needs } = definition;
-      for (const [name, access] of Object.entries(needs.tables ?? {})) {
-        if (access) fn.bindTable(authTables[name as TableName], access);
-      }
-      if (needs.signingKeys) {
-        fn.addEnvironment({ SIGNING_SECRET_ARN: signingKeys.secretArn });
-        fn.addToRolePolicy(
-          new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [signingKeys.secretArn] }),
-        );
-        // The secret holds key material only once the custom resource has run.
-        fn.lambda.node.addDependency(keyMaterial);
-      }
-      if (needs.mail && mail) {
-        fn.addToRolePolicy(new PolicyStatement({ actions: ['ses:SendEmail'], resources: [mail.identityArn] }));
-      }
-      return fn;
+    // The API's own URL is the default issuer; functions referring to the API
+    // is no cycle, since the API resource itself refers to none of them.
+    const environment = {
+      ISSUER: this.httpApi.apiEndpoint,
+      ...checkedSettings(props.settings ?? {}),
+      ...(this.mail ? { MAIL_FROM: this.mail.from } : {}),
     };
 
-    const authorizerFn = createFunction('Authorizer', authorizerFunction, 'Lambda authorizer of the protected routes');
+    const authorizerFn = this.createFunction('authorizer', 'Authorizer', authorizerFunction, environment, 'Lambda authorizer of the protected routes');
     this.authorizer = new HttpLambdaAuthorizer('Authorizer', authorizerFn.lambda, {
       responseTypes: [HttpLambdaResponseType.SIMPLE],
       // Revocation (logout, reuse, disable) must take effect on the next request.
@@ -157,8 +139,9 @@ export class AuthStack extends Stack {
 
     // Route: one function per operation, `$default` for everything else.
     for (const operation of operations) {
-      const fn = createFunction(pascal(operation.operationId), operation, operation.summary);
-      const route = this.route(pascal(operation.operationId), {
+      const constructId = pascal(operation.operationId);
+      const fn = this.createFunction(operation.operationId, constructId, operation, environment, operation.summary);
+      const route = this.route(constructId, {
         routeKey: HttpRouteKey.with(operation.path, HttpMethod[operation.method]),
         handler: fn.lambda,
         authorizer: operation.auth === 'protected' ? this.authorizer : undefined,
@@ -170,7 +153,7 @@ export class AuthStack extends Stack {
         });
       }
     }
-    const fallback = createFunction('Fallback', fallbackFunction, 'Answers unmatched requests: 404, or 405 with Allow');
+    const fallback = this.createFunction('fallback', 'Fallback', fallbackFunction, environment, 'Answers unmatched requests: 404, or 405 with Allow');
     const defaultRoute = this.route('Default', { routeKey: HttpRouteKey.DEFAULT, handler: fallback.lambda });
     Validations.of(defaultRoute).acknowledge({
       id: 'AwsSolutions-APIG4',
@@ -183,9 +166,44 @@ export class AuthStack extends Stack {
       value: `${this.httpApi.apiEndpoint}/.well-known/jwks.json`,
       description: 'Public signing keys (JWKS)',
     });
-    for (const table of Object.values(authTables)) {
+    for (const table of Object.values(this.tables)) {
       new CfnOutput(this, `${table.node.id}TableName`, { value: table.tableName, description: `${table.envVar} of the functions` });
     }
+  }
+
+  /** A function for `definition`, bound to exactly what its `needs` name. */
+  private createFunction(
+    key: string,
+    constructId: string,
+    definition: FunctionDefinition,
+    environment: Readonly<Record<string, string>>,
+    description: string,
+  ): AuthFunction {
+    const fn = new AuthFunction(this, constructId, {
+      handler: definition.handler,
+      description,
+      // argon2id is CPU-bound, and Lambda's CPU share grows with memory.
+      memorySize: hashesPasswords(definition.handler) ? 1024 : 512,
+      logRetention: this.logRetention,
+      environment,
+    });
+    const { needs } = definition;
+    for (const [name, access] of Object.entries(needs.tables ?? {})) {
+      if (access) fn.bindTable(this.tables[name as TableName], access);
+    }
+    if (needs.signingKeys) {
+      fn.addEnvironment({ SIGNING_SECRET_ARN: this.signingKeys.secretArn });
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.signingKeys.secretArn] }),
+      );
+      // The secret holds key material only once the custom resource has run.
+      fn.lambda.node.addDependency(this.keyMaterial);
+    }
+    if (needs.mail && this.mail) {
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['ses:SendEmail'], resources: [this.mail.identityArn] }));
+    }
+    this.functions.set(key, fn);
+    return fn;
   }
 
   /**
@@ -223,8 +241,8 @@ export class AuthStack extends Stack {
     });
   }
 
-  private createStage(props: AuthStackProps, logRetention: RetentionDays): HttpStage {
-    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+  private createStage(props: AuthStackProps): HttpStage {
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: this.logRetention, removalPolicy: RemovalPolicy.DESTROY });
     return new HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
       stageName: '$default',
@@ -254,14 +272,15 @@ export class AuthStack extends Stack {
   }
 
   /** The key-manager function and the custom resource that runs it on every create and update. */
-  private createKeyManager(secret: Secret, logRetention: RetentionDays): CustomResource {
+  private createKeyManager(secret: Secret): CustomResource {
     const keyManager = new AuthFunction(this, 'KeyManager', {
       handler: keyManagerHandler,
       description: 'Writes signing key material into its secret when it holds none',
       // RSA key generation takes a moment on a small function.
       timeout: Duration.minutes(1),
-      logRetention,
+      logRetention: this.logRetention,
     });
+    this.functions.set('keyManager', keyManager);
     keyManager.addToRolePolicy(
       new PolicyStatement({
         actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
@@ -271,7 +290,10 @@ export class AuthStack extends Stack {
 
     // The framework function gets a role and a log group of its own, so it
     // needs no managed policy and may write to no other log group.
-    const frameworkLogs = new LogGroup(this, 'KeyProviderLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const frameworkLogs = new LogGroup(this, 'KeyProviderLogs', {
+      retention: this.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     const frameworkRole = new Role(this, 'KeyProviderRole', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
     frameworkLogs.grantWrite(frameworkRole);
     const provider = new Provider(this, 'KeyProvider', {
@@ -315,8 +337,13 @@ function checkedSettings(settings: Readonly<Record<string, string>>): Record<str
   return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== ''));
 }
 
+interface MailSettings {
+  readonly from: string;
+  readonly identityArn: string;
+}
+
 /** The sender and the SES identity it sends as; warns when a mailing function has none. */
-function mailSettings(stack: Stack, props: AuthStackProps): { from: string; identityArn: string } | undefined {
+function mailSettings(stack: Stack, props: AuthStackProps): MailSettings | undefined {
   const fromSettings = props.settings?.MAIL_FROM || undefined;
   if (props.mailFrom && fromSettings && props.mailFrom !== fromSettings) {
     throw new Error(`mailFrom (${props.mailFrom}) and the MAIL_FROM setting (${fromSettings}) disagree`);

@@ -13,7 +13,12 @@ export const keyManagerHandler = 'key-manager';
  * their bundles ship argon2's native module; the bundle test fails when this
  * list and the handlers' actual imports disagree.
  */
-export const passwordHandlers: ReadonlySet<string> = new Set(['login']);
+export const passwordHandlers: ReadonlySet<string> = new Set([
+  'login',
+  'password-forgot',
+  'password-reset',
+  'password-change',
+]);
 
 export const hashesPasswords = (handler: string): boolean => passwordHandlers.has(handler);
 

@@ -1,0 +1,62 @@
+/**
+ * Every function the stack deploys, bundled as the stack bundles it and loaded
+ * in a fresh Node process: a missing file, an unbundled dependency or a
+ * native module left behind fails here rather than in Lambda.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployedHandlers, entryOf, hashesPasswords } from '../lib/bundling.ts';
+import { buildFunction, exportTypes, projectRoot, runInFreshNode, type BuiltFunction } from './fixtures/bundle.ts';
+
+const present = deployedHandlers.filter((handler) => existsSync(join(projectRoot, entryOf(handler))));
+const missing = deployedHandlers.filter((handler) => !present.includes(handler));
+
+describe('function bundles', () => {
+  const built = new Map<string, BuiltFunction>();
+
+  beforeAll(async () => {
+    // esbuild builds concurrently; the bundles are independent.
+    for (const fn of await Promise.all(present.map(buildFunction))) built.set(fn.handler, fn);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([...built.values()].map((fn) => fn.remove()));
+  });
+
+  // Handlers of the operation table that are not written yet (the stack test fails on them).
+  for (const handler of missing) it.skip(`${handler}: functions/${handler}.ts does not exist yet`, () => {});
+
+  describe.each(present)('%s', (handler) => {
+    it('loads in a fresh Node process and exports a handler function', async () => {
+      const fn = built.get(handler) as BuiltFunction;
+      const exports = await exportTypes(fn);
+      expect(exports.handler).toBe('function');
+    });
+
+    it(
+      hashesPasswords(handler)
+        ? 'imports argon2 from the node_modules it ships, and nothing else at run time'
+        : 'imports nothing at run time beyond Node built-ins',
+      () => {
+        const fn = built.get(handler) as BuiltFunction;
+        // A mismatch means `passwordHandlers` in lib/bundling.ts is out of date.
+        expect(fn.externalImports).toEqual(hashesPasswords(handler) ? ['argon2'] : []);
+      },
+    );
+  });
+
+  const hasher = present.find(hashesPasswords);
+  it.runIf(hasher !== undefined)('ships an argon2 that hashes and verifies with the shipped binary', async () => {
+    const fn = built.get(hasher as string) as BuiltFunction;
+    const result = await runInFreshNode<{ resolved: string; verified: boolean }>(
+      fn,
+      `import { createRequire } from 'node:module';
+       const require = createRequire(${JSON.stringify(fn.file)});
+       const argon2 = require('argon2');
+       const hash = await argon2.hash('correct horse', { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+       console.log(JSON.stringify({ resolved: require.resolve('argon2'), verified: await argon2.verify(hash, 'correct horse') }));`,
+    );
+    expect(result).toEqual({ resolved: join(fn.dir, 'node_modules/argon2/argon2.cjs'), verified: true });
+  });
+});

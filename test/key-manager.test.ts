@@ -1,0 +1,126 @@
+/**
+ * The key manager behind the `Custom::SigningKeyMaterial` resource: it fills
+ * the secret once, keeps what is valid, and never lets key material out.
+ * Secrets Manager has no local engine, so the client is a recording stand-in
+ * passed as the handler's dependency.
+ */
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { logger } from '../functions/core/logger.ts';
+import { createKeyMaterial, parseKeyMaterial } from '../functions/core/signing-keys.ts';
+import { manageKeys, type KeyManagerDeps } from '../functions/key-manager.ts';
+
+const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:SigningKeys-AbCdEf';
+const now = new Date('2026-11-23T21:30:00.000Z');
+
+function event(requestType: 'Create' | 'Update' | 'Delete'): CloudFormationCustomResourceEvent {
+  const common = {
+    ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:framework',
+    ResponseURL: 'https://example.com/response',
+    StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/Auth/1',
+    RequestId: 'request-1',
+    LogicalResourceId: 'SigningKeyMaterial',
+    ResourceType: 'Custom::SigningKeyMaterial',
+    ResourceProperties: { ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:framework', SecretArn: secretArn },
+  };
+  if (requestType === 'Create') return { ...common, RequestType: 'Create' };
+  if (requestType === 'Update') {
+    return { ...common, RequestType: 'Update', PhysicalResourceId: secretArn, OldResourceProperties: common.ResourceProperties };
+  }
+  return { ...common, RequestType: 'Delete', PhysicalResourceId: secretArn };
+}
+
+/** A Secrets Manager client that holds one secret value (or none) and records every command. */
+function fakeClient(initial: string | undefined): { deps: KeyManagerDeps; sent: unknown[]; value: () => string | undefined } {
+  let value = initial;
+  const sent: unknown[] = [];
+  const send = async (command: unknown): Promise<unknown> => {
+    sent.push(command);
+    if (command instanceof GetSecretValueCommand) {
+      if (value === undefined) {
+        throw new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret value", $metadata: {} });
+      }
+      return { SecretString: value };
+    }
+    if (command instanceof PutSecretValueCommand) {
+      value = command.input.SecretString;
+      return {};
+    }
+    throw new Error('unexpected command');
+  };
+  return { deps: { client: { send } as unknown as Pick<SecretsManagerClient, 'send'>, now: () => now }, sent, value: () => value };
+}
+
+describe('key manager', () => {
+  let output: string[];
+
+  beforeEach(() => {
+    output = [];
+    logger.setLogLevel('DEBUG');
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      output.push(String(chunk));
+      return true;
+    });
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+    logger.setLogLevel('WARN');
+  });
+
+  it('writes a fresh key set into a secret that has no value yet', async () => {
+    const secret = fakeClient(undefined);
+    const result = await manageKeys(event('Create'), secret.deps);
+    expect(result).toEqual({ PhysicalResourceId: secretArn });
+    const material = parseKeyMaterial(secret.value() as string);
+    expect(material.keys).toHaveLength(1);
+    expect(material.keys[0]?.createdAt).toBe(now.toISOString());
+  });
+
+  it('replaces the placeholder CloudFormation generates when the secret is created', async () => {
+    const secret = fakeClient('q3Zl!r^x0S`Vb_L8f#M2yN9wT4eP6aKc');
+    await manageKeys(event('Create'), secret.deps);
+    expect(() => parseKeyMaterial(secret.value() as string)).not.toThrow();
+  });
+
+  it('keeps a valid key set on Create and Update', async () => {
+    const existing = JSON.stringify(createKeyMaterial(new Date('2026-01-01T00:00:00.000Z')));
+    for (const type of ['Create', 'Update'] as const) {
+      const secret = fakeClient(existing);
+      await expect(manageKeys(event(type), secret.deps)).resolves.toEqual({ PhysicalResourceId: secretArn });
+      expect(secret.value()).toBe(existing);
+      expect(secret.sent.some((command) => command instanceof PutSecretValueCommand)).toBe(false);
+    }
+  });
+
+  it('does nothing on Delete', async () => {
+    const secret = fakeClient(undefined);
+    await expect(manageKeys(event('Delete'), secret.deps)).resolves.toEqual({ PhysicalResourceId: secretArn });
+    expect(secret.sent).toEqual([]);
+  });
+
+  it('fails the deployment on any other Secrets Manager error', async () => {
+    const deps: KeyManagerDeps = {
+      client: { send: async () => Promise.reject(new Error('AccessDeniedException')) } as unknown as Pick<SecretsManagerClient, 'send'>,
+      now: () => now,
+    };
+    await expect(manageKeys(event('Create'), deps)).rejects.toThrow('AccessDeniedException');
+  });
+
+  it('never logs or returns key material', async () => {
+    const secret = fakeClient(undefined);
+    const result = await manageKeys(event('Create'), secret.deps);
+    const material = parseKeyMaterial(secret.value() as string);
+    const visible = JSON.stringify(result) + output.join('');
+    expect(output.join('')).toContain('Signing key material written');
+    for (const secretPart of [material.refreshSecret, material.keys[0]?.privateJwk.d as string, '"d":', 'privateJwk']) {
+      expect(visible).not.toContain(secretPart);
+    }
+  });
+});

@@ -1,0 +1,412 @@
+/**
+ * The synthesized template says what the stack promises: Node 24 on arm64,
+ * one route per operation with the authorizer exactly on the protected ones,
+ * tables with PITR and TTL, grants that follow each operation's `needs`, and
+ * no key material anywhere. Bundling is skipped here (`test/bundle.test.ts`
+ * builds every function); cdk-nag runs on a stack of its own.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack as AppStack, Validations, type CfnElement, type Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { authorizerFunction, fallbackFunction, operations, routeKey, type FunctionDefinition } from '../functions/routes.ts';
+import type { AuthFunction } from '../lib/auth-function.ts';
+import { tableActions } from '../lib/auth-function.ts';
+import { AuthStack, type AuthStackProps } from '../lib/auth-stack.ts';
+import { tables, type TableName } from '../lib/tables.ts';
+
+/** Skips asset bundling: the template is the same, synthesis takes a second. */
+const noBundling = { 'aws:cdk:bundling-stacks': [] };
+
+const props: AuthStackProps = {
+  mailFrom: 'no-reply@auth.example.com',
+  settings: { AUDIENCE: 'pos-clients', ACCESS_TOKEN_TTL: '600' },
+  throttleRateLimit: 50,
+  throttleBurstLimit: 80,
+};
+
+function synth(stackProps: AuthStackProps = props, outdir?: string): { app: App; stack: AuthStack } {
+  const app = new App({ context: noBundling, ...(outdir ? { outdir } : {}) });
+  return { app, stack: new AuthStack(app, 'Auth', stackProps) };
+}
+
+const idOf = (stack: Stack, construct: IConstruct): string => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** The statements of the role of `fn`. */
+function statementsOf(template: Template, stack: Stack, fn: AuthFunction): Statement[] {
+  const roleId = idOf(stack, fn.role);
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((policy) => list(policy.Properties.Roles).some((role: unknown) => JSON.stringify(role) === JSON.stringify({ Ref: roleId })))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+/** Actions granted on resources that mention `logicalId` (a table's ARN, its index ARNs). */
+const actionsOn = (statements: Statement[], logicalId: string): string[] =>
+  statements
+    .filter((statement) => JSON.stringify(statement.Resource).includes(`"${logicalId}"`))
+    .flatMap((statement) => list(statement.Action))
+    .sort();
+
+const environmentOf = (template: Template, stack: Stack, fn: AuthFunction): Record<string, unknown> =>
+  template.findResources('AWS::Lambda::Function')[idOf(stack, fn.lambda)]?.Properties.Environment.Variables ?? {};
+
+describe('AuthStack', () => {
+  let stack: AuthStack;
+  let template: Template;
+  let json: string;
+
+  beforeAll(() => {
+    ({ stack } = synth());
+    template = Template.fromStack(stack);
+    json = JSON.stringify(template.toJSON());
+  });
+
+  const definitions: [string, FunctionDefinition][] = [
+    ...operations.map((operation): [string, FunctionDefinition] => [operation.operationId, operation]),
+    ['authorizer', authorizerFunction],
+    ['fallback', fallbackFunction],
+  ];
+  const fn = (key: string): AuthFunction => stack.functions.get(key) as AuthFunction;
+
+  describe('functions', () => {
+    it('runs every function, the custom-resource framework included, on nodejs24.x and arm64', () => {
+      const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+      expect(functions.length).toBe(definitions.length + 2); // + key manager + provider framework
+      for (const resource of functions) {
+        expect(resource.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+      }
+    });
+
+    it.each(definitions)('deploys %s from its ESM bundle with source maps and its own log group', (key) => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Handler: 'index.handler',
+        Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
+        LoggingConfig: { LogGroup: { Ref: idOf(stack, fn(key).logGroup) } },
+        Role: { 'Fn::GetAtt': [idOf(stack, fn(key).role), 'Arn'] },
+      });
+      template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    });
+
+    it('gives every function the API settings the stack sets, and the API URL as ISSUER', () => {
+      for (const [key] of definitions) {
+        expect(environmentOf(template, stack, fn(key))).toMatchObject({
+          ISSUER: stack.resolve(stack.httpApi.apiEndpoint),
+          AUDIENCE: 'pos-clients',
+          ACCESS_TOKEN_TTL: '600',
+          MAIL_FROM: 'no-reply@auth.example.com',
+        });
+      }
+    });
+
+    it('lets an ISSUER setting replace the API URL', () => {
+      const { stack: custom } = synth({ ...props, settings: { ISSUER: 'https://auth.example.com' } });
+      const variables = environmentOf(Template.fromStack(custom), custom, custom.functions.get('login') as AuthFunction);
+      expect(variables.ISSUER).toBe('https://auth.example.com');
+    });
+
+    it('refuses a setting that is not in the settings schema', () => {
+      expect(() => synth({ settings: { ACCESS_TOKEN_TTLL: '600' } })).toThrow(/Unknown setting ACCESS_TOKEN_TTLL/);
+    });
+  });
+
+  describe('grants follow each function’s needs', () => {
+    it.each(definitions)('%s: each table read or readWrite as declared, the others not at all', (key, definition) => {
+      const statements = statementsOf(template, stack, fn(key));
+      for (const name of Object.keys(tables) as TableName[]) {
+        const access = definition.needs.tables?.[name];
+        const actions = actionsOn(statements, idOf(stack, stack.tables[name]));
+        expect(actions, `${key} on ${name}`).toEqual(access ? [...tableActions[access]].sort() : []);
+      }
+    });
+
+    it.each(definitions)('%s: the signing-key secret read-only if it needs signing keys, else not at all', (key, definition) => {
+      const secretId = idOf(stack, stack.node.findChild('SigningKeys'));
+      const variables = environmentOf(template, stack, fn(key));
+      const actions = actionsOn(statementsOf(template, stack, fn(key)), secretId);
+      if (definition.needs.signingKeys) {
+        expect(actions).toEqual(['secretsmanager:GetSecretValue']);
+        expect(variables.SIGNING_SECRET_ARN).toEqual({ Ref: secretId });
+      } else {
+        expect(actions).toEqual([]);
+        expect(variables.SIGNING_SECRET_ARN).toBeUndefined();
+      }
+    });
+
+    it.each(definitions)('%s: ses:SendEmail on the sender identity only if it sends mail', (key, definition) => {
+      const ses = statementsOf(template, stack, fn(key)).filter((s) => list(s.Action).some((a) => a.startsWith('ses:')));
+      if (!definition.needs.mail) {
+        expect(ses).toEqual([]);
+        return;
+      }
+      expect(ses).toHaveLength(1);
+      expect(ses[0]?.Action).toBe('ses:SendEmail');
+      expect(JSON.stringify(ses[0]?.Resource)).toContain(':identity/auth.example.com');
+    });
+
+    it('keeps me read-only on users, refresh off writing users, and the discovery documents off every table', () => {
+      const tablesOf = (key: string): Record<string, string[]> =>
+        Object.fromEntries(
+          (Object.keys(tables) as TableName[])
+            .map((name): [string, string[]] => [name, actionsOn(statementsOf(template, stack, fn(key)), idOf(stack, stack.tables[name]))])
+            .filter(([, actions]) => actions.length > 0),
+        );
+      expect(tablesOf('getMe')).toEqual({ users: [...tableActions.read].sort() });
+      expect(tablesOf('refresh').users).toEqual([...tableActions.read].sort());
+      expect(tablesOf('refresh').lockouts).toBeUndefined();
+      expect(tablesOf('jwks')).toEqual({});
+      expect(tablesOf('openidConfiguration')).toEqual({});
+    });
+
+    it('names index ARNs one by one instead of a wildcard', () => {
+      for (const [key] of definitions) {
+        for (const statement of statementsOf(template, stack, fn(key))) {
+          expect(JSON.stringify(statement.Resource), key).not.toMatch(/\*/);
+        }
+      }
+    });
+
+    it('lets each function write only to its own log group', () => {
+      const logs = statementsOf(template, stack, fn('login')).filter((s) => list(s.Action).some((a) => a.startsWith('logs:')));
+      expect(logs).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [idOf(stack, fn('login').logGroup), 'Arn'] },
+        },
+      ]);
+      template.resourcePropertiesCountIs(
+        'AWS::IAM::Role',
+        { ManagedPolicyArns: Match.anyValue() },
+        0,
+      );
+    });
+
+    it('grants no SES at all, and warns, when no sender is configured', () => {
+      const { stack: bare } = synth({});
+      expect(JSON.stringify(Template.fromStack(bare).toJSON())).not.toContain('ses:SendEmail');
+      Annotations.fromStack(bare).hasWarning('/Auth', Match.stringLikeRegexp('mailFrom is not set'));
+    });
+  });
+
+  describe('HTTP API', () => {
+    const routeOf = (key: string): Record<string, any> => {
+      const found = Object.values(template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: key } }));
+      expect(found, key).toHaveLength(1);
+      return found[0]?.Properties;
+    };
+    const targetFunction = (route: Record<string, any>): unknown => {
+      const integrationId = route.Target['Fn::Join'][1][1].Ref as string;
+      return template.toJSON().Resources[integrationId].Properties.IntegrationUri;
+    };
+
+    it.each(operations.map((operation) => [routeKey(operation), operation] as const))(
+      'routes %s to its own function',
+      (key, operation) => {
+        const route = routeOf(key);
+        expect(targetFunction(route)).toEqual({ 'Fn::GetAtt': [idOf(stack, fn(operation.operationId).lambda), 'Arn'] });
+        const authorizerId = { Ref: Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0] };
+        if (operation.auth === 'protected') {
+          expect(route).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: authorizerId });
+        } else {
+          expect(route.AuthorizationType ?? 'NONE').toBe('NONE');
+          expect(route.AuthorizerId).toBeUndefined();
+        }
+      },
+    );
+
+    it('sends $default to the fallback function, without the authorizer', () => {
+      const route = routeOf('$default');
+      expect(targetFunction(route)).toEqual({ 'Fn::GetAtt': [idOf(stack, fn('fallback').lambda), 'Arn'] });
+      expect(route.AuthorizerId).toBeUndefined();
+    });
+
+    it('has one Lambda authorizer with simple responses, no caching and no identity source', () => {
+      template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+      template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+        AuthorizerType: 'REQUEST',
+        AuthorizerPayloadFormatVersion: '2.0',
+        EnableSimpleResponses: true,
+        AuthorizerResultTtlInSeconds: 0,
+        AuthorizerUri: Match.objectLike({
+          'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [idOf(stack, fn('authorizer').lambda), 'Arn'] }])],
+        }),
+      });
+      const [authorizer] = Object.values(template.findResources('AWS::ApiGatewayV2::Authorizer'));
+      // Identity sources are optional for REQUEST authorizers when caching is off.
+      expect(authorizer?.Properties.IdentitySource ?? []).toEqual([]);
+    });
+
+    it('throttles the $default stage and writes JSON access logs without credentials', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 80 },
+        AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('\\$context\\.requestId') },
+      });
+      const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+      expect(stage?.Properties.AccessLogSettings.Format).not.toMatch(/header|querystring|authorization/i);
+    });
+
+    it('throttles at 100 requests per second with bursts of 200 by default', () => {
+      const { stack: defaults } = synth({});
+      Template.fromStack(defaults).hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+      });
+    });
+
+    it('puts another team’s function behind the authorizer with addProtectedRoute', () => {
+      const { stack: extended } = synth();
+      const orders = new LambdaFunction(extended, 'Orders', {
+        runtime: Runtime.NODEJS_24_X,
+        handler: 'index.handler',
+        code: Code.fromInline('export const handler = async () => ({ statusCode: 200 });'),
+      });
+      extended.addProtectedRoute({ path: '/orders/{id}', method: 'GET', handler: orders, permission: 'transactions:read' });
+      const added = Template.fromStack(extended);
+      added.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: 'GET /orders/{id}',
+        AuthorizationType: 'CUSTOM',
+        AuthorizerId: Match.anyValue(),
+      });
+      added.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+      expect(extended.addedRoutes.get('GET /orders/{id}')).toEqual({ permission: 'transactions:read' });
+      expect(() =>
+        extended.addProtectedRoute({ path: '/auth/me', method: 'GET', handler: orders, permission: 'profile:read' }),
+      ).toThrow(/already exists/);
+    });
+  });
+
+  describe('tables', () => {
+    it.each(Object.entries(tables))('%s: on demand, PITR, AWS-managed encryption, keys and TTL as defined', (name, definition) => {
+      const id = idOf(stack, stack.tables[name as TableName]);
+      const resource = template.toJSON().Resources[id];
+      expect(resource.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        KeySchema: [
+          { AttributeName: definition.partitionKey, KeyType: 'HASH' },
+          ...('sortKey' in definition ? [{ AttributeName: definition.sortKey, KeyType: 'RANGE' }] : []),
+        ],
+      });
+      const ttl = 'ttlAttribute' in definition ? { AttributeName: definition.ttlAttribute, Enabled: true } : undefined;
+      expect(resource.Properties.TimeToLiveSpecification).toEqual(ttl);
+      const indexes = 'indexes' in definition ? definition.indexes.map((index) => index.name) : [];
+      expect((resource.Properties.GlobalSecondaryIndexes ?? []).map((index: { IndexName: string }) => index.IndexName)).toEqual(indexes);
+      const policy = definition.retain ? 'Retain' : 'Delete';
+      expect(resource).toMatchObject({ DeletionPolicy: policy, UpdateReplacePolicy: policy });
+    });
+
+    it('keeps the users table when the stack is deleted', () => {
+      template.hasResource('AWS::DynamoDB::Table', {
+        Properties: Match.objectLike({ KeySchema: [{ AttributeName: tables.users.partitionKey, KeyType: 'HASH' }] }),
+        DeletionPolicy: 'Retain',
+      });
+      expect(tables.users.retain).toBe(true);
+    });
+  });
+
+  describe('signing keys', () => {
+    it('creates the secret without key material and fills it through the key manager', () => {
+      const secretId = idOf(stack, stack.node.findChild('SigningKeys'));
+      const secret = template.toJSON().Resources[secretId];
+      expect(secret.Properties.SecretString).toBeUndefined();
+      template.hasResourceProperties('Custom::SigningKeyMaterial', {
+        SecretArn: { Ref: secretId },
+        ServiceToken: Match.anyValue(),
+      });
+      const keyManager = fn('keyManager');
+      expect(actionsOn(statementsOf(template, stack, keyManager), secretId)).toEqual([
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:PutSecretValue',
+      ]);
+    });
+
+    it('starts the functions that read keys only after the key material exists', () => {
+      const login = template.toJSON().Resources[idOf(stack, fn('login').lambda)];
+      const materialId = idOf(stack, stack.node.findChild('SigningKeyMaterial'));
+      expect(login.DependsOn).toContain(materialId);
+    });
+
+    it('holds no private key material anywhere in the template', () => {
+      expect(json).not.toContain('BEGIN PRIVATE KEY');
+      expect(json).not.toContain('"d":');
+      expect(json).not.toContain('privateJwk');
+    });
+  });
+
+  it('outputs ApiUrl, JwksUrl and the table names', () => {
+    const endpoint = stack.resolve(stack.httpApi.apiEndpoint);
+    template.hasOutput('ApiUrl', { Value: endpoint });
+    template.hasOutput('JwksUrl', { Value: { 'Fn::Join': ['', [endpoint, '/.well-known/jwks.json']] } });
+    for (const [name, definition] of Object.entries(tables)) {
+      template.hasOutput(`${definition.id}TableName`, { Value: { Ref: idOf(stack, stack.tables[name as TableName]) } });
+    }
+  });
+});
+
+/** AwsSolutions findings left after acknowledgments, from the app's validation report. */
+function nagFindings(build: (app: App) => void): { findings: string[]; failure: unknown } {
+  const outdir = mkdtempSync(join(tmpdir(), 'nag-'));
+  try {
+    const app = new App({ context: noBundling, outdir });
+    build(app);
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    let failure: unknown;
+    try {
+      app.synth();
+    } catch (error) {
+      failure = error; // the report says why
+    }
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: {
+        pluginName: string;
+        violations: { ruleName: string; severity: string; violatingConstructs?: { constructPath: string }[] }[];
+      }[];
+    };
+    const findings = report.pluginReports
+      .filter((plugin) => plugin.pluginName === 'AwsSolutions')
+      .flatMap((plugin) => plugin.violations)
+      .map((v) => `${v.severity} ${v.ruleName} at ${(v.violatingConstructs ?? []).map((c) => c.constructPath).join(', ')}`);
+    return { findings, failure };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  it('finds nothing that is not acknowledged with a written reason', () => {
+    const { findings, failure } = nagFindings((app) => new AuthStack(app, 'Auth', props));
+    expect(findings).toEqual([]);
+    expect(failure).toBeUndefined();
+  });
+
+  it('does report what is not acknowledged (the check above is live)', () => {
+    const { findings, failure } = nagFindings((app) => new Secret(new AppStack(app, 'Bare'), 'Unrotated'));
+    expect(findings).toEqual([expect.stringMatching(/^error AwsSolutions-SMG4 at Bare\/Unrotated/)]);
+    expect(failure).toBeDefined();
+  });
+
+  it('gives every acknowledgment a specific reason', () => {
+    const { stack } = synth();
+    const acknowledgments = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .flatMap((m) => Object.entries(m.data as Record<string, string>));
+    const rules = acknowledgments.map(([id]) => id.replace(/\[.*$/, '').replace(/^.*::/, ''));
+    const publicRoutes = operations.filter((operation) => operation.auth === 'public').length + 1; // + $default
+    expect(rules.sort()).toEqual(
+      [...Array<string>(publicRoutes).fill('AwsSolutions-APIG4'), 'AwsSolutions-IAM5', 'AwsSolutions-SMG4'].sort(),
+    );
+    for (const [, reason] of acknowledgments) expect(reason.length).toBeGreaterThan(40);
+  });
+});
