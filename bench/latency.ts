@@ -9,7 +9,9 @@ import { startLocal, DEFAULT_DEMO_PASSWORD } from '../local/environment.ts';
 import { ms, summarize, timed } from './stats.ts';
 
 const samples = Number(process.argv[2] ?? 300);
-const local = await startLocal({ env: { LOGIN_RATE_LIMIT: '1000000', LOCKOUT_THRESHOLD: '1000000', POWERTOOLS_LOG_LEVEL: 'ERROR' } });
+const local = await startLocal({
+  env: { LOGIN_RATE_LIMIT: '1000000', LOCKOUT_THRESHOLD: '1000000', RESET_EMAIL_LIMIT: '1000000', RESET_IP_LIMIT: '1000000', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+});
 
 let calls: string[] = [];
 deps().db.middlewareStack.add(
@@ -64,6 +66,18 @@ await measure('GET /auth/me (JWT)', async () => {
   if (response.status !== 200) throw new Error(`me ${response.status}`);
   await response.text();
 });
+const apiToken = (
+  await post('/auth/api-tokens', { name: 'bench', expires_in: '24h' }, { authorization: `Bearer ${session.access_token}` })
+).body.token as string;
+await measure('GET /auth/me (API token)', async () => {
+  const response = await fetch(`${local.url}/auth/me`, { headers: { 'x-auth-token': apiToken } });
+  if (response.status !== 200) throw new Error(`me ${response.status}`);
+  await response.text();
+});
+await measure('forgot (existing account)', async () => {
+  const r = await post('/auth/password/forgot', { email: 'customer@example.com' });
+  if (r.status !== 202) throw new Error(`forgot ${r.status}`);
+});
 
 console.log('DynamoDB calls per operation');
 console.log(`  login, success              ${await callsOf(() => post('/auth/login', loginBody))}`);
@@ -73,6 +87,7 @@ session = (await post('/auth/login', loginBody)).body;
 const spent = session.refresh_token;
 console.log(`  refresh                     ${await callsOf(async () => (session = (await post('/auth/refresh', { refresh_token: spent })).body))}`);
 console.log(`  me (authorizer + handler)   ${await callsOf(() => fetch(`${local.url}/auth/me`, { headers: { authorization: `Bearer ${session.access_token}` } }).then((r) => r.text()))}`);
+console.log(`  me (API token)              ${await callsOf(() => fetch(`${local.url}/auth/me`, { headers: { 'x-auth-token': apiToken } }).then((r) => r.text()))}`);
 console.log(`  logout                      ${await callsOf(() => fetch(`${local.url}/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${session.access_token}` } }).then((r) => r.text()))}`);
 await local.close();
 process.exit(0);

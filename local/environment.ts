@@ -9,6 +9,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../functions/core/clock.ts';
 import { deps, resetDeps, setDeps } from '../functions/core/deps.ts';
+import { logger } from '../functions/core/logger.ts';
 import { ensureTables, startDynalite } from './dynamo.ts';
 import { createGateway } from './gateway.ts';
 import { ensureKeyFile } from './keys.ts';
@@ -74,6 +75,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalEnvir
   await ensureKeyFile(keyFile);
   // The handlers run in this process and read their settings from it, as each Lambda does from its own.
   Object.assign(process.env, env);
+  // A Lambda's logger reads its level at cold start; here the logger already exists.
+  if (env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel(env.POWERTOOLS_LOG_LEVEL as Parameters<typeof logger.setLogLevel>[0]);
   resetDeps();
   if (options.clock) setDeps({ clock: options.clock });
   if (options.seed ?? true) await seedDemoUsers(deps(), options.demoPassword ?? DEFAULT_DEMO_PASSWORD);
