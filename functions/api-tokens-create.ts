@@ -1,15 +1,9 @@
 /** POST /auth/api-tokens: a long-lived token for X-Auth-Token; its text appears only in this answer. */
-import { z } from 'zod';
+import { createApiTokenBody } from './core/schemas.ts';
 import { createApiToken, toPublicToken } from './core/api-tokens.ts';
 import { audit } from './core/audit.ts';
-import { expiryChoices } from './core/token-expiry.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
-
-export const createApiTokenBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
-  expires_in: z.enum(expiryChoices),
-});
 
 export const handler = protectedRoute('createApiToken', { body: createApiTokenBody }, async ({ d, body, principal, client }) => {
   const { record, token } = await createApiToken(d, principal, body.name, body.expires_in);

@@ -1,5 +1,5 @@
 /** POST /auth/login: email, username or POS id and password → tokens. */
-import { z } from 'zod';
+import { loginBody } from './core/schemas.ts';
 import { ApiError } from './core/errors.ts';
 import { loginCredentials } from './core/login-input.ts';
 import { attemptLogin } from './core/login.ts';
@@ -7,16 +7,6 @@ import { issueTokens, tokenHeaders } from './core/tokens.ts';
 import { toPublicUser } from './core/users.ts';
 import { publicRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
-
-const text = (max: number) => z.string().max(max);
-
-export const loginBody = z.strictObject({
-  email: text(1024).optional(),
-  username: text(256).optional(),
-  posId: text(256).optional(),
-  password: text(1024).optional(),
-  currentPassword: text(1024).optional(),
-});
 
 export const handler = publicRoute('login', { body: loginBody }, async ({ d, body, client, issuer }) => {
   const { identifier, password } = loginCredentials(body);

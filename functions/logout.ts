@@ -1,11 +1,9 @@
 /** POST /auth/logout: revoke the caller's session, or with `{"all": true}` every session of the user. */
-import { z } from 'zod';
+import { logoutBody } from './core/schemas.ts';
 import { audit } from './core/audit.ts';
 import { revokeAllSessions, revokeSession } from './core/sessions.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { noContent } from './core/http/response.ts';
-
-export const logoutBody = z.strictObject({ all: z.boolean().optional() });
 
 export const handler = protectedRoute(
   'logout',

@@ -1,13 +1,11 @@
 /** PATCH /auth/me: the caller's own profile fields, and nothing else. */
-import { z } from 'zod';
+import { updateMeBody } from './core/schemas.ts';
 import { audit } from './core/audit.ts';
 import { ApiError } from './core/errors.ts';
-import { profileChanges, profileFields } from './core/user-input.ts';
+import { profileChanges } from './core/user-input.ts';
 import { toPublicUser, updateUser } from './core/users.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
-
-export const updateMeBody = z.strictObject(profileFields);
 
 export const handler = protectedRoute('updateMe', { body: updateMeBody }, async ({ d, body, principal, client }) => {
   const changes = profileChanges(body);

@@ -1,15 +1,10 @@
 /** POST /auth/password/change: a new password for the caller; every other session ends. */
-import { z } from 'zod';
+import { changePasswordBody } from './core/schemas.ts';
 import { changePassword } from './core/password-change.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 
-export const changeBody = z.strictObject({
-  currentPassword: z.string().min(1).max(1024),
-  newPassword: z.string().min(1).max(1024),
-});
-
-export const handler = protectedRoute('changePassword', { body: changeBody }, async ({ d, body, principal, client }) => {
+export const handler = protectedRoute('changePassword', { body: changePasswordBody }, async ({ d, body, principal, client }) => {
   await changePassword(d, principal, body.currentPassword, body.newPassword, client);
   return json(200, { status: true, message: 'Password changed successfully' });
 });

@@ -1,11 +1,9 @@
 /** POST /auth/password/forgot: always 202; an existing, enabled account gets a reset code by email. */
-import { z } from 'zod';
+import { forgotBody } from './core/schemas.ts';
 import { emailField } from './core/email-input.ts';
 import { requestPasswordReset } from './core/password-reset.ts';
 import { publicRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
-
-export const forgotBody = z.strictObject({ email: z.string().max(1024) });
 
 export const handler = publicRoute('forgotPassword', { body: forgotBody }, async ({ d, body, client }) => {
   await requestPasswordReset(d, emailField(body.email), client);

@@ -1,19 +1,10 @@
 /** POST /auth/password/reset: a new password with the emailed code. */
-import { z } from 'zod';
+import { resetBody } from './core/schemas.ts';
 import { emailField } from './core/email-input.ts';
 import { invalidRequest } from './core/errors.ts';
 import { resetPassword } from './core/password-reset.ts';
 import { publicRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
-
-const code = z.string().regex(/^\d{1,20}$/, 'Must be the numeric code from the email');
-
-export const resetBody = z.strictObject({
-  email: z.string().max(1024),
-  code: code.optional(),
-  resetCode: code.optional(),
-  password: z.string().min(1).max(1024),
-});
 
 export const handler = publicRoute('resetPassword', { body: resetBody }, async ({ d, body, client }) => {
   if (body.code !== undefined && body.resetCode !== undefined) {

@@ -1,5 +1,5 @@
 /** POST /auth/refresh: spend a refresh token for a new access token and its successor. */
-import { z } from 'zod';
+import { refreshBody } from './core/schemas.ts';
 import { audit } from './core/audit.ts';
 import { ApiError } from './core/errors.ts';
 import { refreshGrant } from './core/refresh.ts';
@@ -8,10 +8,8 @@ import { toPublicUser } from './core/users.ts';
 import { publicRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 
-export const refreshBody = z.strictObject({ refresh_token: z.string().min(1).max(8192).optional() });
-
 /** The token from the body, `X-Refresh-Token`, or `Authorization: Bearer`, in that order. */
-function presentedToken(body: z.infer<typeof refreshBody>, headers: Record<string, string | undefined>) {
+function presentedToken(body: { refresh_token?: string | undefined }, headers: Record<string, string | undefined>) {
   const bearer = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(headers.authorization ?? '')?.[1];
   return (body.refresh_token ?? headers['x-refresh-token'] ?? bearer)?.trim() || undefined;
 }

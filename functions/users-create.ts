@@ -1,24 +1,13 @@
 /** POST /users: a user in the caller's tenant, with a password or invited by email. */
-import { z } from 'zod';
+import { createUserBody } from './core/schemas.ts';
 import { emailField } from './core/email-input.ts';
 import { invalidRequest } from './core/errors.ts';
 import { USERNAME, normalizeIdentifier } from './core/identifiers.ts';
 import { createManagedUser } from './core/user-admin.ts';
-import { profileFields, roleField } from './core/user-input.ts';
 import { toPublicUser } from './core/users.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 import { ApiError } from './core/errors.ts';
-
-export const createUserBody = z.strictObject({
-  email: z.string().max(1024),
-  username: z.string().max(256).nullable().optional(),
-  password: z.string().min(1).max(1024).optional(),
-  role: roleField,
-  ...profileFields,
-  /** Only to refuse it: a user always joins the caller's tenant. */
-  tenant_id: z.string().max(256).optional(),
-});
 
 export const handler = protectedRoute('createUser', { body: createUserBody }, async ({ d, body, principal, client }) => {
   if (body.tenant_id !== undefined && body.tenant_id !== principal.tenantId) {
