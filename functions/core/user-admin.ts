@@ -3,6 +3,7 @@
  * `user-management.ts`, the password policy, invitations by email, the
  * revocations a change implies, and audit events.
  */
+import { randomUUID } from 'node:crypto';
 import { revokeApiTokensOf } from './api-tokens.ts';
 import { audit, type AuditOrigin } from './audit.ts';
 import type { Principal } from './authorize.ts';
@@ -111,7 +112,9 @@ export async function applyUserChanges(
 ): Promise<UserRecord> {
   const roleChanges = changes.role !== undefined && changes.role !== target.role;
   const disabled = changes.status === 'disabled' && target.status !== 'disabled';
-  const updated = await updateUser(d, target.id, changes);
+  // Customers, and only customers, carry a customer id.
+  const customerId = roleChanges ? { customerId: changes.role === 'CUSTOMER' ? (target.customerId ?? randomUUID()) : null } : {};
+  const updated = await updateUser(d, target.id, { ...changes, ...customerId });
   if (!updated) throw new ApiError('not_found');
   await Promise.all([
     roleChanges || disabled ? revokeAllSessions(d, target.id) : Promise.resolve(),

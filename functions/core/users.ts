@@ -208,6 +208,7 @@ export async function setPasswordHash(d: Deps, userId: string, passwordHash: str
 
 export interface UserChanges {
   readonly role?: Role;
+  readonly customerId?: string | null;
   readonly status?: UserStatus;
   readonly firstName?: string | null;
   readonly lastName?: string | null;
@@ -216,6 +217,7 @@ export interface UserChanges {
 
 const changeAttributes: Record<keyof UserChanges, string> = {
   role: 'role',
+  customerId: 'customerId',
   status: 'status',
   firstName: 'firstName',
   lastName: 'lastName',
