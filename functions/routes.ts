@@ -265,6 +265,15 @@ export const operations: readonly Operation[] = [
     summary: "The caller's tenant's audit events, newest first",
     needs: { tables: { audit: 'read' } },
   },
+  {
+    operationId: 'openApiDocument',
+    method: 'GET',
+    path: '/openapi.json',
+    handler: 'openapi-document',
+    auth: 'public',
+    summary: 'This API described in OpenAPI 3.1',
+    needs: {},
+  },
 ];
 
 /** Verifies credentials for every protected route (API Gateway Lambda authorizer). */

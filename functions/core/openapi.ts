@@ -1,0 +1,220 @@
+/**
+ * The OpenAPI 3.1 document, generated from the operation table and the zod
+ * schemas the handlers validate with, so the two cannot drift apart.
+ */
+import { z } from 'zod';
+import { operations, type Operation } from '../routes.ts';
+import type { ErrorCode } from './errors.ts';
+import * as s from './schemas.ts';
+
+interface Contract {
+  readonly body?: z.ZodType;
+  /** @default true when `body` is set */
+  readonly bodyRequired?: boolean;
+  readonly query?: z.ZodObject;
+  readonly ok: { readonly status: number; readonly description: string; readonly schema?: z.ZodType; readonly tokenHeaders?: boolean; readonly cache?: string };
+  /** Errors beyond those every route of its kind can give. */
+  readonly errors?: readonly ErrorCode[];
+  readonly example?: unknown;
+}
+
+const noContent = (description: string) => ({ status: 204, description });
+
+/** What each operation takes and gives, by `operationId`. */
+export const contracts: Readonly<Record<string, Contract>> = {
+  login: {
+    body: s.loginBody,
+    ok: { status: 200, description: 'Logged in', schema: s.tokenResponse, tokenHeaders: true },
+    errors: ['invalid_credentials', 'account_disabled', 'rate_limit_exceeded', 'account_locked'],
+    example: { email: 'manager@example.com', password: 'LocalDemo#2026' },
+  },
+  refresh: {
+    body: s.refreshBody,
+    bodyRequired: false,
+    ok: { status: 200, description: 'A new access token and the successor refresh token', schema: s.tokenResponse, tokenHeaders: true },
+    errors: ['invalid_grant'],
+    example: { refresh_token: '…' },
+  },
+  logout: { body: s.logoutBody, bodyRequired: false, ok: noContent('Logged out'), example: { all: true } },
+  getMe: { ok: { status: 200, description: "The caller's user object", schema: s.userObject } },
+  updateMe: { body: s.updateMeBody, ok: { status: 200, description: 'The updated user object', schema: s.userObject }, example: { first_name: 'Ada' } },
+  forgotPassword: {
+    body: s.forgotBody,
+    ok: { status: 202, description: 'Accepted, whether or not the account exists', schema: s.statusMessage },
+    errors: ['rate_limit_exceeded'],
+    example: { email: 'customer@example.com' },
+  },
+  resetPassword: {
+    body: s.resetBody,
+    ok: { status: 200, description: 'Password reset; every session revoked', schema: s.statusMessage },
+    errors: ['weak_password', 'invalid_code', 'rate_limit_exceeded'],
+    example: { email: 'customer@example.com', code: '123456', password: 'correct horse battery staple' },
+  },
+  changePassword: {
+    body: s.changePasswordBody,
+    ok: { status: 200, description: 'Password changed; every other session revoked', schema: s.statusMessage },
+    errors: ['invalid_credentials', 'weak_password', 'account_locked'],
+    example: { currentPassword: 'LocalDemo#2026', newPassword: 'a much longer passphrase' },
+  },
+  listSessions: { ok: { status: 200, description: "The caller's live sessions", schema: s.sessionList } },
+  revokeSession: { ok: noContent('Session revoked'), errors: ['not_found'] },
+  createApiToken: {
+    body: s.createApiTokenBody,
+    ok: { status: 201, description: 'The token; its text is shown only here and on rotation', schema: s.apiTokenWithText },
+    example: { name: 'nightly report', expires_in: '3mo' },
+  },
+  listApiTokens: { ok: { status: 200, description: "The caller's tokens, without their text", schema: s.apiTokenList } },
+  rotateApiToken: { ok: { status: 200, description: 'The token with a new text', schema: s.apiTokenWithText }, errors: ['not_found'] },
+  deleteApiToken: { ok: noContent('Token deleted'), errors: ['not_found'] },
+  createUser: {
+    body: s.createUserBody,
+    ok: { status: 201, description: 'The new user (invited by email when no password was given)', schema: s.userObject },
+    errors: ['weak_password', 'conflict'],
+    example: { email: 'till2@example.com', username: 'pos-002', role: 'CASHIER', password: 'second till by the door' },
+  },
+  listUsers: { query: s.listUsersQuery, ok: { status: 200, description: 'The users the caller may manage', schema: s.userList } },
+  getUser: { ok: { status: 200, description: 'The user', schema: s.userObject }, errors: ['not_found'] },
+  updateUser: { body: s.updateUserBody, ok: { status: 200, description: 'The updated user', schema: s.userObject }, errors: ['not_found'], example: { role: 'AGENT' } },
+  disableUser: { ok: noContent('User disabled'), errors: ['not_found'] },
+  unlockUser: { ok: noContent('Lockout cleared'), errors: ['not_found'] },
+  listAuditEvents: { query: s.auditQuery, ok: { status: 200, description: "The tenant's audit events, newest first", schema: s.auditEventList } },
+  jwks: { ok: { status: 200, description: 'Public signing keys', schema: s.jwksDocument, cache: 'public, max-age=300' } },
+  openidConfiguration: { ok: { status: 200, description: 'Discovery document', schema: s.discoveryDocument, cache: 'public, max-age=300' } },
+  openApiDocument: { ok: { status: 200, description: 'This document' } },
+};
+
+const statusOf: Record<ErrorCode, number> = {
+  invalid_request: 400, weak_password: 400, invalid_code: 400, unauthorized: 401, invalid_credentials: 401,
+  invalid_grant: 401, forbidden: 403, account_disabled: 403, not_found: 404, method_not_allowed: 405,
+  conflict: 409, payload_too_large: 413, unsupported_media_type: 415, rate_limit_exceeded: 429,
+  account_locked: 429, internal_server_error: 500, service_unavailable: 503,
+};
+
+/** Every error an operation can answer: its own, and those of its kind. */
+export function errorsOf(operation: Operation): ErrorCode[] {
+  const contract = contracts[operation.operationId];
+  const codes = new Set<ErrorCode>(contract?.errors ?? []);
+  // Every route refuses body fields and broken JSON, and a query string it does not know.
+  for (const code of ['invalid_request', 'payload_too_large', 'unsupported_media_type', 'internal_server_error', 'service_unavailable'] as const) codes.add(code);
+  if (operation.auth === 'protected') {
+    codes.add('unauthorized');
+    codes.add('forbidden');
+  }
+  return [...codes];
+}
+
+const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+};
+
+const header = (description: string) => ({ description, schema: { type: 'string' } });
+
+function operationObject(operation: Operation) {
+  const contract = contracts[operation.operationId];
+  if (!contract) throw new Error(`No contract for ${operation.operationId}`);
+  const errorsByStatus = new Map<number, ErrorCode[]>();
+  for (const code of errorsOf(operation)) errorsByStatus.set(statusOf[code], [...(errorsByStatus.get(statusOf[code]) ?? []), code]);
+
+  const responses: Record<string, unknown> = {
+    [contract.ok.status]: {
+      description: contract.ok.description,
+      headers: {
+        'X-Request-Id': { $ref: '#/components/headers/RequestId' },
+        'Cache-Control': { description: contract.ok.cache ?? 'no-store', schema: { type: 'string' } },
+        ...(contract.ok.tokenHeaders ? { 'X-Access-Token': header('The access token'), 'X-Refresh-Token': header('The refresh token') } : {}),
+      },
+      ...(contract.ok.schema ? { content: { 'application/json': { schema: jsonSchema(contract.ok.schema, 'output') } } } : {}),
+    },
+  };
+  for (const [status, codes] of [...errorsByStatus].sort(([a], [b]) => a - b)) {
+    responses[status] = {
+      description: codes.join(', '),
+      headers: {
+        'X-Request-Id': { $ref: '#/components/headers/RequestId' },
+        ...(status === 429 ? { 'Retry-After': header('Seconds to wait') } : {}),
+      },
+      content: {
+        'application/json': {
+          schema: { allOf: [{ $ref: '#/components/schemas/Error' }, { properties: { error: { enum: codes } } }] },
+        },
+      },
+    };
+  }
+  const pathParameters = [...operation.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+    name: m[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
+  const queryParameters = contract.query
+    ? Object.entries((jsonSchema(contract.query, 'input').properties ?? {}) as Record<string, unknown>).map(([name, schema]) => ({
+        name,
+        in: 'query',
+        required: false,
+        schema,
+      }))
+    : [];
+  return {
+    operationId: operation.operationId,
+    summary: operation.summary,
+    tags: [tagOf(operation.path)],
+    ...(operation.auth === 'protected'
+      ? {
+          security: [{ bearer: [] }, { accessToken: [] }, { authToken: [] }],
+          description: [
+            operation.permission ? `Needs the permission ${[operation.permission].flat().join(' or ')}.` : 'Any authenticated caller.',
+            operation.roles ? `Reserved to ${operation.roles.join(', ')}.` : '',
+          ].join(' ').trim(),
+        }
+      : { security: [] }),
+    ...(pathParameters.length + queryParameters.length ? { parameters: [...pathParameters, ...queryParameters] } : {}),
+    ...(contract.body
+      ? {
+          requestBody: {
+            required: contract.bodyRequired ?? true,
+            content: {
+              'application/json': {
+                schema: jsonSchema(contract.body, 'input'),
+                ...(contract.example ? { example: contract.example } : {}),
+              },
+            },
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+const tagOf = (path: string): string =>
+  path.startsWith('/users') ? 'Users' : path.startsWith('/audit') ? 'Audit' : path.startsWith('/auth/api-tokens') ? 'API tokens' : path.startsWith('/.well-known') || path === '/openapi.json' ? 'Discovery' : 'Sessions';
+
+/** The document; `serverUrl` is the API's base URL. */
+export function openApiDocument(serverUrl: string) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const operation of operations) {
+    paths[operation.path] ??= {};
+    (paths[operation.path] as Record<string, unknown>)[operation.method.toLowerCase()] = operationObject(operation);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Serverless Auth',
+      version: '1.0.0',
+      description:
+        'Login, token and account service. Access tokens are RS256 JWTs that end with their session at midnight in the tenant’s time zone; refresh tokens rotate on every use.',
+    },
+    servers: [{ url: serverUrl }],
+    tags: ['Sessions', 'API tokens', 'Users', 'Audit', 'Discovery'].map((name) => ({ name })),
+    paths,
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token' },
+        accessToken: { type: 'apiKey', in: 'header', name: 'X-Access-Token', description: 'Access token' },
+        authToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'Access token or API token (sat_…)' },
+      },
+      headers: { RequestId: { description: 'The request id: yours when safe to echo, else a new one', schema: { type: 'string' } } },
+      schemas: { Error: jsonSchema(s.errorBody, 'output') },
+    },
+  };
+}
