@@ -413,6 +413,47 @@ describe('API tokens', () => {
     });
   });
 
+  describe('uses racing a deletion', () => {
+    it('never bring the token back', async () => {
+      // Prepare
+      const owner = await account('token-race-delete@example.com');
+      const { session, created } = await tokenOf(owner.email, 'race-delete');
+
+      // Act
+      const [deleted, ...uses] = await Promise.all([
+        remove(bearer(session.access_token), created.id),
+        ...Array.from({ length: 4 }, () => me(apiToken(created.token))),
+      ]);
+      clock.advance(61);
+      const after = await me(apiToken(created.token));
+
+      // Assess
+      expect(deleted?.status).toBe(204);
+      for (const use of uses) expect([200, 401]).toContain(use.status);
+      expectError(after, 401, 'unauthorized');
+      expect(await readItem(local, 'API_TOKENS_TABLE', apiTokenKey(created.id))).toBeUndefined();
+      expect((await list(bearer((await login(local.url, owner.email)).access_token))).body).toEqual({ items: [] });
+    });
+  });
+
+  describe('routes reserved to a role', () => {
+    it("let a MANAGER's token in, and refuse an AGENT's with 403", async () => {
+      // Prepare
+      const manager = (await tokenOf('manager@example.com', 'auditor')).created;
+      const agent = (await tokenOf('agent@example.com', 'not-an-auditor')).created;
+
+      // Act
+      const asManager = await call(local.url, '/audit/events?limit=1', { headers: apiToken(manager.token) });
+      const asAgent = await call(local.url, '/audit/events?limit=1', { headers: apiToken(agent.token) });
+
+      // Assess
+      expect(asManager.status).toBe(200);
+      expect(asManager.body.items).toHaveLength(1);
+      expect(asAgent.status).toBe(403);
+      expect(asAgent.body).toEqual({ error: 'forbidden', message: expect.any(String), role: 'AGENT' });
+    });
+  });
+
   describe('a token that cannot be ours', () => {
     let calls: string[] = [];
     beforeAll(() => {
