@@ -11,10 +11,9 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
+import type { TableAccess } from '../functions/routes.ts';
 import type { AuthTable } from './auth-table.ts';
 import { bundleOptions, copyNativeModulesCommands, entryOf, hashesPasswords } from './bundling.ts';
-
-export type TableAccess = 'read' | 'readWrite';
 
 /** The project root: where `functions/`, `node_modules/` and the lock file are. */
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));

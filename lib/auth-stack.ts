@@ -3,7 +3,16 @@
  * operation, the HTTP API with its Lambda authorizer. It reads create → bind →
  * route, and every grant comes from an operation's `needs`.
  */
-import { Annotations, CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import {
+  Annotations,
+  CfnOutput,
+  CustomResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Validations,
+  type StackProps,
+} from 'aws-cdk-lib';
 import {
   HttpApi,
   HttpMethod,
@@ -101,6 +110,8 @@ export class AuthStack extends Stack {
   private readonly keyMaterial: CustomResource;
   private readonly mail: MailSettings | undefined;
   private readonly logRetention: RetentionDays;
+  /** What every function of an operation starts with: the API settings. */
+  private readonly functionEnvironment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: AuthStackProps = {}) {
     super(scope, id, props);
@@ -120,13 +131,13 @@ export class AuthStack extends Stack {
 
     // The API's own URL is the default issuer; functions referring to the API
     // is no cycle, since the API resource itself refers to none of them.
-    const environment = {
+    this.functionEnvironment = {
       ISSUER: this.httpApi.apiEndpoint,
       ...checkedSettings(props.settings ?? {}),
       ...(this.mail ? { MAIL_FROM: this.mail.from } : {}),
     };
 
-    const authorizerFn = this.createFunction('authorizer', 'Authorizer', authorizerFunction, environment, 'Lambda authorizer of the protected routes');
+    const authorizerFn = this.createFunction('authorizer', authorizerFunction, 'Lambda authorizer of the protected routes');
     this.authorizer = new HttpLambdaAuthorizer('Authorizer', authorizerFn.lambda, {
       responseTypes: [HttpLambdaResponseType.SIMPLE],
       // Revocation (logout, reuse, disable) must take effect on the next request.
@@ -139,9 +150,8 @@ export class AuthStack extends Stack {
 
     // Route: one function per operation, `$default` for everything else.
     for (const operation of operations) {
-      const constructId = pascal(operation.operationId);
-      const fn = this.createFunction(operation.operationId, constructId, operation, environment, operation.summary);
-      const route = this.route(constructId, {
+      const fn = this.createFunction(operation.operationId, operation, operation.summary);
+      const route = this.route(pascal(operation.operationId), {
         routeKey: HttpRouteKey.with(operation.path, HttpMethod[operation.method]),
         handler: fn.lambda,
         authorizer: operation.auth === 'protected' ? this.authorizer : undefined,
@@ -149,11 +159,11 @@ export class AuthStack extends Stack {
       if (operation.auth === 'public') {
         Validations.of(route).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: `${routeKey(operation)} is public by contract (API.md "Public routes"): callers have no credential yet, or fetch public keys.`,
+          reason: `${routeKey(operation)} is public by contract (API.md "Public routes"): its caller proves itself with what it sends (password, refresh token, reset code) or reads a public document.`,
         });
       }
     }
-    const fallback = this.createFunction('fallback', 'Fallback', fallbackFunction, environment, 'Answers unmatched requests: 404, or 405 with Allow');
+    const fallback = this.createFunction('fallback', fallbackFunction, 'Answers unmatched requests: 404, or 405 with Allow');
     const defaultRoute = this.route('Default', { routeKey: HttpRouteKey.DEFAULT, handler: fallback.lambda });
     Validations.of(defaultRoute).acknowledge({
       id: 'AwsSolutions-APIG4',
@@ -167,25 +177,22 @@ export class AuthStack extends Stack {
       description: 'Public signing keys (JWKS)',
     });
     for (const table of Object.values(this.tables)) {
-      new CfnOutput(this, `${table.node.id}TableName`, { value: table.tableName, description: `${table.envVar} of the functions` });
+      new CfnOutput(this, `${table.node.id}TableName`, {
+        value: table.tableName,
+        description: `${table.envVar} of the functions`,
+      });
     }
   }
 
-  /** A function for `definition`, bound to exactly what its `needs` name. */
-  private createFunction(
-    key: string,
-    constructId: string,
-    definition: FunctionDefinition,
-    environment: Readonly<Record<string, string>>,
-    description: string,
-  ): AuthFunction {
-    const fn = new AuthFunction(this, constructId, {
+  /** The function of `definition` (kept in `functions` under `key`), bound to exactly what its `needs` name. */
+  private createFunction(key: string, definition: FunctionDefinition, description: string): AuthFunction {
+    const fn = new AuthFunction(this, pascal(key), {
       handler: definition.handler,
       description,
       // argon2id is CPU-bound, and Lambda's CPU share grows with memory.
       memorySize: hashesPasswords(definition.handler) ? 1024 : 512,
       logRetention: this.logRetention,
-      environment,
+      environment: this.functionEnvironment,
     });
     const { needs } = definition;
     for (const [name, access] of Object.entries(needs.tables ?? {})) {
@@ -222,7 +229,8 @@ export class AuthStack extends Stack {
       throw new Error(`Route ${key} already exists`);
     }
     this.addedRoutes.set(key, { permission: options.permission });
-    return this.route(`Added${pascal(options.method.toLowerCase())}${pascal(options.path.replace(/\W+/g, '-'))}`, {
+    const id = pascal(`${options.method.toLowerCase()}-${options.path.replace(/\W+/g, '-').replace(/^-|-$/g, '')}`);
+    return this.route(`Added${id}`, {
       routeKey: HttpRouteKey.with(options.path, HttpMethod[options.method]),
       handler: options.handler,
       authorizer: this.authorizer,
@@ -242,7 +250,10 @@ export class AuthStack extends Stack {
   }
 
   private createStage(props: AuthStackProps): HttpStage {
-    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: this.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      retention: this.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     return new HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
       stageName: '$default',
@@ -271,7 +282,10 @@ export class AuthStack extends Stack {
     });
   }
 
-  /** The key-manager function and the custom resource that runs it on every create and update. */
+  /**
+   * The key-manager function and the custom resource that runs it: when the
+   * stack is created, and again whenever the resource's properties change.
+   */
   private createKeyManager(secret: Secret): CustomResource {
     const keyManager = new AuthFunction(this, 'KeyManager', {
       handler: keyManagerHandler,
@@ -294,7 +308,9 @@ export class AuthStack extends Stack {
       retention: this.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const frameworkRole = new Role(this, 'KeyProviderRole', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    const frameworkRole = new Role(this, 'KeyProviderRole', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    });
     frameworkLogs.grantWrite(frameworkRole);
     const provider = new Provider(this, 'KeyProvider', {
       onEventHandler: keyManager.lambda,
