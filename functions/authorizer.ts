@@ -3,7 +3,9 @@
  * lets the request through with its decision as context, so that the route's
  * handler answers a refusal in the error shape of API.md (API Gateway cannot
  * shape an authorizer's refusal); the handler refuses anything without an
- * `allow`. Routes another team adds to the API are refused here outright.
+ * `allow`. Routes another team adds to the API (`AuthStack.addProtectedRoute`)
+ * are decided here outright, with the permission the stack lists for them in
+ * `PROTECTED_ROUTES` (a JSON map of route key to permission).
  */
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { decide, decisionToContext, type Decision } from './core/authorize.ts';
@@ -12,6 +14,14 @@ import { isTransient } from './core/http/errors.ts';
 import { issuerOf } from './core/http/route.ts';
 import { logger } from './core/logger.ts';
 import { operationByRouteKey } from './routes.ts';
+
+/** Routes of other teams and the permission each needs; parsed once per value of the setting. */
+let addedRoutes: { readonly source: string; readonly permissions: Readonly<Record<string, string>> } | undefined;
+function addedRoutePermission(routeKey: string): string | undefined {
+  const source = process.env.PROTECTED_ROUTES || '{}';
+  if (addedRoutes?.source !== source) addedRoutes = { source, permissions: JSON.parse(source) as Record<string, string> };
+  return addedRoutes.permissions[routeKey];
+}
 
 export async function handler(
   event: APIGatewayRequestAuthorizerEventV2,
@@ -27,7 +37,7 @@ export async function handler(
       userAgent: headers['user-agent']?.slice(0, 512) ?? null,
       requestId: event.requestContext.requestId ?? null,
     };
-    decision = await decide(d, headers, operation ?? {}, issuer, origin);
+    decision = await decide(d, headers, operation ?? { permission: addedRoutePermission(event.routeKey) }, issuer, origin);
   } catch (error) {
     if (!isTransient(error)) throw error;
     logger.warn('authorizer dependency failed', { error: (error as Error).name });

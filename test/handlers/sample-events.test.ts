@@ -72,3 +72,31 @@ describe('sample events', () => {
     expect(JSON.parse(response.body)).toEqual({ error: 'not_found', message: 'Not found' });
   });
 });
+
+describe('a route another team adds behind the authorizer', () => {
+  const permissions: Record<string, boolean> = { MANAGER: true, AGENT: true, CASHIER: false, CUSTOMER: false };
+
+  it.each(Object.entries(permissions))('decides for %s by the permission the stack lists for it', async (role, allowed) => {
+    // PROTECTED_ROUTES is what AuthStack.addProtectedRoute sets on the authorizer.
+    process.env.PROTECTED_ROUTES = JSON.stringify({ 'GET /partner/reports': 'customers:read' });
+    const email = `${role.toLowerCase()}@example.com`;
+    const tokens = await (await fetch(`${local.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'LocalDemo#2026' }),
+    })).json() as { access_token: string };
+    const event = await sample('authorizer');
+    event.routeKey = 'GET /partner/reports';
+    event.headers = { ...event.headers, authorization: `Bearer ${tokens.access_token}`, host: new URL(local.url).host, 'x-forwarded-proto': 'http' };
+    event.requestContext.domainName = new URL(local.url).host;
+    const result = await invoke('authorizer', event);
+    expect(result.isAuthorized).toBe(allowed);
+    expect(result.context.decision).toBe(allowed ? 'allow' : 'forbidden');
+    if (allowed) expect(result.context).toMatchObject({ role, tenantId: 'demo' });
+  });
+
+  it('refuses outright without a credential', async () => {
+    const event = { ...(await sample('authorizer')), routeKey: 'GET /partner/reports', headers: {} };
+    expect(await invoke('authorizer', event)).toEqual({ isAuthorized: false, context: { decision: 'unauthorized' } });
+  });
+});
