@@ -16,8 +16,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authorizerFunction, fallbackFunction, operations, routeKey, type FunctionDefinition } from '../functions/routes.ts';
-import type { AuthFunction } from '../lib/auth-function.ts';
-import { tableActions } from '../lib/auth-function.ts';
+import { AuthFunction, tableActions } from '../lib/auth-function.ts';
 import { AuthStack, type AuthStackProps } from '../lib/auth-stack.ts';
 import { tables, type TableName } from '../lib/tables.ts';
 
@@ -382,6 +381,18 @@ function nagFindings(build: (app: App) => void): { findings: string[]; failure: 
     rmSync(outdir, { recursive: true, force: true });
   }
 }
+
+describe('AuthFunction', () => {
+  it('merges environments and refuses to overwrite a variable with another value', () => {
+    const scope = new AppStack(new App({ context: noBundling }), 'Scope');
+    const fallback = new AuthFunction(scope, 'Fallback', { handler: 'fallback', environment: { AUDIENCE: 'a' } });
+    fallback.addEnvironment({ AUDIENCE: 'a', LOCKOUT_SECONDS: '60' });
+    expect(() => fallback.addEnvironment({ AUDIENCE: 'b' })).toThrow(/AUDIENCE is already set/);
+    Template.fromStack(scope).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps', AUDIENCE: 'a', LOCKOUT_SECONDS: '60' } },
+    });
+  });
+});
 
 describe('cdk-nag AwsSolutions', () => {
   it('finds nothing that is not acknowledged with a written reason', () => {
