@@ -95,8 +95,10 @@ export interface ProtectedRouteOptions {
 const pascal = (name: string): string => name.replace(/(^|[-_])(\w)/g, (_, __, c: string) => c.toUpperCase());
 
 export class AuthStack extends Stack {
-  /** The HTTP API; its `$default` stage serves every route. */
+  /** The HTTP API. It has no default stage of CDK's making: `stage` serves every route at `httpApi.apiEndpoint`. */
   readonly httpApi: HttpApi;
+  /** The `$default` stage, with the throttling and access logging of the props. */
+  readonly stage: HttpStage;
   /** The Lambda authorizer of every protected route (simple responses, no caching). */
   readonly authorizer: IHttpRouteAuthorizer;
   /** The tables of `tables.ts`, by name. */
@@ -127,7 +129,7 @@ export class AuthStack extends Stack {
     });
     this.keyMaterial = this.createKeyManager(this.signingKeys);
     this.httpApi = new HttpApi(this, 'HttpApi', { description: 'Serverless auth API', createDefaultStage: false });
-    this.createStage(props);
+    this.stage = this.createStage(props);
 
     // The API's own URL is the default issuer; functions referring to the API
     // is no cycle, since the API resource itself refers to none of them.
