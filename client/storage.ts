@@ -1,0 +1,52 @@
+/** Where the client keeps its tokens: memory by default, any synchronous or asynchronous store otherwise. */
+import type { StoredSession } from './types.ts';
+
+export interface TokenStorage {
+  get(): StoredSession | null | Promise<StoredSession | null>;
+  set(session: StoredSession): void | Promise<void>;
+  clear(): void | Promise<void>;
+}
+
+/** Tokens in memory: gone with the page or the process. */
+export function memoryStorage(): TokenStorage {
+  let session: StoredSession | null = null;
+  return {
+    get: () => session,
+    set: (next) => {
+      session = next;
+    },
+    clear: () => {
+      session = null;
+    },
+  };
+}
+
+/** The part of the Web Storage API the adapter uses (`localStorage`, `sessionStorage`). */
+export interface WebStorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+/**
+ * Tokens in `localStorage` or `sessionStorage`, as JSON under one key. Tabs
+ * sharing it share the session; a tab that finds its token already rotated
+ * by another uses the newer one. Anything a script on the page can read, it
+ * can steal: prefer memory where a reload may ask for a login.
+ */
+export function webStorage(store: WebStorageLike, key = 'serverless-auth.session'): TokenStorage {
+  return {
+    get() {
+      const text = store.getItem(key);
+      if (text === null) return null;
+      try {
+        return JSON.parse(text) as StoredSession;
+      } catch {
+        // Something else wrote the key; it is no session of ours.
+        return null;
+      }
+    },
+    set: (session) => store.setItem(key, JSON.stringify(session)),
+    clear: () => store.removeItem(key),
+  };
+}
