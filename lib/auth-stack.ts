@@ -8,6 +8,7 @@ import {
   CfnOutput,
   CustomResource,
   Duration,
+  Lazy,
   RemovalPolicy,
   Stack,
   Validations,
@@ -88,7 +89,7 @@ export interface ProtectedRouteOptions {
   readonly path: string;
   readonly method: OperationMethod;
   readonly handler: IFunction;
-  /** The permission the caller's role should carry (see `addProtectedRoute`). */
+  /** The permission the caller's role must carry. */
   readonly permission: string;
 }
 
@@ -105,7 +106,7 @@ export class AuthStack extends Stack {
   readonly tables: Readonly<Record<TableName, AuthTable>>;
   /** Every function: operations by `operationId`, and `authorizer`, `fallback`, `keyManager`. */
   readonly functions = new Map<string, AuthFunction>();
-  /** Routes added through `addProtectedRoute`, by route key, with the permission they asked for. */
+  /** Routes added through `addProtectedRoute`, by route key, with the permission they require. */
   readonly addedRoutes = new Map<string, { readonly permission: string }>();
 
   private readonly signingKeys: Secret;
@@ -217,18 +218,27 @@ export class AuthStack extends Stack {
 
   /**
    * Puts another team's function behind this API's authorizer at `method path`.
-   * What it does today: the authorizer lets a request through only with a
-   * valid, unexpired, unrevoked credential (access token or API token) and
-   * passes the principal (user, role, tenant, permissions, session) to the
-   * handler as `requestContext.authorizer.lambda`. `permission` is recorded in
-   * `addedRoutes` but not yet checked by the authorizer, which knows only the
-   * permissions of our own operations: until it is, the handler must check
-   * that the principal's permissions include it.
+   * The authorizer lets a request through only with a valid, unexpired,
+   * unrevoked credential (access token, or API token in `X-Auth-Token`) whose
+   * principal carries `permission`, and passes the principal (user, role,
+   * tenant, permissions, session) to the handler as
+   * `requestContext.authorizer.lambda`; any other request gets API Gateway's
+   * own 401 or 403, not the error shape of API.md. The authorizer learns the
+   * permission of each added route from its `PROTECTED_ROUTES` variable (a
+   * JSON map of route key to permission), which counts toward Lambda's 4 KB
+   * environment limit.
    */
   addProtectedRoute(options: ProtectedRouteOptions): HttpRoute {
     const key = routeKey(options);
     if (this.addedRoutes.has(key) || operations.some((operation) => routeKey(operation) === key)) {
       throw new Error(`Route ${key} already exists`);
+    }
+    if (this.addedRoutes.size === 0) {
+      const permissions = Lazy.string({
+        produce: () =>
+          JSON.stringify(Object.fromEntries([...this.addedRoutes].map(([route, { permission }]) => [route, permission]))),
+      });
+      this.functions.get('authorizer')?.addEnvironment({ PROTECTED_ROUTES: permissions });
     }
     this.addedRoutes.set(key, { permission: options.permission });
     const id = pascal(`${options.method.toLowerCase()}-${options.path.replace(/\W+/g, '-').replace(/^-|-$/g, '')}`);

@@ -262,7 +262,7 @@ describe('AuthStack', () => {
       });
     });
 
-    it('puts another team’s function behind the authorizer with addProtectedRoute', () => {
+    it('puts another team’s function behind the authorizer, which learns the permission it requires', () => {
       const { stack: extended } = synth();
       const orders = new LambdaFunction(extended, 'Orders', {
         runtime: Runtime.NODEJS_24_X,
@@ -270,17 +270,28 @@ describe('AuthStack', () => {
         code: Code.fromInline('export const handler = async () => ({ statusCode: 200 });'),
       });
       extended.addProtectedRoute({ path: '/orders/{id}', method: 'GET', handler: orders, permission: 'transactions:read' });
-      const added = Template.fromStack(extended);
-      added.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-        RouteKey: 'GET /orders/{id}',
-        AuthorizationType: 'CUSTOM',
-        AuthorizerId: Match.anyValue(),
-      });
-      added.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
-      expect(extended.addedRoutes.get('GET /orders/{id}')).toEqual({ permission: 'transactions:read' });
+      extended.addProtectedRoute({ path: '/orders', method: 'POST', handler: orders, permission: 'transactions:create' });
       expect(() =>
         extended.addProtectedRoute({ path: '/auth/me', method: 'GET', handler: orders, permission: 'profile:read' }),
       ).toThrow(/already exists/);
+
+      const added = Template.fromStack(extended);
+      const authorizerId = Object.keys(added.findResources('AWS::ApiGatewayV2::Authorizer'));
+      expect(authorizerId).toHaveLength(1);
+      for (const key of ['GET /orders/{id}', 'POST /orders']) {
+        added.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+          RouteKey: key,
+          AuthorizationType: 'CUSTOM',
+          AuthorizerId: { Ref: authorizerId[0] },
+        });
+      }
+      const authorizerEnv = environmentOf(added, extended, extended.functions.get('authorizer') as AuthFunction);
+      expect(JSON.parse(authorizerEnv.PROTECTED_ROUTES as string)).toEqual({
+        'GET /orders/{id}': 'transactions:read',
+        'POST /orders': 'transactions:create',
+      });
+      // Without added routes the variable is not there at all.
+      expect(environmentOf(template, stack, fn('authorizer')).PROTECTED_ROUTES).toBeUndefined();
     });
   });
 
