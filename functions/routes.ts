@@ -274,6 +274,24 @@ export const operations: readonly Operation[] = [
     summary: 'This API described in OpenAPI 3.1',
     needs: {},
   },
+  {
+    operationId: 'docsPage',
+    method: 'GET',
+    path: '/docs',
+    handler: 'docs',
+    auth: 'public',
+    summary: 'This API documented in a page (Swagger UI over /openapi.json)',
+    needs: {},
+  },
+  {
+    operationId: 'docsAsset',
+    method: 'GET',
+    path: '/docs/{asset}',
+    handler: 'docs-asset',
+    auth: 'public',
+    summary: 'A script or style sheet of the docs page',
+    needs: {},
+  },
 ];
 
 /** Verifies credentials for every protected route (API Gateway Lambda authorizer). */

@@ -3,7 +3,7 @@ import { createUserBody } from './core/schemas.ts';
 import { emailField } from './core/email-input.ts';
 import { invalidRequest } from './core/errors.ts';
 import { USERNAME, normalizeIdentifier } from './core/identifiers.ts';
-import { createManagedUser } from './core/user-admin.ts';
+import { createManagedUser } from './core/user-creation.ts';
 import { toPublicUser } from './core/users.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';

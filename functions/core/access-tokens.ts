@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, type JWTHeaderParameters } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isRole, permissionsOf, type Role } from './permissions.ts';
 import type { SigningKeys } from './signing-keys.ts';
 

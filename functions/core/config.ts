@@ -2,7 +2,7 @@
  * Settings read from the environment, checked once per container. A bad value
  * stops start-up with a message that names the variable.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 

@@ -1,5 +1,5 @@
 /** Opaque page cursors: base64url of where the next page starts, checked on the way back in. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { UserCursor } from './users.ts';
 
 const encode = (text: string) => Buffer.from(text, 'utf8').toString('base64url');

@@ -2,7 +2,7 @@
  * The OpenAPI 3.1 document, generated from the operation table and the zod
  * schemas the handlers validate with, so the two cannot drift apart.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { operations, type Operation } from '../routes.ts';
 import type { ErrorCode } from './errors.ts';
 import * as s from './schemas.ts';
@@ -12,7 +12,15 @@ interface Contract {
   /** @default true when `body` is set */
   readonly bodyRequired?: boolean;
   readonly query?: z.ZodObject;
-  readonly ok: { readonly status: number; readonly description: string; readonly schema?: z.ZodType; readonly tokenHeaders?: boolean; readonly cache?: string };
+  readonly ok: {
+    readonly status: number;
+    readonly description: string;
+    readonly schema?: z.ZodType;
+    /** Media types of a body that is not JSON (text, described as a string). */
+    readonly content?: readonly string[];
+    readonly tokenHeaders?: boolean;
+    readonly cache?: string;
+  };
   /** Errors beyond those every route of its kind can give. */
   readonly errors?: readonly ErrorCode[];
   readonly example?: unknown;
@@ -81,6 +89,11 @@ export const contracts: Readonly<Record<string, Contract>> = {
   jwks: { ok: { status: 200, description: 'Public signing keys', schema: s.jwksDocument, cache: 'public, max-age=300' } },
   openidConfiguration: { ok: { status: 200, description: 'Discovery document', schema: s.discoveryDocument, cache: 'public, max-age=300' } },
   openApiDocument: { ok: { status: 200, description: 'This document' } },
+  docsPage: { ok: { status: 200, description: 'Swagger UI showing this document', content: ['text/html'] } },
+  docsAsset: {
+    ok: { status: 200, description: 'swagger-ui-bundle.js or swagger-ui.css', content: ['text/javascript', 'text/css'], cache: 'public, max-age=300' },
+    errors: ['not_found'],
+  },
 };
 
 const statusOf: Record<ErrorCode, number> = {
@@ -125,6 +138,7 @@ function operationObject(operation: Operation) {
         ...(contract.ok.tokenHeaders ? { 'X-Access-Token': header('The access token'), 'X-Refresh-Token': header('The refresh token') } : {}),
       },
       ...(contract.ok.schema ? { content: { 'application/json': { schema: jsonSchema(contract.ok.schema, 'output') } } } : {}),
+      ...(contract.ok.content ? { content: Object.fromEntries(contract.ok.content.map((type) => [type, { schema: { type: 'string' } }])) } : {}),
     },
   };
   for (const [status, codes] of [...errorsByStatus].sort(([a], [b]) => a - b)) {
@@ -187,7 +201,7 @@ function operationObject(operation: Operation) {
 }
 
 const tagOf = (path: string): string =>
-  path.startsWith('/users') ? 'Users' : path.startsWith('/audit') ? 'Audit' : path.startsWith('/auth/api-tokens') ? 'API tokens' : path.startsWith('/.well-known') || path === '/openapi.json' ? 'Discovery' : 'Sessions';
+  path.startsWith('/users') ? 'Users' : path.startsWith('/audit') ? 'Audit' : path.startsWith('/auth/api-tokens') ? 'API tokens' : path.startsWith('/.well-known') || path === '/openapi.json' || path.startsWith('/docs') ? 'Discovery' : 'Sessions';
 
 /** The document; `serverUrl` is the API's base URL. */
 export function openApiDocument(serverUrl: string) {

@@ -3,7 +3,7 @@
  * with them, the OpenAPI document is generated from them, and the client's
  * types come from them. One schema, three uses.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { auditTypes } from './audit.ts';
 import { decodeAuditCursor, decodeUserCursor } from './cursors.ts';
 import { roles } from './permissions.ts';

@@ -12,4 +12,11 @@ export const json = (statusCode: number, body: unknown, headers: Record<string, 
   body: JSON.stringify(body),
 });
 
+/** A body that is not JSON (a page, a script, a style sheet), as text of `contentType`. */
+export const text = (statusCode: number, body: string, contentType: string, headers: Record<string, string> = {}): HttpResponse => ({
+  statusCode,
+  headers: { 'Content-Type': contentType, ...headers },
+  body,
+});
+
 export const noContent = (): HttpResponse => ({ statusCode: 204, headers: {}, body: '' });

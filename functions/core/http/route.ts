@@ -7,7 +7,7 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { operations, type Operation } from '../../routes.ts';
 import type { Principal } from '../authorize.ts';
 import { deps, type Deps } from '../deps.ts';
@@ -45,6 +45,14 @@ export interface RouteOptions<Schema extends z.ZodType, QuerySchema extends z.Zo
   readonly query?: QuerySchema;
   /** @default true when `body` is set */
   readonly bodyRequired?: boolean;
+  /**
+   * Content-Security-Policy directives merged over middy's defaults, for a
+   * route that serves a page to a browser (the docs page). An empty string
+   * drops a directive, except `sandbox` and `upgrade-insecure-requests`,
+   * which it keeps without a value.
+   * @default - middy's defaults: nothing may load or run
+   */
+  readonly contentSecurityPolicy?: Readonly<Record<string, string>>;
 }
 
 const MAX_USER_AGENT = 512;
@@ -94,16 +102,16 @@ function inputOf(event: APIGatewayProxyEventV2, context: RouteContext, query: z.
 }
 
 /** What every HTTP function does, routed or not: headers in and out, one error renderer. */
-export const baseStack = () =>
+export const baseStack = (contentSecurityPolicy?: Readonly<Record<string, string>>) =>
   middy<APIGatewayProxyEventV2, HttpResponse>()
     .use(httpHeaderNormalizer())
     .use(responseHeaders())
     // A JSON API has no use for the browser feature policy list; the rest guards against misuse in a browser.
-    .use(httpSecurityHeaders({ permissionsPolicy: false }))
+    .use(httpSecurityHeaders({ permissionsPolicy: false, ...(contentSecurityPolicy ? { contentSecurityPolicy: { ...contentSecurityPolicy } } : {}) }))
     .use(errorRenderer());
 
 function stack(operation: Operation, options: RouteOptions<z.ZodType, z.ZodType>) {
-  const chain = baseStack();
+  const chain = baseStack(options.contentSecurityPolicy);
   if (operation.auth === 'protected') chain.use(requirePrincipal());
   // A route without a schema still refuses body fields and broken JSON.
   const schema = options.body;

@@ -1,0 +1,62 @@
+/**
+ * Creating users on behalf of a caller: the role rules, the password policy,
+ * and an invitation code by email when no password is given.
+ */
+import { audit, type AuditOrigin } from './audit.ts';
+import type { Principal } from './authorize.ts';
+import type { Deps } from './deps.ts';
+import { inviteEmail } from './emails.ts';
+import { ApiError } from './errors.ts';
+import { sendQuietly } from './mail.ts';
+import { assertStrongPassword } from './password-policy.ts';
+import { hashPassword } from './passwords.ts';
+import type { Role } from './permissions.ts';
+import { issueResetCode } from './reset-codes.ts';
+import { forbidden } from './user-admin.ts';
+import { mayCreate } from './user-management.ts';
+import { createUser, type UserRecord } from './users.ts';
+
+export interface NewUserInput {
+  readonly email: string;
+  readonly username: string | null;
+  readonly password: string | null;
+  readonly role: Role;
+  readonly firstName: string | null;
+  readonly lastName: string | null;
+  readonly phone: string | null;
+}
+
+
+/** A user in the caller's tenant; without a password, an invitation code goes out by email. */
+export async function createManagedUser(d: Deps, caller: Principal, input: NewUserInput, origin: AuditOrigin): Promise<UserRecord> {
+  if (!mayCreate(caller, input.role)) throw forbidden(caller);
+  if (input.password !== null) {
+    assertStrongPassword(input.password, { minLength: d.settings.passwordMinLength, email: input.email, username: input.username });
+  }
+  const result = await createUser(d, {
+    tenantId: caller.tenantId,
+    role: input.role,
+    email: input.email,
+    username: input.username,
+    passwordHash: input.password === null ? null : await hashPassword(input.password),
+    firstName: input.firstName,
+    lastName: input.lastName,
+    phone: input.phone,
+    createdBy: caller.userId,
+  });
+  if (result.kind === 'conflict') {
+    throw new ApiError('conflict', { message: `That ${result.field} is already taken`, details: [{ path: result.field, message: 'Already taken' }] });
+  }
+  const user = result.user;
+  const about = { userId: user.id, tenantId: user.tenantId, actorId: caller.userId };
+  await Promise.all([
+    audit(d, origin, { type: 'user.created', outcome: 'success', reason: input.password === null ? 'invited' : null, ...about }),
+    input.password === null ? invite(d, user) : Promise.resolve(),
+  ]);
+  return user;
+}
+
+async function invite(d: Deps, user: UserRecord): Promise<void> {
+  const code = await issueResetCode(d, user.id, d.settings.inviteCodeTtl);
+  await sendQuietly(d.mailer, inviteEmail(d.settings.productName, user.email, code, d.settings.inviteCodeTtl));
+}
