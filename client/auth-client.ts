@@ -121,7 +121,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   /** The refresh grant itself; runs only inside a flight. */
   async function rotate(): Promise<StoredSession> {
     const current = await storage.get();
-    if (!current) throw new SessionEndedError('cleared');
+    if (!current) throw new SessionEndedError(lastEnd?.reason ?? 'cleared');
     if (plan(current, now(), buffer) === 'ended') {
       await storage.clear();
       throw new SessionEndedError('midnight');
@@ -151,7 +151,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const flight = (async () => {
       if (stale) {
         const current = await storage.get();
-        if (!current) throw new SessionEndedError('cleared');
+        if (!current) throw new SessionEndedError(lastEnd?.reason ?? 'cleared');
         if (current.access_token !== stale.access_token && plan(current, now(), buffer) === 'use') return current;
       }
       return rotate();
