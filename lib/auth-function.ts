@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import type { TableAccess } from '../functions/routes.ts';
 import type { AuthTable } from './auth-table.ts';
-import { bundleOptions, copyNativeModulesCommands, entryOf, hashesPasswords } from './bundling.ts';
+import { bundleOptions, copyNativeModulesCommands, copyStaticFilesCommands, entryOf, hashesPasswords } from './bundling.ts';
 
 /** The project root: where `functions/`, `node_modules/` and the lock file are. */
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -89,7 +89,10 @@ export class AuthFunction extends Construct {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir, outputDir) => (shipsArgon2 ? copyNativeModulesCommands(inputDir, outputDir) : []),
+          afterBundling: (inputDir, outputDir) => [
+            ...(shipsArgon2 ? copyNativeModulesCommands(inputDir, outputDir) : []),
+            ...copyStaticFilesCommands(props.handler, inputDir, outputDir),
+          ],
         },
       },
     });

@@ -3,6 +3,7 @@
  * `NodejsFunction`) and `test/bundle.test.ts` (through esbuild's API) both read
  * this file, so the bundle that is tested is the bundle that ships.
  */
+import { docsAssetPackage, docsAssets } from '../functions/core/docs-assets.ts';
 import { authorizerFunction, fallbackFunction, operations } from '../functions/routes.ts';
 
 /** The custom-resource handler that fills the signing-key secret. */
@@ -95,15 +96,34 @@ export const lambdaPlatform = 'linux-arm64';
 
 const quote = (path: string): string => `'${path.replaceAll("'", `'\\''`)}'`;
 
+/** Shell commands that copy `files` (relative to `node_modules/`) from the project into a bundle's `node_modules/`. */
+const copyCommands = (files: readonly string[], inputDir: string, outputDir: string): string[] =>
+  files.map((file) => {
+    const target = `${outputDir}/node_modules/${file}`;
+    const parent = target.slice(0, target.lastIndexOf('/'));
+    return `mkdir -p ${quote(parent)} && cp -R ${quote(`${inputDir}/node_modules/${file}`)} ${quote(target)}`;
+  });
+
 /**
  * Shell commands that copy argon2 and its run-time dependencies into a
  * bundle's `node_modules/` (the stack's afterBundling hook; the bundle test
  * runs the same commands).
  */
 export function copyNativeModulesCommands(inputDir: string, outputDir: string, platform = lambdaPlatform): string[] {
-  return nativeModuleFiles(platform).map((file) => {
-    const target = `${outputDir}/node_modules/${file}`;
-    const parent = target.slice(0, target.lastIndexOf('/'));
-    return `mkdir -p ${quote(parent)} && cp -R ${quote(`${inputDir}/node_modules/${file}`)} ${quote(target)}`;
-  });
+  return copyCommands(nativeModuleFiles(platform), inputDir, outputDir);
 }
+
+/**
+ * Files a handler reads at run time instead of importing, relative to
+ * `node_modules/`, by handler: the Swagger UI script and style sheet the
+ * docs page loads (about 1.9 MB; nothing else of the package, no source
+ * maps), and the package's `package.json` so that they resolve as in the
+ * project. Copied like argon2, by the same afterBundling hook.
+ */
+export const staticFiles: Readonly<Record<string, readonly string[]>> = {
+  'docs-asset': [`${docsAssetPackage}/package.json`, ...Object.keys(docsAssets).map((name) => `${docsAssetPackage}/${name}`)],
+};
+
+/** Shell commands that copy the static files of `handler` (if any) into its bundle's `node_modules/`. */
+export const copyStaticFilesCommands = (handler: string, inputDir: string, outputDir: string): string[] =>
+  copyCommands(staticFiles[handler] ?? [], inputDir, outputDir);
