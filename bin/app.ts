@@ -6,6 +6,7 @@
  * - `throttleRateLimit`, `throttleBurstLimit` (defaults 100 and 200)
  * - `mailFrom`, `mailIdentity` (the sender of reset codes and its SES identity)
  * - `logRetentionDays` (default 90; a value CloudWatch Logs accepts)
+ * - `keyRotationDays` (default 30): days between signing-key rotations
  * - any API setting by its name, e.g. `-c ACCESS_TOKEN_TTL=600 -c ISSUER=https://auth.example.com`
  *
  * The stack is environment-agnostic (no account or region baked in), so one
@@ -59,6 +60,7 @@ new AuthStack(app, text('stackName') ?? 'ServerlessAuth', {
   mailFrom: text('mailFrom'),
   mailIdentity: text('mailIdentity'),
   logRetention: retention('logRetentionDays'),
+  keyRotationDays: positiveInteger('keyRotationDays'),
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

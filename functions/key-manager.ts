@@ -3,8 +3,10 @@
  * puts signing key material into the stack's secret. The template never holds
  * a key: on Create and Update this function writes a fresh key set when the
  * secret holds no valid one, and keeps the one it finds otherwise. Delete does
- * nothing (the secret's own removal policy decides). It never logs or returns
- * key material.
+ * nothing (the secret's own removal policy decides). On its schedule
+ * (`{ "action": "rotate" }`) it rotates: a new key signs from then on, and
+ * retired keys leave once every token they signed has expired. It never logs
+ * or returns key material.
  */
 import {
   GetSecretValueCommand,
@@ -14,7 +16,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { logger } from './core/logger.ts';
-import { createKeyMaterial, parseKeyMaterial } from './core/signing-keys.ts';
+import { loadSettings } from './core/config.ts';
+import { createKeyMaterial, parseKeyMaterial, rotateKeyMaterial } from './core/signing-keys.ts';
 
 export interface KeyManagerDeps {
   readonly client: Pick<SecretsManagerClient, 'send'>;
@@ -68,4 +71,27 @@ export async function manageKeys(
   return { PhysicalResourceId: secretArn };
 }
 
-export const handler = (event: CloudFormationCustomResourceEvent): Promise<KeyManagerResult> => manageKeys(event);
+/** The scheduled rotation; `SIGNING_SECRET_ARN` names the secret. */
+export interface RotationEvent {
+  readonly action: 'rotate';
+}
+
+export async function rotateKeys(
+  secretArn: string,
+  accessTokenTtl: number,
+  { client, now }: KeyManagerDeps = defaults,
+): Promise<{ readonly kid: string; readonly keys: number }> {
+  const current = await readSecret(client, secretArn);
+  const material = isKeyMaterial(current) ? rotateKeyMaterial(parseKeyMaterial(current as string), now(), accessTokenTtl) : createKeyMaterial(now());
+  await client.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify(material) }));
+  const result = { kid: material.keys[0]?.kid ?? '', keys: material.keys.length };
+  logger.info('Signing keys rotated', { secretArn, ...result });
+  return result;
+}
+
+const isRotation = (event: unknown): event is RotationEvent => (event as { action?: unknown })?.action === 'rotate';
+
+export const handler = (event: CloudFormationCustomResourceEvent | RotationEvent): Promise<unknown> =>
+  isRotation(event)
+    ? rotateKeys(String(process.env.SIGNING_SECRET_ARN ?? ''), loadSettings().accessTokenTtl)
+    : manageKeys(event);

@@ -31,6 +31,8 @@ import { CfnFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Provider } from 'aws-cdk-lib/custom-resources';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import { settingNames } from '../functions/core/config.ts';
 import {
@@ -81,6 +83,11 @@ export interface AuthStackProps extends StackProps {
    * @default RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * Days between signing-key rotations by the key manager.
+   * @default 30
+   */
+  readonly keyRotationDays?: number;
 }
 
 /** A route another team puts behind our authorizer. */
@@ -113,6 +120,9 @@ export class AuthStack extends Stack {
   private readonly keyMaterial: CustomResource;
   private readonly mail: MailSettings | undefined;
   private readonly logRetention: RetentionDays;
+  private readonly keyRotationDays: number;
+  /** The access-token lifetime, which decides how long a retired key stays in the JWKS. */
+  private readonly accessTokenTtl: string | undefined;
   /** What every function of an operation starts with: the API settings. */
   private readonly functionEnvironment: Readonly<Record<string, string>>;
 
@@ -120,6 +130,8 @@ export class AuthStack extends Stack {
     super(scope, id, props);
     this.mail = mailSettings(this, props);
     this.logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
+    this.keyRotationDays = props.keyRotationDays ?? 30;
+    this.accessTokenTtl = props.settings?.ACCESS_TOKEN_TTL;
 
     // Create: data, keys, API.
     this.tables = Object.fromEntries(
@@ -301,12 +313,19 @@ export class AuthStack extends Stack {
   private createKeyManager(secret: Secret): CustomResource {
     const keyManager = new AuthFunction(this, 'KeyManager', {
       handler: keyManagerHandler,
-      description: 'Writes signing key material into its secret when it holds none',
+      description: 'Writes signing key material into its secret when it holds none, and rotates it on a schedule',
       // RSA key generation takes a moment on a small function.
       timeout: Duration.minutes(1),
       logRetention: this.logRetention,
     });
     this.functions.set('keyManager', keyManager);
+    // On its schedule the same function rotates the keys (API.md: a new key signs, old ones stay until their tokens expire).
+    keyManager.addEnvironment({ SIGNING_SECRET_ARN: secret.secretArn, ...(this.accessTokenTtl ? { ACCESS_TOKEN_TTL: this.accessTokenTtl } : {}) });
+    new Rule(this, 'KeyRotationSchedule', {
+      description: 'Rotates the signing keys',
+      schedule: Schedule.rate(Duration.days(this.keyRotationDays)),
+      targets: [new LambdaFunction(keyManager.lambda, { event: RuleTargetInput.fromObject({ action: 'rotate' }) })],
+    });
     keyManager.addToRolePolicy(
       new PolicyStatement({
         actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],

@@ -14,7 +14,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../functions/core/logger.ts';
 import { createKeyMaterial, parseKeyMaterial } from '../functions/core/signing-keys.ts';
-import { manageKeys, type KeyManagerDeps } from '../functions/key-manager.ts';
+import { manageKeys, rotateKeys, type KeyManagerDeps } from '../functions/key-manager.ts';
 
 const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:SigningKeys-AbCdEf';
 const now = new Date('2026-11-23T21:30:00.000Z');
@@ -122,5 +122,23 @@ describe('key manager', () => {
     for (const secretPart of [material.refreshSecret, material.keys[0]?.privateJwk.d as string, '"d":', 'privateJwk']) {
       expect(visible).not.toContain(secretPart);
     }
+  });
+});
+
+describe('scheduled rotation', () => {
+  it('writes a rotated key set that keeps the old key and the refresh secret', async () => {
+    const before = createKeyMaterial(now);
+    const { deps, value } = fakeClient(JSON.stringify(before));
+    const result = await rotateKeys(secretArn, 900, deps);
+    const after = parseKeyMaterial(value() as string);
+    expect(result).toEqual({ kid: after.keys[0]?.kid, keys: 2 });
+    expect(after.keys[1]?.kid).toBe(before.keys[0]?.kid);
+    expect(after.refreshSecret).toBe(before.refreshSecret);
+  });
+
+  it('answers with the new kid only, never key material', async () => {
+    const { deps } = fakeClient(JSON.stringify(createKeyMaterial(now)));
+    const result = await rotateKeys(secretArn, 900, deps);
+    expect(JSON.stringify(result)).not.toMatch(/privateJwk|refreshSecret|"d"/);
   });
 });

@@ -255,6 +255,15 @@ describe('AuthStack', () => {
       expect(stage?.Properties.AccessLogSettings.Format).not.toMatch(/header|querystring|authorization/i);
     });
 
+    it('rotates the signing keys on a schedule by invoking the key manager', () => {
+      const keyManager = stack.functions.get('keyManager') as AuthFunction;
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(30 days)',
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [idOf(stack, keyManager.lambda), 'Arn'] }, Input: '{"action":"rotate"}' })],
+      });
+      expect(environmentOf(template, stack, keyManager)).toHaveProperty('SIGNING_SECRET_ARN');
+    });
+
     it('throttles at 100 requests per second with bursts of 200 by default', () => {
       const { stack: defaults } = synth({});
       Template.fromStack(defaults).hasResourceProperties('AWS::ApiGatewayV2::Stage', {

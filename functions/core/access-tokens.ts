@@ -3,7 +3,7 @@
  * algorithm, issuer, audience and type, and allows 5 s of clock skew.
  */
 import { randomUUID } from 'node:crypto';
-import { SignJWT, jwtVerify, type JWTHeaderParameters } from 'jose';
+import { SignJWT, decodeProtectedHeader, jwtVerify, type JWTHeaderParameters } from 'jose';
 import * as z from 'zod';
 import { isRole, permissionsOf, type Role } from './permissions.ts';
 import type { SigningKeys } from './signing-keys.ts';
@@ -97,6 +97,16 @@ export async function verifyAccessToken(
       permissions: c.permissions,
       expiresAt: new Date(c.exp * 1000),
     };
+  } catch {
+    return null;
+  }
+}
+
+/** The `kid` a token names, without verifying anything; `null` for what is not a JWS. */
+export function kidOf(token: string): string | null {
+  try {
+    const { kid } = decodeProtectedHeader(token);
+    return typeof kid === 'string' ? kid : null;
   } catch {
     return null;
   }

@@ -3,7 +3,7 @@
  * permission check. The Lambda authorizer runs this once per request and
  * passes the decision on as flat context values.
  */
-import { verifyAccessToken } from './access-tokens.ts';
+import { kidOf, verifyAccessToken } from './access-tokens.ts';
 import { looksLikeApiToken } from './api-token-text.ts';
 import { checkApiToken } from './api-tokens.ts';
 import { audit, type AuditOrigin } from './audit.ts';
@@ -52,13 +52,12 @@ export async function authenticate(d: Deps, credential: Credential, issuer: stri
   if (credential.kind === 'access_or_api_token' && looksLikeApiToken(credential.token)) {
     return authenticateApiToken(d, credential.token, origin);
   }
-  const keys = await d.keys.get();
   const now = d.clock.now();
-  const verified = await verifyAccessToken(keys, credential.token, {
-    issuer,
-    audience: d.settings.audience,
-    now,
-  });
+  const options = { issuer, audience: d.settings.audience, now };
+  let keys = await d.keys.get();
+  // A kid this container has not seen may be a key rotated in since it loaded the set.
+  if (!keys.publicKeys.has(kidOf(credential.token) ?? '')) keys = await d.keys.reload();
+  const verified = await verifyAccessToken(keys, credential.token, options);
   if (!verified) return null;
   const session = await getSession(d, verified.userId, verified.sessionId);
   if (!session || !isLive(session, now)) return null;

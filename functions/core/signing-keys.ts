@@ -17,7 +17,15 @@ const privateJwkSchema = z.looseObject({
 const keyMaterialSchema = z.object({
   version: z.literal(1),
   keys: z
-    .array(z.object({ kid: z.string().min(1), createdAt: z.iso.datetime(), privateJwk: privateJwkSchema }))
+    .array(
+      z.object({
+        kid: z.string().min(1),
+        createdAt: z.iso.datetime(),
+        /** When a newer key took over signing; the key stays for verification a while after. */
+        retiredAt: z.iso.datetime().optional(),
+        privateJwk: privateJwkSchema,
+      }),
+    )
     .min(1),
   refreshSecret: z.string().min(43),
 });
@@ -54,6 +62,38 @@ function newKey(now: Date): KeyMaterial['keys'][number] {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const privateJwk = privateJwkSchema.parse(privateKey.export({ format: 'jwk' }));
   return { kid: randomUUID(), createdAt: now.toISOString(), privateJwk };
+}
+
+/** How long a container trusts its copy before it looks for a rotated key set. */
+const RELOAD_AFTER_MS = 5 * 60 * 1000;
+
+/**
+ * How long a retired key must stay in the JWKS: every token it signed has
+ * expired by then. Tokens live at most `accessTokenTtl`; a container may keep
+ * signing with a cached key set for up to `RELOAD_AFTER_MS` after a rotation;
+ * verifiers allow 5 s of skew.
+ */
+export const retirementGraceSeconds = (accessTokenTtl: number): number => accessTokenTtl + RELOAD_AFTER_MS / 1000 + 5;
+
+/**
+ * A new key signs from now on; the previous one is retired, and keys retired
+ * longer ago than the grace leave. The refresh secret stays: refresh tokens,
+ * API tokens and reset codes outlive any key.
+ */
+export function rotateKeyMaterial(material: KeyMaterial, now: Date, accessTokenTtl: number): KeyMaterial {
+  const horizon = now.getTime() - retirementGraceSeconds(accessTokenTtl) * 1000;
+  const retired = material.keys.map((key, i) => (i === 0 && !key.retiredAt ? { ...key, retiredAt: now.toISOString() } : key));
+  return {
+    ...material,
+    keys: [newKey(now), ...retired.filter((key) => Date.parse(key.retiredAt ?? now.toISOString()) > horizon)],
+  };
+}
+
+/** Drops retired keys past the grace without adding one (a scheduled clean-up between rotations). */
+export function pruneKeyMaterial(material: KeyMaterial, now: Date, accessTokenTtl: number): KeyMaterial {
+  const horizon = now.getTime() - retirementGraceSeconds(accessTokenTtl) * 1000;
+  const [current, ...rest] = material.keys as [KeyMaterial['keys'][number], ...KeyMaterial['keys']];
+  return { ...material, keys: [current, ...rest.filter((key) => Date.parse(key.retiredAt ?? now.toISOString()) > horizon)] };
 }
 
 /** Parses and checks a stored key set; throws without echoing its content. */
@@ -115,8 +155,6 @@ async function readMaterial(source: KeySource): Promise<KeyMaterial> {
   }
 }
 
-/** How long a container trusts its copy before it looks for a rotated key set. */
-const RELOAD_AFTER_MS = 5 * 60 * 1000;
 
 /** Caches the key set per container and picks up rotations. */
 export class KeyStore {
@@ -131,6 +169,19 @@ export class KeyStore {
 
   async get(): Promise<SigningKeys> {
     if (this.cached && this.now() - this.cached.loadedAt < RELOAD_AFTER_MS) return this.cached.keys;
+    return this.load();
+  }
+
+  /**
+   * Reads the key set again now, at most once a second: a token whose `kid`
+   * is unknown may come from a key rotated in after this container loaded.
+   */
+  async reload(): Promise<SigningKeys> {
+    if (this.cached && this.now() - this.cached.loadedAt < 1000) return this.cached.keys;
+    return this.load();
+  }
+
+  private load(): Promise<SigningKeys> {
     const source = typeof this.source === 'function' ? this.source() : this.source;
     this.loading ??= readMaterial(source)
       .then((material) => {

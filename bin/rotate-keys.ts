@@ -1,0 +1,17 @@
+/**
+ * `npm run keys:rotate`: rotates the local signing key set under `.local/`
+ * (LOCAL_DATA_DIR). In AWS the key-manager function does it on its schedule.
+ * A running `npm run dev` picks the new key up within five minutes, and at once
+ * for a token whose key it has not seen.
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { loadSettings } from '../functions/core/config.ts';
+import { parseKeyMaterial, rotateKeyMaterial } from '../functions/core/signing-keys.ts';
+
+const file = resolve(process.env.LOCAL_DATA_DIR || '.local', 'signing-keys.json');
+const material = rotateKeyMaterial(parseKeyMaterial(await readFile(file, 'utf8')), new Date(), loadSettings().accessTokenTtl);
+// Write then rename, so a reader never sees half a file.
+await writeFile(`${file}.new`, JSON.stringify(material), { mode: 0o600 });
+await rename(`${file}.new`, file);
+console.log(`Rotated: key ${material.keys[0]?.kid} signs from now on; ${material.keys.length} key(s) in the JWKS`);
