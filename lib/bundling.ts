@@ -11,10 +11,8 @@ export const keyManagerHandler = 'key-manager';
 
 /**
  * Handler modules (under `functions/`) whose bundles import argon2: those that
- * hash or verify passwords, and those that share a domain module with them
- * (users-get/-update/-delete through `core/user-admin.ts`). Only these bundles
- * ship argon2's native module; the bundle test fails when this list and the
- * bundles' actual imports disagree.
+ * hash or verify passwords. Only these bundles ship argon2's native module; the
+ * bundle test fails when this list and the bundles' actual imports disagree.
  */
 export const passwordHandlers: ReadonlySet<string> = new Set([
   'login',
@@ -22,9 +20,6 @@ export const passwordHandlers: ReadonlySet<string> = new Set([
   'password-reset',
   'password-change',
   'users-create',
-  'users-get',
-  'users-update',
-  'users-delete',
 ]);
 
 export const hashesPasswords = (handler: string): boolean => passwordHandlers.has(handler);
