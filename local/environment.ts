@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Clock } from '../functions/core/clock.ts';
 import { deps, resetDeps, setDeps } from '../functions/core/deps.ts';
 import { logger } from '../functions/core/logger.ts';
-import { ensureTables, startDynalite } from './dynamo.ts';
+import { ensureTables, startDynamo } from './dynamo.ts';
 import { createGateway } from './gateway.ts';
 import { ensureKeyFile } from './keys.ts';
 import { seedDemoUsers } from './seed.ts';
@@ -50,12 +50,13 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalEnvir
   const keyFile = options.dataDir
     ? join(options.dataDir, 'signing-keys.json')
     : join((await import('node:os')).tmpdir(), `serverless-auth-keys-${process.pid}-${Date.now()}.json`);
-  const dynamo = await startDynalite({
+  const dynamo = await startDynamo({
     ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}),
     ...(options.dynamoPort ? { port: options.dynamoPort } : {}),
   });
   const ses = await startSes(options.sesPort ?? 0);
-  const server: Server = createServer(createGateway(options.log ? { log: options.log } : {}));
+  // Node's 16 KB header limit would answer an oversized credential before the handlers could: let them.
+  const server: Server = createServer({ maxHeaderSize: 64 * 1024 }, createGateway(options.log ? { log: options.log } : {}));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -65,7 +66,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalEnvir
 
   const env: Record<string, string> = {
     ISSUER: url,
-    ...(await ensureTables(dynamo.endpoint, 'local-')),
+    ...(await ensureTables(dynamo.endpoint, `${dynamo.tablePrefix}local-`)),
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     SES_ENDPOINT: ses.url,
     SIGNING_KEYS_FILE: keyFile,

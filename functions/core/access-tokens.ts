@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, decodeProtectedHeader, jwtVerify, type JWTHeaderParameters } from 'jose';
 import * as z from 'zod';
 import { isRole, permissionsOf, type Role } from './permissions.ts';
+import { hasDuplicateTopLevelKeys } from './json-keys.ts';
 import type { SigningKeys } from './signing-keys.ts';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -68,6 +69,7 @@ export async function verifyAccessToken(
   token: string,
   options: Omit<AccessTokenOptions, 'expiresAt'>,
 ): Promise<VerifiedAccessToken | null> {
+  if (hasAmbiguousJson(token)) return null;
   try {
     const { payload } = await jwtVerify(
       token,
@@ -89,6 +91,8 @@ export async function verifyAccessToken(
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) return null;
     const c = claims.data;
+    // jose checks `nbf` but not an `iat` in the future: a token from the future was not issued by us.
+    if (c.iat > Math.floor(options.now.getTime() / 1000) + CLOCK_SKEW_SECONDS) return null;
     return {
       userId: c.sub,
       sessionId: c.sid,
@@ -99,6 +103,16 @@ export async function verifyAccessToken(
     };
   } catch {
     return null;
+  }
+}
+
+/** A header or claims set that names a member twice reads differently in different parsers. */
+function hasAmbiguousJson(token: string): boolean {
+  const [header, payload] = token.split('.');
+  try {
+    return [header, payload].some((part) => part !== undefined && hasDuplicateTopLevelKeys(Buffer.from(part, 'base64url').toString('utf8')));
+  } catch {
+    return true;
   }
 }
 
