@@ -88,7 +88,9 @@ export const contracts: Readonly<Record<string, Contract>> = {
   listAuditEvents: { query: s.auditQuery, ok: { status: 200, description: "The tenant's audit events, newest first", schema: s.auditEventList } },
   jwks: { ok: { status: 200, description: 'Public signing keys', schema: s.jwksDocument, cache: 'public, max-age=300' } },
   openidConfiguration: { ok: { status: 200, description: 'Discovery document', schema: s.discoveryDocument, cache: 'public, max-age=300' } },
-  openApiDocument: { ok: { status: 200, description: 'This document' } },
+  openApiDocument: {
+    ok: { status: 200, description: 'This document', schema: z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) }) },
+  },
   docsPage: { ok: { status: 200, description: 'Swagger UI showing this document', content: ['text/html'] } },
   docsAsset: {
     ok: { status: 200, description: 'swagger-ui-bundle.js or swagger-ui.css', content: ['text/javascript', 'text/css'], cache: 'public, max-age=300' },
