@@ -22,7 +22,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { deps } from '../functions/core/deps.ts';
 import { hashParameters, hashPassword, verifyPassword } from '../functions/core/passwords.ts';
 import { startDynalite } from '../local/dynamo.ts';
@@ -49,7 +49,7 @@ export interface SystemReport {
   readonly authorized: Percentiles | null;
   /** One password verification alone, with the system's own code and stored hash. */
   readonly hashOnly: Percentiles | null;
-  /** Why the system has no figures (or lost them midway); null when it ran. */
+  /** Why the system has no figures (it did not start, or failed midway); null when it ran. */
   readonly error: string | null;
 }
 
@@ -75,8 +75,10 @@ interface System {
   readonly flow: SystemReport['flow'];
   /** Each run leaves the tokens it got for the next operation. */
   readonly run: Record<Operation, () => Promise<void>>;
-  close(): Promise<void>;
 }
+
+/** Registers a step that releases what a start acquired; all steps run, newest first, when the run ends or a start fails. */
+type OnClose = (step: () => Promise<void> | void) => void;
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const projectRoot = join(benchDir, '..');
@@ -157,7 +159,7 @@ class CookieJar {
 
 // ---------------------------------------------------------------- ours
 
-async function startOurs(): Promise<System> {
+async function startOurs(onClose: OnClose): Promise<System> {
   const local = await startLocal({
     env: {
       LOGIN_RATE_LIMIT: '1000000',
@@ -168,6 +170,7 @@ async function startOurs(): Promise<System> {
     },
     demoPassword: PASSWORD,
   });
+  onClose(() => local.close());
   const post = (path: string, body: unknown) =>
     fetch(`${local.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   type Tokens = { access_token: string; refresh_token: string };
@@ -182,7 +185,7 @@ async function startOurs(): Promise<System> {
     store: 'DynamoDB (dynalite in this process)',
     flow: {
       login: 'POST /auth/login (JSON email + password) → access JWT + rotating refresh token',
-      refresh: 'POST /auth/refresh: the refresh token is spent and replaced, a new RS256 access JWT signed',
+      refresh: `POST /auth/refresh: the refresh token is spent and replaced, a new ${jwtAlg(tokens.access_token)} access JWT signed`,
       authorized: 'GET /auth/me with Bearer JWT: the authorizer verifies the JWT, the handler reads the user from DynamoDB',
     },
     run: {
@@ -199,7 +202,6 @@ async function startOurs(): Promise<System> {
         if (!(await verifyPassword(storedHash, PASSWORD))) throw new Error('ours: the hash does not verify');
       },
     },
-    close: () => local.close(),
   };
 }
 
@@ -237,7 +239,7 @@ interface ScryptRecord {
   p: number;
 }
 
-async function startOpenauth(): Promise<System & { storageCalls: () => Promise<Record<'login' | 'refresh' | 'authorized', number>> }> {
+async function startOpenauth(onClose: OnClose): Promise<System & { storageCalls: () => Promise<Record<'login' | 'refresh' | 'authorized', number>> }> {
   const root = join(benchDir, 'node_modules', '@openauthjs', 'openauth');
   const version = await packageVersion(root);
   const [{ issuer }, { PasswordProvider, ScryptHasher }, { PasswordUI }, { DynamoStorage }, { createClient }, { createSubjects }, { Storage }, { getRequestListener }] =
@@ -253,9 +255,12 @@ async function startOpenauth(): Promise<System & { storageCalls: () => Promise<R
     ]);
 
   // Its own dynalite, and the table DynamoStorage expects: string keys pk (hash) and sk (range), TTL attribute "expiry".
+  // A name of its own, in case the engine is one shared with other runs; dropped on close.
   const dynamo = await startDynalite();
-  const table = 'openauth';
+  onClose(() => dynamo.close());
+  const table = `openauth-peers-${randomBytes(4).toString('hex')}`;
   const admin = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  onClose(() => admin.destroy());
   await admin.send(
     new CreateTableCommand({
       TableName: table,
@@ -270,10 +275,16 @@ async function startOpenauth(): Promise<System & { storageCalls: () => Promise<R
       ],
     }),
   );
-  admin.destroy();
+  onClose(() => admin.send(new DeleteTableCommand({ TableName: table })).then(() => undefined, () => undefined));
   // DynamoStorage signs its requests (aws4fetch) with credentials from the environment; dynalite accepts any.
   const savedEnv = { AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY };
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: process.env.AWS_REGION ?? 'us-east-1' });
+  onClose(() => {
+    for (const [name, value] of Object.entries(savedEnv)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
 
   // Storage calls, counted by wrapping the adapter.
   const dynamoStorage = DynamoStorage({ table, endpoint: dynamo.endpoint });
@@ -328,6 +339,7 @@ async function startOpenauth(): Promise<System & { storageCalls: () => Promise<R
   });
   const server = createServer(listener as (req: IncomingMessage, res: ServerResponse) => void);
   const url = await listen(server);
+  onClose(() => closeServer(server));
   client = createClient({ clientID: 'bench', issuer: url });
   const redirectUri = 'http://localhost/callback';
 
@@ -375,6 +387,7 @@ async function startOpenauth(): Promise<System & { storageCalls: () => Promise<R
     tokens = await exchange(code);
   };
   await login();
+  const alg = jwtAlg(tokens.access);
 
   const run: System['run'] = {
     login,
@@ -398,8 +411,8 @@ async function startOpenauth(): Promise<System & { storageCalls: () => Promise<R
     flow: {
       login:
         'OAuth code flow without its UI page: GET /authorize?provider=password (sets the encrypted authorization cookie) → POST /password/authorize (form) → 302 with code → POST /token (authorization_code): 3 requests',
-      refresh: 'POST /token grant_type=refresh_token via client.refresh: the token is marked used, a new one reserved, an RS512 access JWT signed',
-      authorized: 'GET /me on the issuer\'s server: a route that runs client.verify (JWKS fetched once and cached, RS512 check, subject schema) and returns the subject; openauth has no user store, so no read',
+      refresh: `POST /token grant_type=refresh_token via client.refresh: the token is marked used, the next one reserved, a new ${alg} access JWT signed`,
+      authorized: `GET /me on the issuer's server: a route that runs client.verify (JWKS fetched once and cached, ${alg} check, subject schema) and returns the subject; openauth keeps no user record, so nothing is read`,
     },
     run,
     storageCalls: async () => {
@@ -410,14 +423,6 @@ async function startOpenauth(): Promise<System & { storageCalls: () => Promise<R
         counts[op] = storageCalls;
       }
       return counts;
-    },
-    async close() {
-      await closeServer(server);
-      await dynamo.close();
-      for (const [name, value] of Object.entries(savedEnv)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
     },
   };
 }
@@ -438,7 +443,7 @@ async function betterAuthScrypt(storedHash: string): Promise<string> {
   return `scrypt N=${N}, r=${r}, p=${p}, ${dkLen}-byte key (@better-auth/utils, node:crypto; ${proven})`;
 }
 
-async function startBetterAuth(): Promise<System> {
+async function startBetterAuth(onClose: OnClose): Promise<System> {
   const root = join(benchDir, 'node_modules', 'better-auth');
   const version = await packageVersion(root);
   const [{ betterAuth }, { bearer, jwt }, { memoryAdapter }, { toNodeHandler }, { verifyPassword: verifyBetterAuth }] = await Promise.all([
@@ -452,6 +457,7 @@ async function startBetterAuth(): Promise<System> {
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
   const server = createServer((req, res) => handler(req, res));
   const url = await listen(server);
+  onClose(() => closeServer(server));
   const auth = betterAuth({
     baseURL: url,
     secret: randomBytes(32).toString('hex'),
@@ -484,6 +490,18 @@ async function startBetterAuth(): Promise<System> {
     sessionToken = body.token;
   };
   await login();
+  const probe = await json<{ token: string }>(
+    await fetch(`${api}/token`, { headers: { authorization: `Bearer ${sessionToken}` } }),
+    'better-auth: /token',
+  );
+  const alg = jwtAlg(probe.token);
+  const sessionProbe = await expectStatus(
+    await fetch(`${api}/get-session`, { headers: { authorization: `Bearer ${sessionToken}` } }),
+    200,
+    'better-auth: get-session',
+  );
+  const signsOnCheck = sessionProbe.headers.has('set-auth-jwt');
+  await sessionProbe.text();
   return {
     name: 'better-auth',
     version: `better-auth ${version}`,
@@ -492,9 +510,9 @@ async function startBetterAuth(): Promise<System> {
     flow: {
       login: 'POST /api/auth/sign-in/email (JSON, with the Origin header its CSRF check requires) → session token (bearer plugin)',
       refresh:
-        'GET /api/auth/token with Bearer session token (jwt plugin): a new 15-minute EdDSA JWT for the session; better-auth has no refresh-token grant for email/password sessions, nothing is rotated',
+        `GET /api/auth/token with Bearer session token (jwt plugin): a new 15-minute ${alg} JWT for the session; better-auth has no refresh-token grant for email/password sessions, nothing is rotated`,
       authorized:
-        'GET /api/auth/get-session with Bearer session token: session and user looked up (memory), and with the jwt plugin a JWT signed into set-auth-jwt',
+        `GET /api/auth/get-session with Bearer session token: session and user looked up (memory)${signsOnCheck ? `, and (jwt plugin) a JWT (${alg}) signed into the set-auth-jwt header` : ''}`,
     },
     run: {
       login,
@@ -516,7 +534,6 @@ async function startBetterAuth(): Promise<System> {
         if (!(await verifyBetterAuth({ hash: storedHash, password: PASSWORD }))) throw new Error('better-auth: the hash does not verify');
       },
     },
-    close: () => closeServer(server),
   };
 }
 
@@ -532,6 +549,15 @@ function quietHonoLogger(): () => void {
   return () => {
     console.log = original;
   };
+}
+
+/** The `alg` in a JWT's header, as the system signed it. */
+function jwtAlg(token: string): string {
+  try {
+    return (JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { alg?: string }).alg ?? '?';
+  } catch {
+    return '?';
+  }
 }
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -558,15 +584,14 @@ export async function runPeers(options: { samples: number; loginSamples?: number
     error,
   });
   const systems: System[] = [];
-  const closers: (() => Promise<void>)[] = [];
+  const closers: (() => Promise<void> | void)[] = [];
+  const onClose: OnClose = (step) => closers.push(step);
   try {
     log('Starting ours (startLocal)');
-    const ours = await startOurs();
-    systems.push(ours);
-    closers.push(() => ours.close());
+    systems.push(await startOurs(onClose));
 
     const installProblem = install && install.startsWith('installed') ? null : install;
-    const starters: [string, string, () => Promise<System>][] = [
+    const starters: [string, string, (onClose: OnClose) => Promise<System>][] = [
       ['openauth', '@openauthjs/openauth', startOpenauth],
       ['better-auth', 'better-auth', startBetterAuth],
     ];
@@ -583,9 +608,7 @@ export async function runPeers(options: { samples: number; loginSamples?: number
       }
       log(`Starting ${name}`);
       try {
-        const system = await start();
-        systems.push(system);
-        closers.push(() => system.close());
+        systems.push(await start(onClose));
       } catch (error) {
         reports.set(name, failed(name, version, `could not be started: ${errorText(error)}`));
       }
@@ -650,8 +673,9 @@ export async function runPeers(options: { samples: number; loginSamples?: number
 
     for (const system of systems) {
       const d = durations.get(system)!;
+      // A system that failed midway has no figures: a shorter window would not compare with the others'.
       const figures = (op: Operation): Percentiles | null => {
-        if (d[op].length === 0) return null;
+        if (problems.has(system) || d[op].length === 0) return null;
         const s = summarize(d[op]);
         return { n: s.n, p50: s.p50, p95: s.p95 };
       };
@@ -669,7 +693,13 @@ export async function runPeers(options: { samples: number; loginSamples?: number
       });
     }
   } finally {
-    for (const close of closers.reverse()) await close().catch(() => undefined);
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch {
+        // the rest still runs
+      }
+    }
     restoreLog();
   }
   if (!reports.has('ours')) throw new Error('ours did not start');
@@ -716,7 +746,7 @@ export function printPeers(report: PeerReport, write: (line: string) => void = c
   write('');
   for (const s of report.systems) {
     write(`${s.name}: ${s.version}`);
-    if (s.error) write(`  NO FIGURES${s.login ? ' (partial)' : ''}: ${s.error}`);
+    if (s.error) write(`  NO FIGURES: ${s.error}`);
     if (s.passwordHash !== 'n/a') write(`  password hash   ${s.passwordHash}`);
     if (s.store !== 'n/a') write(`  store           ${s.store}`);
     if (s.flow.login !== 'n/a') {
