@@ -4,6 +4,7 @@
  *
  * - `stackName` (default `ServerlessAuth`)
  * - `throttleRateLimit`, `throttleBurstLimit` (defaults 100 and 200)
+ * - `corsAllowOrigins`: comma-separated origins of browser apps (default none)
  * - `mailFrom`, `mailIdentity` (the sender of reset codes and its SES identity)
  * - `logRetentionDays` (default 90; a value CloudWatch Logs accepts)
  * - `keyRotationDays` (default 30): days between signing-key rotations
@@ -20,6 +21,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { settingNames } from '../functions/core/config.ts';
 import { AuthStack } from '../lib/auth-stack.ts';
+import { parseOrigins } from '../lib/cors.ts';
 
 const app = new App();
 
@@ -57,6 +59,7 @@ new AuthStack(app, text('stackName') ?? 'ServerlessAuth', {
   settings,
   throttleRateLimit: positiveInteger('throttleRateLimit'),
   throttleBurstLimit: positiveInteger('throttleBurstLimit'),
+  corsAllowOrigins: parseOrigins(text('corsAllowOrigins')),
   mailFrom: text('mailFrom'),
   mailIdentity: text('mailIdentity'),
   logRetention: retention('logRetentionDays'),

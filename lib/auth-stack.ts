@@ -15,6 +15,7 @@ import {
   type StackProps,
 } from 'aws-cdk-lib';
 import {
+  CorsHttpMethod,
   HttpApi,
   HttpMethod,
   HttpRoute,
@@ -46,6 +47,7 @@ import {
 import { AuthFunction } from './auth-function.ts';
 import { AuthTable } from './auth-table.ts';
 import { hashesPasswords, keyManagerHandler } from './bundling.ts';
+import { cors } from './cors.ts';
 import { tables, type TableName } from './tables.ts';
 
 export interface AuthStackProps extends StackProps {
@@ -65,6 +67,12 @@ export interface AuthStackProps extends StackProps {
    * @default 200
    */
   readonly throttleBurstLimit?: number;
+  /**
+   * Origins of browser apps allowed to call the API (CORS), e.g.
+   * `['https://app.example.com']`. Credentials travel in headers, never cookies.
+   * @default - none: no CORS headers, preflights refused
+   */
+  readonly corsAllowOrigins?: readonly string[];
   /**
    * The `From` address of the email the service sends (reset codes, notices);
    * every function gets it as the `MAIL_FROM` setting. The `MAIL_FROM` entry
@@ -141,7 +149,23 @@ export class AuthStack extends Stack {
       description: 'RS256 signing keys and the refresh-token secret; written by the key manager, never by the template',
     });
     this.keyMaterial = this.createKeyManager(this.signingKeys);
-    this.httpApi = new HttpApi(this, 'HttpApi', { description: 'Serverless auth API', createDefaultStage: false });
+    const corsOrigins = props.corsAllowOrigins ?? [];
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      description: 'Serverless auth API',
+      createDefaultStage: false,
+      // API Gateway answers preflights itself and adds the CORS headers to every answer.
+      ...(corsOrigins.length
+        ? {
+            corsPreflight: {
+              allowOrigins: [...corsOrigins],
+              allowMethods: cors.allowMethods.map((method) => CorsHttpMethod[method]),
+              allowHeaders: [...cors.allowHeaders],
+              exposeHeaders: [...cors.exposeHeaders],
+              maxAge: Duration.seconds(cors.maxAgeSeconds),
+            },
+          }
+        : {}),
+    });
     this.stage = this.createStage(props);
 
     // The API's own URL is the default issuer; functions referring to the API

@@ -11,6 +11,7 @@ import type { Clock } from '../functions/core/clock.ts';
 import { deps, resetDeps, setDeps } from '../functions/core/deps.ts';
 import { logger } from '../functions/core/logger.ts';
 import { ensureTables, startDynamo } from './dynamo.ts';
+import { parseOrigins } from '../lib/cors.ts';
 import { createGateway } from './gateway.ts';
 import { ensureKeyFile } from './keys.ts';
 import { seedDemoUsers } from './seed.ts';
@@ -56,7 +57,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalEnvir
   });
   const ses = await startSes(options.sesPort ?? 0);
   // Node's 16 KB header limit would answer an oversized credential before the handlers could: let them.
-  const server: Server = createServer({ maxHeaderSize: 64 * 1024 }, createGateway(options.log ? { log: options.log } : {}));
+  const server: Server = createServer(
+    { maxHeaderSize: 64 * 1024 },
+    createGateway({ ...(options.log ? { log: options.log } : {}), corsAllowOrigins: parseOrigins(options.env?.CORS_ALLOW_ORIGINS ?? process.env.CORS_ALLOW_ORIGINS) }),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

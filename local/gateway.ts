@@ -13,6 +13,7 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
+import { cors } from '../lib/cors.ts';
 import { authorizerFunction, fallbackFunction, matchRoute, routeKey, type FunctionDefinition } from '../functions/routes.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -80,16 +81,42 @@ const gatewayAnswer = (statusCode: number, message: string): APIGatewayProxyStru
 export interface GatewayOptions {
   /** Logs one line per request when set. */
   readonly log?: (line: string) => void;
+  /** Origins allowed to call from a browser (CORS), as the stack's `corsAllowOrigins`. */
+  readonly corsAllowOrigins?: readonly string[];
 }
 
 export function createGateway(options: GatewayOptions = {}) {
+  const origins = new Set(options.corsAllowOrigins ?? []);
   return async function gateway(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const result = await answer(req).catch(() => gatewayAnswer(500, 'Internal Server Error'));
+    const origin = req.headers.origin;
+    const allowedOrigin = origin !== undefined && origins.has(origin) ? origin : undefined;
+    const result =
+      allowedOrigin && req.method === 'OPTIONS' && req.headers['access-control-request-method']
+        ? preflight(allowedOrigin)
+        : await answer(req).catch(() => gatewayAnswer(500, 'Internal Server Error'));
+    if (allowedOrigin) result.headers = { ...result.headers, ...corsHeaders(allowedOrigin) };
     send(res, result);
     options.log?.(`${req.method} ${req.url} ${result.statusCode} ${(performance.now() - started).toFixed(1)} ms`);
   };
 }
+
+/** Like API Gateway with CORS configured: it answers preflights itself, for allowed origins. */
+const preflight = (origin: string): APIGatewayProxyStructuredResultV2 => ({
+  statusCode: 204,
+  headers: {
+    'Access-Control-Allow-Origin': origin,
+    'Access-Control-Allow-Methods': cors.allowMethods.join(','),
+    'Access-Control-Allow-Headers': cors.allowHeaders.join(','),
+    'Access-Control-Max-Age': String(cors.maxAgeSeconds),
+  },
+});
+
+const corsHeaders = (origin: string) => ({
+  'Access-Control-Allow-Origin': origin,
+  'Access-Control-Expose-Headers': cors.exposeHeaders.join(','),
+  Vary: 'Origin',
+});
 
 async function answer(req: IncomingMessage): Promise<APIGatewayProxyStructuredResultV2> {
   const body = await readBody(req);

@@ -264,6 +264,21 @@ describe('AuthStack', () => {
       expect(environmentOf(template, stack, keyManager)).toHaveProperty('SIGNING_SECRET_ARN');
     });
 
+    it('configures CORS for the allowed origins only when asked', () => {
+      expect(template.findResources('AWS::ApiGatewayV2::Api')).toSatisfy((apis: Record<string, { Properties: Record<string, unknown> }>) =>
+        Object.values(apis).every((api) => api.Properties.CorsConfiguration === undefined),
+      );
+      const { stack: withCors } = synth({ ...props, corsAllowOrigins: ['https://app.example.com'] });
+      Template.fromStack(withCors).hasResourceProperties('AWS::ApiGatewayV2::Api', {
+        CorsConfiguration: {
+          AllowOrigins: ['https://app.example.com'],
+          AllowHeaders: Match.arrayWith(['authorization', 'x-auth-token']),
+          ExposeHeaders: Match.arrayWith(['x-access-token', 'x-refresh-token']),
+          AllowCredentials: Match.absent(),
+        },
+      });
+    });
+
     it('throttles at 100 requests per second with bursts of 200 by default', () => {
       const { stack: defaults } = synth({});
       Template.fromStack(defaults).hasResourceProperties('AWS::ApiGatewayV2::Stage', {
