@@ -65,7 +65,6 @@ export interface PeerReport {
 }
 
 type Operation = 'login' | 'refresh' | 'authorized' | 'hashOnly';
-const operations: readonly Operation[] = ['login', 'refresh', 'authorized', 'hashOnly'];
 
 interface System {
   readonly name: string;
