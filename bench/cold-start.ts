@@ -14,10 +14,25 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { bundleOptions, deployedHandlers } from '../lib/bundling.ts';
 import { buildFunction, projectRoot } from '../test/fixtures/bundle.ts';
+import { isMain, numberArg, runMain } from './cli.ts';
 import { summarize } from './stats.ts';
 
 const run = promisify(execFile);
-const runs = Number(process.argv[2] ?? 20);
+
+export interface ColdStartRow {
+  readonly name: string;
+  /** The minified bundle. */
+  readonly bytes: number;
+  /** Median time from process start to "handler imported". */
+  readonly ms: number;
+}
+
+export interface ColdStartReport {
+  readonly runs: number;
+  readonly node: string;
+  readonly floors: { readonly bare: ColdStartRow; readonly dynamodb: ColdStartRow };
+  readonly functions: readonly ColdStartRow[];
+}
 
 /** Milliseconds from process start until `file` is imported, in a fresh Node process. */
 async function importTime(file: string): Promise<number> {
@@ -26,21 +41,21 @@ async function importTime(file: string): Promise<number> {
   return Number(stdout);
 }
 
-async function medianImport(file: string): Promise<number> {
+async function medianImport(file: string, runs: number): Promise<number> {
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) samples.push(await importTime(file));
   return summarize(samples).p50;
 }
 
 /** A floor: a tiny entry bundled with the same options. */
-async function floor(name: string, source: string): Promise<{ bytes: number; ms: number }> {
-  const dir = await mkdtemp(join(tmpdir(), `floor-${name}-`));
-  await writeFile(join(projectRoot, `.floor-${name}.ts`), source);
+async function floor(id: string, name: string, source: string, runs: number): Promise<ColdStartRow> {
+  const dir = await mkdtemp(join(tmpdir(), `floor-${id}-`));
+  await writeFile(join(projectRoot, `.floor-${id}.ts`), source);
   try {
     const out = join(dir, 'index.mjs');
     const result = await build({
       absWorkingDir: projectRoot,
-      entryPoints: [join(projectRoot, `.floor-${name}.ts`)],
+      entryPoints: [join(projectRoot, `.floor-${id}.ts`)],
       outfile: out,
       bundle: true,
       platform: bundleOptions.platform,
@@ -52,28 +67,44 @@ async function floor(name: string, source: string): Promise<{ bytes: number; ms:
       logLevel: 'silent',
     });
     const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + (o.entryPoint ? o.bytes : 0), 0);
-    return { bytes, ms: await medianImport(out) };
+    return { name, bytes, ms: await medianImport(out, runs) };
   } finally {
-    await rm(join(projectRoot, `.floor-${name}.ts`), { force: true });
+    await rm(join(projectRoot, `.floor-${id}.ts`), { force: true });
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-const kb = (bytes: number) => `${(bytes / 1024).toFixed(0).padStart(5)} KB`;
-console.log(`Cold start: import time in a fresh Node ${process.version} process, median of ${runs}`);
-const bare = await floor('bare', 'export const handler = async () => ({ statusCode: 200 });');
-const dynamo = await floor(
-  'dynamodb',
-  "import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'; const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })); export const handler = async () => ({ statusCode: 200, db: typeof db });",
-);
-console.log(`  ${'floor: bare handler'.padEnd(34)} ${kb(bare.bytes)}  ${bare.ms.toFixed(1).padStart(6)} ms`);
-console.log(`  ${'floor: DynamoDB document client'.padEnd(34)} ${kb(dynamo.bytes)}  ${dynamo.ms.toFixed(1).padStart(6)} ms`);
-for (const handler of deployedHandlers) {
-  const built = await buildFunction(handler);
-  try {
-    const ms = await medianImport(built.file);
-    console.log(`  ${handler.padEnd(34)} ${kb(built.bytes)}  ${ms.toFixed(1).padStart(6)} ms  (${(ms / dynamo.ms).toFixed(2)} × floor)`);
-  } finally {
-    await built.remove();
+export async function runColdStart(options: { runs: number }): Promise<ColdStartReport> {
+  const { runs } = options;
+  const bare = await floor('bare', 'floor: bare handler', 'export const handler = async () => ({ statusCode: 200 });', runs);
+  const dynamodb = await floor(
+    'dynamodb',
+    'floor: DynamoDB document client',
+    "import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'; const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })); export const handler = async () => ({ statusCode: 200, db: typeof db });",
+    runs,
+  );
+  const functions: ColdStartRow[] = [];
+  for (const handler of deployedHandlers) {
+    const built = await buildFunction(handler);
+    try {
+      functions.push({ name: handler, bytes: built.bytes, ms: await medianImport(built.file, runs) });
+    } finally {
+      await built.remove();
+    }
   }
+  return { runs, node: process.version, floors: { bare, dynamodb }, functions };
+}
+
+export const kb = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KB`;
+
+export function printColdStart(report: ColdStartReport): void {
+  const row = (r: ColdStartRow, note = '') => `  ${r.name.padEnd(34)} ${kb(r.bytes).padStart(8)}  ${r.ms.toFixed(1).padStart(6)} ms${note}`;
+  console.log(`Cold start: import time in a fresh Node ${report.node} process, median of ${report.runs}`);
+  console.log(row(report.floors.bare));
+  console.log(row(report.floors.dynamodb));
+  for (const f of report.functions) console.log(row(f, `  (${(f.ms / report.floors.dynamodb.ms).toFixed(2)} × floor)`));
+}
+
+if (isMain(import.meta.url)) {
+  runMain(async () => printColdStart(await runColdStart({ runs: numberArg(0, 20) })));
 }

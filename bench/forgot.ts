@@ -5,36 +5,43 @@
  *
  *   npm run bench:forgot -- [rounds]   (default 100 of each)
  */
-import { startLocal } from '../local/environment.ts';
-import { ms, summarize, timed } from './stats.ts';
+import { call } from '../test/fixtures/local.ts';
+import { isMain, numberArg, runMain } from './cli.ts';
+import { startBenchLocal } from './local.ts';
+import { ms, interleaved, type Summary } from './stats.ts';
 
-const rounds = Number(process.argv[2] ?? 100);
-const local = await startLocal({ env: { RESET_EMAIL_LIMIT: '1000000', RESET_IP_LIMIT: '1000000', POWERTOOLS_LOG_LEVEL: 'ERROR' } });
-
-const forgot = (email: string) =>
-  timed(async () => {
-    const response = await fetch(`${local.url}/auth/password/forgot`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email }),
-    });
-    if (response.status !== 202) throw new Error(`expected 202, got ${response.status}`);
-    await response.text();
-  });
-
-for (let i = 0; i < 10; i++) await forgot(i % 2 ? 'customer@example.com' : `warmup${i}@example.com`);
-const existing: number[] = [];
-const unknown: number[] = [];
-for (let i = 0; i < rounds; i++) {
-  existing.push(await forgot('customer@example.com'));
-  unknown.push(await forgot(`nobody${i}@example.com`));
+export interface ForgotReport {
+  readonly rounds: number;
+  readonly existing: Summary;
+  readonly unknown: Summary;
 }
-await local.close();
 
-const e = summarize(existing);
-const u = summarize(unknown);
-console.log(`POST /auth/password/forgot, ${rounds} of each, local server with the local SES server`);
-console.log(`  existing account  median ${ms(e.p50)}  p95 ${ms(e.p95)}`);
-console.log(`  unknown email     median ${ms(u.p50)}  p95 ${ms(u.p95)}`);
-console.log(`  difference        median ${ms(e.p50 - u.p50)}  p95 ${ms(e.p95 - u.p95)}`);
-process.exit(0);
+export async function runForgot(options: { rounds: number }): Promise<ForgotReport> {
+  const local = await startBenchLocal();
+  try {
+    const forgot = async (email: string) => {
+      const answer = await call(local.url, '/auth/password/forgot', { body: { email } });
+      if (answer.status !== 202) throw new Error(`expected 202, got ${answer.status}`);
+    };
+    const { a, b } = await interleaved(
+      options.rounds,
+      5,
+      () => forgot('customer@example.com'),
+      (i) => forgot(`nobody${i}@example.com`),
+    );
+    return { rounds: options.rounds, existing: a, unknown: b };
+  } finally {
+    await local.close();
+  }
+}
+
+export function printForgot(r: ForgotReport): void {
+  console.log(`POST /auth/password/forgot, ${r.rounds} of each, local server with the local SES server`);
+  console.log(`  existing account  median ${ms(r.existing.p50)}  p95 ${ms(r.existing.p95)}`);
+  console.log(`  unknown email     median ${ms(r.unknown.p50)}  p95 ${ms(r.unknown.p95)}`);
+  console.log(`  difference        median ${ms(r.existing.p50 - r.unknown.p50)}  p95 ${ms(r.existing.p95 - r.unknown.p95)}`);
+}
+
+if (isMain(import.meta.url)) {
+  runMain(async () => printForgot(await runForgot({ rounds: numberArg(0, 100) })));
+}

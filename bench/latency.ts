@@ -1,93 +1,161 @@
 /**
- * Latency per operation on the local server, and the DynamoDB calls each
- * costs (counted by a middleware on the client the handlers use).
+ * Latency per operation on the local server (one request at a time), the
+ * argon2 verification alone as the floor of a login, and the DynamoDB calls
+ * each operation costs, counted by a middleware on the client the handlers
+ * use: calls, and round trips (a call that starts while another is in flight
+ * shares its round trip).
  *
  *   npm run bench:latency -- [samples]   (default 300)
  */
-import { deps } from '../functions/core/deps.ts';
-import { startLocal, DEFAULT_DEMO_PASSWORD } from '../local/environment.ts';
-import { ms, summarize, timed } from './stats.ts';
+import { readFile } from 'node:fs/promises';
+import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { deps, setDeps } from '../functions/core/deps.ts';
+import { hashPassword, verifyPassword } from '../functions/core/passwords.ts';
+import { DEFAULT_DEMO_PASSWORD } from '../local/environment.ts';
+import { call, login } from '../test/fixtures/local.ts';
+import { isMain, numberArg, runMain } from './cli.ts';
+import { startBenchLocal } from './local.ts';
+import { ms, summarize, timed, type Summary } from './stats.ts';
 
-const samples = Number(process.argv[2] ?? 300);
-const local = await startLocal({
-  env: { LOGIN_RATE_LIMIT: '1000000', LOCKOUT_THRESHOLD: '1000000', RESET_EMAIL_LIMIT: '1000000', RESET_IP_LIMIT: '1000000', POWERTOOLS_LOG_LEVEL: 'ERROR' },
-});
-
-let calls: string[] = [];
-deps().db.middlewareStack.add(
-  (next, context) => async (args) => {
-    calls.push(context.commandName ?? 'unknown');
-    return next(args);
-  },
-  { step: 'initialize', name: 'countCalls' },
-);
-
-async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${local.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
-const loginBody = { email: 'manager@example.com', password: DEFAULT_DEMO_PASSWORD };
-
-/** The DynamoDB calls one run of `fn` makes. */
-async function callsOf(fn: () => Promise<unknown>): Promise<string> {
-  calls = [];
-  await fn();
-  const counts = new Map<string, number>();
-  for (const name of calls) counts.set(name, (counts.get(name) ?? 0) + 1);
-  return `${calls.length} (${[...counts].map(([n, c]) => `${c} ${n.replace('Command', '')}`).join(', ')})`;
+export interface OperationLatency extends Summary {
+  readonly name: string;
 }
 
-async function measure(name: string, fn: () => Promise<void>) {
+export interface DbCalls {
+  readonly name: string;
+  readonly calls: number;
+  readonly roundTrips: number;
+  /** e.g. "2 Get, 1 Put" */
+  readonly commands: string;
+}
+
+export interface LatencyReport {
+  readonly samples: number;
+  readonly operations: readonly OperationLatency[];
+  /** `verifyPassword` alone, in this process: what a login cannot go below. */
+  readonly argon2: Summary;
+  /** Login p50 less the argon2 p50. */
+  readonly loginBesidesArgon2: number;
+  readonly calls: readonly DbCalls[];
+}
+
+/** Counts the calls made through the handlers' DynamoDB client, and how many waves they came in. */
+function countCalls() {
+  let names: string[] = [];
+  let roundTrips = 0;
+  let inFlight = 0;
+  deps().db.middlewareStack.add(
+    (next, context) => async (args) => {
+      names.push(context.commandName ?? 'unknown');
+      if (inFlight++ === 0) roundTrips++;
+      try {
+        return await next(args);
+      } finally {
+        inFlight--;
+      }
+    },
+    { step: 'initialize', name: 'benchCountCalls' },
+  );
+  return async function callsOf(name: string, fn: () => Promise<unknown>): Promise<DbCalls> {
+    names = [];
+    roundTrips = 0;
+    await fn();
+    const counts = new Map<string, number>();
+    for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
+    const commands = [...counts].map(([n, c]) => `${c} ${n.replace('Command', '')}`).join(', ');
+    return { name, calls: names.length, roundTrips, commands };
+  };
+}
+
+async function measure(name: string, samples: number, fn: () => Promise<unknown>): Promise<OperationLatency> {
   for (let i = 0; i < 10; i++) await fn();
   const durations: number[] = [];
   for (let i = 0; i < samples; i++) durations.push(await timed(fn));
-  const s = summarize(durations);
-  console.log(`  ${name.padEnd(28)} p50 ${ms(s.p50)}  p95 ${ms(s.p95)}  p99 ${ms(s.p99)}`);
+  return { name, ...summarize(durations) };
 }
 
-let session = (await post('/auth/login', loginBody)).body;
-console.log(`Latency on the local server, ${samples} samples each after 10 warm-up calls`);
-await measure('login', async () => {
-  const r = await post('/auth/login', loginBody);
-  if (r.status !== 200) throw new Error(`login ${r.status}`);
-});
-await measure('refresh', async () => {
-  const r = await post('/auth/refresh', { refresh_token: session.refresh_token });
-  if (r.status !== 200) throw new Error(`refresh ${r.status}`);
-  session = r.body;
-});
-await measure('GET /auth/me (JWT)', async () => {
-  const response = await fetch(`${local.url}/auth/me`, { headers: { authorization: `Bearer ${session.access_token}` } });
-  if (response.status !== 200) throw new Error(`me ${response.status}`);
-  await response.text();
-});
-const apiToken = (
-  await post('/auth/api-tokens', { name: 'bench', expires_in: '24h' }, { authorization: `Bearer ${session.access_token}` })
-).body.token as string;
-await measure('GET /auth/me (API token)', async () => {
-  const response = await fetch(`${local.url}/auth/me`, { headers: { 'x-auth-token': apiToken } });
-  if (response.status !== 200) throw new Error(`me ${response.status}`);
-  await response.text();
-});
-await measure('forgot (existing account)', async () => {
-  const r = await post('/auth/password/forgot', { email: 'customer@example.com' });
-  if (r.status !== 202) throw new Error(`forgot ${r.status}`);
-});
+export async function runLatency(options: { samples: number }): Promise<LatencyReport> {
+  const { samples } = options;
+  const local = await startBenchLocal();
+  try {
+    const callsOf = countCalls();
+    const expect = async (status: number, answer: Promise<{ status: number; text: string }>) => {
+      const a = await answer;
+      if (a.status !== status) throw new Error(`expected ${status}, got ${a.status} ${a.text}`);
+      return a as { status: number; text: string; body: any };
+    };
+    const loginBody = { email: 'manager@example.com', password: DEFAULT_DEMO_PASSWORD };
+    const postLogin = (body: object) => call(local.url, '/auth/login', { body });
+    const postRefresh = (token: string) => call(local.url, '/auth/refresh', { body: { refresh_token: token } });
+    const me = (headers: Record<string, string>) => call(local.url, '/auth/me', { headers });
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-console.log('DynamoDB calls per operation');
-console.log(`  login, success              ${await callsOf(() => post('/auth/login', loginBody))}`);
-console.log(`  login, wrong password       ${await callsOf(() => post('/auth/login', { ...loginBody, password: 'Wrong#Password1' }))}`);
-console.log(`  login, unknown identifier   ${await callsOf(() => post('/auth/login', { email: 'nobody@example.com', password: 'Wrong#Password1' }))}`);
-session = (await post('/auth/login', loginBody)).body;
-const spent = session.refresh_token;
-console.log(`  refresh                     ${await callsOf(async () => (session = (await post('/auth/refresh', { refresh_token: spent })).body))}`);
-console.log(`  me (authorizer + handler)   ${await callsOf(() => fetch(`${local.url}/auth/me`, { headers: { authorization: `Bearer ${session.access_token}` } }).then((r) => r.text()))}`);
-console.log(`  me (API token)              ${await callsOf(() => fetch(`${local.url}/auth/me`, { headers: { 'x-auth-token': apiToken } }).then((r) => r.text()))}`);
-console.log(`  logout                      ${await callsOf(() => fetch(`${local.url}/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${session.access_token}` } }).then((r) => r.text()))}`);
-await local.close();
-process.exit(0);
+    let session = await login(local.url, loginBody.email);
+    const apiToken = (await expect(201, call(local.url, '/auth/api-tokens', { body: { name: 'bench', expires_in: '24h' }, headers: bearer(session.access_token) })))
+      .body.token as string;
+
+    const operations = [
+      await measure('login', samples, () => expect(200, postLogin(loginBody))),
+      await measure('refresh', samples, async () => {
+        session = (await expect(200, postRefresh(session.refresh_token))).body;
+      }),
+      await measure('GET /auth/me (JWT)', samples, () => expect(200, me(bearer(session.access_token)))),
+      await measure('GET /auth/me (API token)', samples, () => expect(200, me({ 'x-auth-token': apiToken }))),
+    ];
+
+    // The floor of a login: one argon2 verification with the same parameters, nothing else.
+    const hash = await hashPassword(DEFAULT_DEMO_PASSWORD);
+    const { name: _name, ...argon2 } = await measure('argon2', samples, () => verifyPassword(hash, DEFAULT_DEMO_PASSWORD));
+
+    // The authorizer as API Gateway invokes it, alone: the sample event with our credential.
+    const { handler: authorizer } = await import('../functions/authorizer.ts');
+    const authorizerEvent = JSON.parse(await readFile(new URL('../events/authorizer.json', import.meta.url), 'utf8')) as APIGatewayRequestAuthorizerEventV2;
+    const { authorization: _placeholder, ...sampleHeaders } = authorizerEvent.headers ?? {};
+    const authorize = async (headers: Record<string, string>) => {
+      const decision = await authorizer({ ...authorizerEvent, headers: { ...sampleHeaders, ...headers } });
+      if (decision.context.decision !== 'allow') throw new Error(`authorizer refused: ${JSON.stringify(decision.context)}`);
+    };
+
+    const calls: DbCalls[] = [];
+    calls.push(await callsOf('login, success', () => expect(200, postLogin(loginBody))));
+    calls.push(await callsOf('login, wrong password', () => expect(401, postLogin({ ...loginBody, password: 'Wrong#Password1' }))));
+    calls.push(await callsOf('login, unknown identifier', () => expect(401, postLogin({ email: 'nobody@example.com', password: 'Wrong#Password1' }))));
+    // A lockout needs failures past the threshold, which the benchmark settings lift: lower it for one account.
+    const settings = deps().settings;
+    setDeps({ settings: { ...settings, lockoutThreshold: 2 } });
+    for (let i = 0; i < 2; i++) await expect(401, postLogin({ email: 'agent@example.com', password: 'Wrong#Password1' }));
+    calls.push(await callsOf('login, locked', () => expect(429, postLogin({ email: 'agent@example.com', password: DEFAULT_DEMO_PASSWORD }))));
+    setDeps({ settings });
+
+    session = await login(local.url, loginBody.email);
+    const spent = session.refresh_token;
+    calls.push(await callsOf('refresh', async () => (session = (await expect(200, postRefresh(spent))).body)));
+    session = (await expect(200, postRefresh(session.refresh_token))).body;
+    // Two generations back is reuse at once, grace window or not.
+    calls.push(await callsOf('refresh, reuse (session revoked)', () => expect(401, postRefresh(spent))));
+
+    session = await login(local.url, loginBody.email);
+    calls.push(await callsOf('authorizer, JWT', () => authorize(bearer(session.access_token))));
+    calls.push(await callsOf('authorizer, API token', () => authorize({ 'x-auth-token': apiToken })));
+    calls.push(await callsOf('GET /auth/me (authorizer + handler)', () => expect(200, me(bearer(session.access_token)))));
+    calls.push(await callsOf('logout (authorizer + handler)', () => expect(204, call(local.url, '/auth/logout', { method: 'POST', headers: bearer(session.access_token) }))));
+
+    const loginP50 = (operations[0] as OperationLatency).p50;
+    return { samples, operations, argon2, loginBesidesArgon2: loginP50 - argon2.p50, calls };
+  } finally {
+    await local.close();
+  }
+}
+
+export function printLatency(r: LatencyReport): void {
+  console.log(`Latency on the local server, ${r.samples} samples each after 10 warm-up calls`);
+  for (const o of r.operations) console.log(`  ${o.name.padEnd(28)} p50 ${ms(o.p50)}  p95 ${ms(o.p95)}  p99 ${ms(o.p99)}`);
+  console.log(`  ${'argon2 verify alone (floor)'.padEnd(28)} p50 ${ms(r.argon2.p50)}  p95 ${ms(r.argon2.p95)}  p99 ${ms(r.argon2.p99)}`);
+  console.log(`  login besides argon2         p50 ${ms(r.loginBesidesArgon2)}`);
+  console.log('DynamoDB calls per operation: calls (round trips): commands');
+  for (const c of r.calls) console.log(`  ${c.name.padEnd(38)} ${c.calls} (${c.roundTrips}): ${c.commands}`);
+}
+
+if (isMain(import.meta.url)) {
+  runMain(async () => printLatency(await runLatency({ samples: numberArg(0, 300) })));
+}

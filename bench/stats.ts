@@ -18,3 +18,29 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
   await fn();
   return performance.now() - start;
 }
+
+export type Summary = ReturnType<typeof summarize>;
+
+/**
+ * Times `a` and `b` alternately, `rounds` of each after `warmUp` untimed
+ * rounds, so that drift in the machine's load falls on both alike. Each gets
+ * the round's index.
+ */
+export async function interleaved(
+  rounds: number,
+  warmUp: number,
+  a: (i: number) => Promise<unknown>,
+  b: (i: number) => Promise<unknown>,
+): Promise<{ a: Summary; b: Summary }> {
+  for (let i = 0; i < warmUp; i++) {
+    await a(-1 - i);
+    await b(-1 - i);
+  }
+  const as: number[] = [];
+  const bs: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    as.push(await timed(() => a(i)));
+    bs.push(await timed(() => b(i)));
+  }
+  return { a: summarize(as), b: summarize(bs) };
+}
