@@ -61,6 +61,8 @@ export async function authenticate(d: Deps, credential: Credential, issuer: stri
   if (!verified) return null;
   const session = await getSession(d, verified.userId, verified.sessionId);
   if (!session || !isLive(session, now)) return null;
+  // The session is the truth: a token whose role or tenant disagrees with it was not issued for it.
+  if (session.role !== verified.role || session.tenantId !== verified.tenantId) return null;
   return {
     userId: verified.userId,
     role: verified.role,

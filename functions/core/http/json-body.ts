@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import { ApiError, invalidRequest } from '../errors.ts';
 
 export const MAX_BODY_BYTES = 16 * 1024;
+const JSON_MEDIA_TYPE = /^\s*application\/json\s*(;|$)/i;
 
 export interface JsonBodyOptions {
   /** The body's schema; a strict object, so unknown fields are rejected. */
@@ -48,6 +49,8 @@ export const jsonBody = (options: JsonBodyOptions): MiddlewareObj<APIGatewayProx
       if (required) throw new ApiError('invalid_request', { message: 'A JSON request body is required' });
     } else {
       if (bodyBytes(event) > MAX_BODY_BYTES) throw new ApiError('payload_too_large');
+      // API.md accepts `application/json` (with parameters) only; middy would also take any `+json` type.
+      if (!JSON_MEDIA_TYPE.test(event.headers?.['content-type'] ?? '')) throw new ApiError('unsupported_media_type');
       await parser.before!(request as never);
       value = event.body;
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
