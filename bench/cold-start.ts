@@ -74,7 +74,13 @@ async function floor(id: string, name: string, source: string, runs: number): Pr
   }
 }
 
-export async function runColdStart(options: { runs: number }): Promise<ColdStartReport> {
+export interface ColdStartOptions {
+  readonly runs: number;
+  /** @default every function the stack deploys */
+  readonly handlers?: readonly string[];
+}
+
+export async function runColdStart(options: ColdStartOptions): Promise<ColdStartReport> {
   const { runs } = options;
   const bare = await floor('bare', 'floor: bare handler', 'export const handler = async () => ({ statusCode: 200 });', runs);
   const dynamodb = await floor(
@@ -84,7 +90,7 @@ export async function runColdStart(options: { runs: number }): Promise<ColdStart
     runs,
   );
   const functions: ColdStartRow[] = [];
-  for (const handler of deployedHandlers) {
+  for (const handler of options.handlers ?? deployedHandlers) {
     const built = await buildFunction(handler);
     try {
       functions.push({ name: handler, bytes: built.bytes, ms: await medianImport(built.file, runs) });

@@ -20,6 +20,8 @@ export interface KindFigures {
   /** Answered with 2xx. */
   readonly ok: number;
   readonly perSecond: number;
+  /** 2xx answers per second. */
+  readonly okPerSecond: number;
   readonly p50: number;
   readonly p99: number;
   /** Answers by status code. */
@@ -79,7 +81,7 @@ export class Recorder {
       for (const t of tallies) for (const [status, n] of Object.entries(t.statuses)) statuses[status] = (statuses[status] ?? 0) + n;
       const ok = Object.entries(statuses).reduce((sum, [status, n]) => sum + (status.startsWith('2') ? n : 0), 0);
       const s = summarize(durations);
-      return { kind, answered: durations.length, ok, perSecond: durations.length / seconds, p50: s.p50, p99: s.p99, statuses };
+      return { kind, answered: durations.length, ok, perSecond: durations.length / seconds, okPerSecond: ok / seconds, p50: s.p50, p99: s.p99, statuses };
     };
     return {
       all: figure('all', [...this.tallies.values()]),

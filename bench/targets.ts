@@ -1,0 +1,81 @@
+/** Issue 9's performance targets, judged against one run's figures. Goals to report on, not assertions. */
+import { valueOf, type Results } from './results.ts';
+
+export interface TargetRow {
+  readonly target: string;
+  /** What this run measured, as text. */
+  readonly measured: string;
+  /** `null` when the run has no figure for it. */
+  readonly met: boolean | null;
+}
+
+const KB = 1024;
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+
+export function judgeTargets(results: Results): TargetRow[] {
+  const latency = valueOf(results.latency);
+  const coldStart = valueOf(results.coldStart);
+  const throughput = valueOf(results.throughput);
+  const peers = valueOf(results.peers);
+  const rows: TargetRow[] = [];
+  const row = (target: string, measured: string | undefined, met: boolean | undefined) =>
+    rows.push({ target, measured: measured ?? 'not measured', met: measured === undefined ? null : (met ?? null) });
+
+  const operation = (name: string) => latency?.operations.find((o) => o.name === name);
+  row('login, everything but argon2: ≤ 5 ms p50', latency && `${ms(latency.loginBesidesArgon2)} (login ${ms(operation('login')?.p50 ?? NaN)} − argon2 ${ms(latency.argon2.p50)})`, latency && latency.loginBesidesArgon2 <= 5);
+  const refresh = operation('refresh');
+  row('refresh: ≤ 3 ms p50', refresh && ms(refresh.p50), refresh && refresh.p50 <= 3);
+  const me = operation('GET /auth/me (JWT)');
+  row('authorized call: ≤ 2 ms p50', me && `${ms(me.p50)} (GET /auth/me with a JWT)`, me && me.p50 <= 2);
+  const rps = throughput?.refresh.all.okPerSecond;
+  row('≥ 1,000 refreshes/s on 2 cores', rps === undefined ? undefined : `${rps.toFixed(0)}/s`, rps !== undefined && rps >= 1000);
+
+  const login = coldStart?.functions.find((f) => f.name === 'login');
+  const ratio = login && coldStart ? login.ms / coldStart.floors.dynamodb.ms : undefined;
+  row(
+    'login bundle import: ≤ 1.3 × the DynamoDB-client-only floor',
+    ratio === undefined || !login || !coldStart ? undefined : `${ratio.toFixed(2)} × (${login.ms.toFixed(1)} ms vs ${coldStart.floors.dynamodb.ms.toFixed(1)} ms)`,
+    ratio !== undefined && ratio <= 1.3,
+  );
+  if (coldStart) {
+    const over = coldStart.functions.filter((f) => f.bytes > 600 * KB);
+    const largest = [...coldStart.functions].sort((a, b) => b.bytes - a.bytes)[0];
+    row(
+      'no function bundle over 600 KB',
+      over.length ? `${over.length} over: ${over.map((f) => `${f.name} ${(f.bytes / KB).toFixed(0)} KB`).join(', ')}` : `largest ${largest?.name} ${((largest?.bytes ?? 0) / KB).toFixed(0)} KB`,
+      over.length === 0,
+    );
+  } else row('no function bundle over 600 KB', undefined, undefined);
+
+  const trips = (name: string) => latency?.calls.find((c) => c.name === name);
+  for (const [name, label, limit] of [
+    ['refresh', 'round trips: refresh ≤ 2', 2],
+    ['authorizer, JWT', 'round trips: authorizer with a JWT ≤ 1', 1],
+    ['login, success', 'round trips: successful login ≤ 3 (audit included)', 3],
+  ] as const) {
+    const c = trips(name);
+    row(label, c && `${c.roundTrips} (${c.calls} calls: ${c.commands})`, c && c.roundTrips <= limit);
+  }
+
+  if (peers) {
+    const ours = peers.report.systems.find((s) => s.name === 'ours');
+    const others = peers.report.systems.filter((s) => s.name !== 'ours');
+    const slower: string[] = [];
+    const compared: string[] = [];
+    for (const peer of others) {
+      for (const op of ['login', 'refresh', 'authorized'] as const) {
+        const theirs = peer[op];
+        const mine = ours?.[op];
+        if (!theirs || !mine) continue;
+        compared.push(`${peer.name} ${op} ${(theirs.p50 / mine.p50).toFixed(2)}×`);
+        if (mine.p50 >= theirs.p50) slower.push(`${op} vs ${peer.name}`);
+      }
+    }
+    row(
+      'faster than every peer (p50 of login, refresh, authorized call)',
+      compared.length ? `${slower.length ? `slower: ${slower.join(', ')}; ` : ''}peer ÷ ours: ${compared.join(', ')}` : undefined,
+      compared.length > 0 && slower.length === 0,
+    );
+  } else row('faster than every peer', undefined, undefined);
+  return rows;
+}
