@@ -101,7 +101,28 @@ async function lock(d: Deps, key: { pk: string }, now: number): Promise<boolean>
   }
 }
 
-/** Forgets failures and any lock: a success below the threshold, an unlock, a password reset. */
+/**
+ * Forgets the failures a successful login read, and only those: failures
+ * counted since then, and a lock they set, stay (a delete would erase them).
+ */
+export async function forgetFailures(d: Deps, subject: LockoutSubject, seen: FailureState): Promise<void> {
+  try {
+    await d.db.send(
+      new UpdateCommand({
+        TableName: d.tables.lockouts,
+        Key: failedLoginsKey(subject),
+        UpdateExpression: 'ADD failures :forget',
+        ConditionExpression: 'failures >= :seen',
+        ExpressionAttributeValues: { ':forget': -seen.failures, ':seen': seen.failures },
+      }),
+    );
+  } catch (error) {
+    // Cleared or started over meanwhile: nothing of what it read is left to forget.
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+/** Forgets failures and any lock: an unlock, a password reset. */
 export async function clearFailures(d: Deps, subject: LockoutSubject): Promise<boolean> {
   const out = await d.db.send(
     new DeleteCommand({ TableName: d.tables.lockouts, Key: failedLoginsKey(subject), ReturnValues: 'ALL_OLD' }),

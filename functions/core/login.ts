@@ -1,9 +1,12 @@
 /**
- * A login attempt, in three round trips that do not depend on whether the
- * identifier exists: the IP window with the name's pointer, then the user
- * with its failure count, then the writes. Every refusal after the lock
- * check costs one argon2 verification, so an unknown identifier takes as long
- * as a wrong password.
+ * A login attempt. A refusal takes three round trips that do not depend on
+ * whether the identifier exists: the IP window with the name's pointer, then
+ * the user with its failure count, then the writes. Every refusal after the
+ * lock check costs one argon2 verification, so an unknown identifier takes as
+ * long as a wrong password. A success writes its session first and then,
+ * with a condition, the user as it read it: a password change, role change
+ * or disabling that lands in between (each revokes only the sessions it
+ * lists) cannot miss the new session.
  */
 import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { audit, type AuditOrigin } from './audit.ts';
@@ -11,10 +14,12 @@ import { emailKey, failedLoginsKey, userKey, usernameKey } from './db-keys.ts';
 import { requireAllProcessed } from './db.ts';
 import type { Deps } from './deps.ts';
 import type { Identifier } from './identifiers.ts';
-import { clearFailures, failureStateOf, lockedFor, recordFailure, type LockoutSubject } from './lockout.ts';
+import { ApiError } from './errors.ts';
+import { failureStateOf, forgetFailures, lockedFor, recordFailure, type LockoutSubject } from './lockout.ts';
 import { hashPassword, needsRehash, spendVerification, verifyPassword } from './passwords.ts';
 import { hitWindow } from './rate-limits.ts';
-import { openSession, type SessionRecord } from './sessions.ts';
+import { deleteSession, openSession, type SessionRecord } from './sessions.ts';
+import { settleAll } from './settle.ts';
 import { recordLogin, userFromItem, type UserRecord } from './users.ts';
 
 export type LoginOutcome =
@@ -55,11 +60,13 @@ export async function attemptLogin(d: Deps, identifier: Identifier, password: st
 
   const verified = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : (await spendVerification(password), false);
   if (!verified) {
-    const [{ locked }] = await Promise.all([
-      recordFailure(d, subject, failures),
+    await settleAll([
+      // The lock's event follows the lock, whatever becomes of the other write.
+      recordFailure(d, subject, failures).then(({ locked }) =>
+        locked ? audit(d, origin, { type: 'lockout.locked', outcome: 'failure', reason: 'too_many_failures', ...about }) : undefined,
+      ),
       audit(d, origin, { type: 'login.failed', outcome: 'failure', reason: user ? 'bad_password' : 'unknown_identifier', ...about }),
     ]);
-    if (locked) await audit(d, origin, { type: 'lockout.locked', outcome: 'failure', reason: 'too_many_failures', ...about });
     return { kind: 'invalid_credentials' };
   }
   const known = user as UserRecord;
@@ -71,12 +78,20 @@ export async function attemptLogin(d: Deps, identifier: Identifier, password: st
 
   const now = d.clock.now();
   const newHash = known.passwordHash && needsRehash(known.passwordHash) ? await hashPassword(password) : undefined;
-  const [{ session, refreshToken }] = await Promise.all([
-    openSession(d, known, origin),
-    recordLogin(d, known.id, now, newHash),
-    failures ? clearFailures(d, subject) : Promise.resolve(false),
+  const { session, refreshToken } = await openSession(d, known, origin);
+  const writes = await Promise.allSettled([
+    recordLogin(d, known, now, newHash),
+    failures?.failures ? forgetFailures(d, subject, failures) : Promise.resolve(),
     audit(d, origin, { type: 'login.succeeded', outcome: 'success', ...about }),
   ]);
+  const failed = writes.find((write): write is PromiseRejectedResult => write.status === 'rejected');
+  const unchanged = writes[0].status === 'fulfilled' && writes[0].value;
+  if (failed || !unchanged) {
+    // No token without every write of its login: the session goes, and the caller's retry starts
+    // over, judged on the account as it is by then.
+    await deleteSession(d, known.id, session.sessionId).catch(() => undefined);
+    throw failed ? failed.reason : new ApiError('service_unavailable');
+  }
   return { kind: 'ok', user: { ...known, lastLoginAt: now.toISOString(), ...(newHash ? { passwordHash: newHash } : {}) }, session, refreshToken };
 }
 

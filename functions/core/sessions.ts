@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from './clock.ts';
 import { tenantTimeZone } from './config.ts';
 import { SESSION_PREFIX, sessionKey, sessionsOfUser } from './db-keys.ts';
@@ -83,6 +83,11 @@ export async function openSession(
     }),
   );
   return { session, refreshToken };
+}
+
+/** Takes back a session whose tokens never left: its login failed after writing it. */
+export async function deleteSession(d: Deps, userId: string, sessionId: string): Promise<void> {
+  await d.db.send(new DeleteCommand({ TableName: d.tables.sessions, Key: sessionKey(userId, sessionId) }));
 }
 
 export async function getSession(d: Deps, userId: string, sessionId: string): Promise<SessionRecord | null> {

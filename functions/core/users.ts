@@ -176,16 +176,33 @@ async function releaseName(d: Deps, name: Identifier, userId: string): Promise<v
   );
 }
 
-export async function recordLogin(d: Deps, userId: string, at: Date, newHash?: string): Promise<void> {
-  await d.db.send(
-    new UpdateCommand({
-      TableName: d.tables.users,
-      Key: userKey(userId),
-      UpdateExpression: newHash ? 'SET lastLoginAt = :at, passwordHash = :hash' : 'SET lastLoginAt = :at',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':at': at.toISOString(), ...(newHash ? { ':hash': newHash } : {}) },
-    }),
-  );
+/**
+ * Records a login on the user as the login read it: `false`, and nothing
+ * written, when its password hash, role or status has changed since.
+ */
+export async function recordLogin(d: Deps, seen: UserRecord, at: Date, newHash?: string): Promise<boolean> {
+  try {
+    await d.db.send(
+      new UpdateCommand({
+        TableName: d.tables.users,
+        Key: userKey(seen.id),
+        UpdateExpression: newHash ? 'SET lastLoginAt = :at, passwordHash = :hash' : 'SET lastLoginAt = :at',
+        ConditionExpression: 'passwordHash = :seenHash AND #role = :seenRole AND #status = :active',
+        ExpressionAttributeNames: { '#role': 'role', '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':at': at.toISOString(),
+          ':seenHash': seen.passwordHash,
+          ':seenRole': seen.role,
+          ':active': 'active',
+          ...(newHash ? { ':hash': newHash } : {}),
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
 }
 
 export function userFromItem(item: Record<string, unknown>): UserRecord {
