@@ -11,9 +11,10 @@ import { clearFailures } from './lockout.ts';
 import { assertStrongPassword } from './password-policy.ts';
 import { hashPassword } from './passwords.ts';
 import { hitWindow, type WindowResult } from './rate-limits.ts';
-import { issueResetCode, spendResetCode } from './reset-codes.ts';
+import { issueResetCode, restoreResetCode, spendResetCode } from './reset-codes.ts';
 import { revokeAllSessions } from './sessions.ts';
 import { sendQuietly } from './mail.ts';
+import { settleAll } from './settle.ts';
 import { TimingEqualizer } from './timing.ts';
 import { findUserByIdentifier, setPasswordHash } from './users.ts';
 
@@ -70,15 +71,22 @@ export async function resetPassword(d: Deps, input: ResetInput, origin: AuditOri
   if (refused) throw refused;
   assertStrongPassword(input.password, { minLength: d.settings.passwordMinLength, email: input.email, username: user?.username ?? null });
   const about = { userId: user?.id ?? null, tenantId: user?.tenantId ?? null };
-  if (!user || user.status !== 'active' || !(await spendResetCode(d, user.id, input.code))) {
+  const spent = user?.status === 'active' ? await spendResetCode(d, user.id, input.code) : null;
+  if (!user || !spent) {
     await audit(d, origin, { type: 'password.reset', outcome: 'failure', reason: 'invalid_code', ...about });
     throw new ApiError('invalid_code');
   }
-  await setPasswordHash(d, user.id, await hashPassword(input.password));
-  await Promise.all([
-    revokeAllSessions(d, user.id),
-    clearFailures(d, { userId: user.id }),
-    sendQuietly(d.mailer, passwordChangedEmail(d.settings.productName, user.email, d.clock.now())),
-    audit(d, origin, { type: 'password.reset', outcome: 'success', ...about }),
-  ]);
+  try {
+    await setPasswordHash(d, user.id, await hashPassword(input.password));
+    await settleAll([
+      revokeAllSessions(d, user.id),
+      clearFailures(d, { userId: user.id }),
+      sendQuietly(d.mailer, passwordChangedEmail(d.settings.productName, user.email, d.clock.now())),
+      audit(d, origin, { type: 'password.reset', outcome: 'success', ...about }),
+    ]);
+  } catch (error) {
+    // The caller is told 503, safe to retry: with its code back, the retry finishes what this request began.
+    await restoreResetCode(d, spent).catch(() => undefined);
+    throw error;
+  }
 }

@@ -34,15 +34,18 @@ export async function issueResetCode(d: Deps, userId: string, ttlSeconds = d.set
   return code;
 }
 
+/** A spent code as it was stored, to put back if what it was spent on fails. */
+export type SpentCode = Readonly<Record<string, unknown>>;
+
 /**
- * Spends a user's code: `true` for exactly one caller with the right code,
- * while it is live and has had fewer than five wrong tries.
+ * Spends a user's code: the spent code for exactly one caller with the right
+ * code, while it is live and has had fewer than five wrong tries; else `null`.
  */
-export async function spendResetCode(d: Deps, userId: string, code: string): Promise<boolean> {
+export async function spendResetCode(d: Deps, userId: string, code: string): Promise<SpentCode | null> {
   const now = epochSeconds(d.clock.now());
   const out = await d.db.send(new GetCommand({ TableName: d.tables.lockouts, Key: resetCodeKey(userId), ConsistentRead: true }));
   const item = out.Item;
-  if (!item || Number(item.validUntil) <= now || Number(item.tries) >= MAX_CODE_TRIES) return false;
+  if (!item || Number(item.validUntil) <= now || Number(item.tries) >= MAX_CODE_TRIES) return null;
   const given = Buffer.from(await codeHash(d, userId, code));
   const stored = Buffer.from(String(item.codeHash));
   if (given.length !== stored.length || !timingSafeEqual(given, stored)) {
@@ -58,7 +61,7 @@ export async function spendResetCode(d: Deps, userId: string, code: string): Pro
       // The code was replaced or spent meanwhile: nothing left to count against.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     });
-    return false;
+    return null;
   }
   try {
     await d.db.send(
@@ -69,9 +72,22 @@ export async function spendResetCode(d: Deps, userId: string, code: string): Pro
         ExpressionAttributeValues: { ':hash': item.codeHash, ':max': MAX_CODE_TRIES, ':now': now },
       }),
     );
-    return true;
+    return item;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
+    if (error instanceof ConditionalCheckFailedException) return null;
     throw error;
   }
+}
+
+/**
+ * Puts a code this request spent back as it was, unless a newer code has
+ * replaced it: what it was spent on failed, and the caller's retry must be
+ * able to finish it.
+ */
+export async function restoreResetCode(d: Deps, spent: SpentCode): Promise<void> {
+  await d.db
+    .send(new PutCommand({ TableName: d.tables.lockouts, Item: { ...spent }, ConditionExpression: 'attribute_not_exists(pk)' }))
+    .catch((error: unknown) => {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    });
 }
