@@ -50,23 +50,23 @@ function authorizedRequest(accessToken: string, recorder: Recorder): Request {
   };
 }
 
-async function measure(url: string, request: (recorder: Recorder) => Request, settings: LoadSettings): Promise<LoadFigures> {
+async function measure(url: string, request: (recorder: Recorder) => Promise<Request>, settings: LoadSettings): Promise<LoadFigures> {
   if (settings.seconds >= 5) {
     const warmUp = new Recorder();
-    await drive(url, [request(warmUp)], { ...settings, seconds: WARM_UP_SECONDS }, warmUp);
+    await drive(url, [await request(warmUp)], { ...settings, seconds: WARM_UP_SECONDS }, warmUp);
   }
   const recorder = new Recorder();
-  return drive(url, [request(recorder)], settings, recorder);
+  return drive(url, [await request(recorder)], settings, recorder);
 }
 
 export async function runThroughput(settings: LoadSettings): Promise<ThroughputReport> {
   const server = await startServerProcess({ users: settings.connections });
   try {
-    const sessions = await Promise.all(server.users.map((user) => login(server.url, user.email, POOL_PASSWORD)));
-    const tokens = sessions.map((s) => s.refresh_token);
-    const refresh = await measure(server.url, (recorder) => refreshRequest(tokens, recorder), settings);
-    const { access_token: accessToken } = sessions[0] as { access_token: string };
-    const authorized = await measure(server.url, (recorder) => authorizedRequest(accessToken, recorder), settings);
+    const logIn = () => Promise.all(server.users.map((user) => login(server.url, user.email, POOL_PASSWORD)));
+    // Fresh sessions for every run: the tokens of the refreshes in flight when a run stops are gone with their answers.
+    const refresh = await measure(server.url, async (recorder) => refreshRequest((await logIn()).map((s) => s.refresh_token), recorder), settings);
+    const accessToken = (await logIn())[0]?.access_token ?? '';
+    const authorized = await measure(server.url, async (recorder) => authorizedRequest(accessToken, recorder), settings);
     return { refresh, authorized };
   } finally {
     await server.close();
