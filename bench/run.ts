@@ -142,7 +142,7 @@ runMain(async () => {
   machine.loadAtEnd = loadavg()[0] ?? 0;
 
   const results: Results = { coldStart, latency, throughput, load, micro, peers: peerSection, enumeration, forgot };
-  const markdown = renderReport({ machine, versions: await versions(root), settings: settingsLines(s, isQuick), quick: isQuick, results });
+  const markdown = renderReport({ machine, versions: await versions(root), settings: settingsLines(s, isQuick), quick: isQuick, seconds: (performance.now() - started) / 1000, results });
   await writeFile(out, markdown);
   console.log(`\nAll benchmarks in ${((performance.now() - started) / 1000).toFixed(0)} s; report written to ${out}`);
 
