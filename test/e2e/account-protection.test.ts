@@ -101,8 +101,10 @@ describe('POST /users/{id}/unlock', () => {
 
 describe('per-IP login limit', () => {
   let local: LocalEnvironment;
+  // A clock that stands still keeps all six attempts in one window, however slow the machine.
+  const clock = new FakeClock(new Date('2026-11-23T10:00:10.000Z'));
   beforeAll(async () => {
-    local = await startTestServer({ env: { LOGIN_RATE_LIMIT: '5' } });
+    local = await startTestServer({ clock, env: { LOGIN_RATE_LIMIT: '5' } });
   });
   afterAll(() => local.close());
 
