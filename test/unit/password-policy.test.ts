@@ -41,17 +41,17 @@ describe('passwordProblems', () => {
 
   describe('common passwords, case-insensitively', () => {
     it('ships a list of at least 10,000 entries', () => {
-      expect(new Set(commonPasswords.map((p) => p.toLowerCase())).size).toBeGreaterThanOrEqual(9_000);
-      expect(commonPasswords.length).toBeGreaterThanOrEqual(10_000);
+      expect(new Set(commonPasswords().map((p) => p.toLowerCase())).size).toBeGreaterThanOrEqual(9_000);
+      expect(commonPasswords().length).toBeGreaterThanOrEqual(10_000);
     });
 
     it.each(['password', 'Password1', 'qwerty123', 'password123', 'sunshine'])('refuses %s, as listed', (password) => {
-      expect(commonPasswords).toContain(password);
+      expect(commonPasswords()).toContain(password);
       expect(problems(password)).toEqual([expect.stringMatching(COMMON)]);
     });
 
     it.each(['QWERTY123', 'PassWord1', 'BaSeBaLl', 'iLoveYou', 'TrUsTnO1'])('refuses %s, listed only in another case', (password) => {
-      expect(commonPasswords).not.toContain(password);
+      expect(commonPasswords()).not.toContain(password);
       expect(problems(password)).toEqual([expect.stringMatching(COMMON)]);
     });
 
