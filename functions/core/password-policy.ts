@@ -13,7 +13,7 @@ const MIN_NAME_LENGTH = 3;
 
 let common: ReadonlySet<string> | undefined;
 /** Built on first use, once per container. */
-const commonSet = (): ReadonlySet<string> => (common ??= new Set(commonPasswords.map((p) => p.toLowerCase())));
+const commonSet = (): ReadonlySet<string> => (common ??= new Set(commonPasswords().map((p) => p.toLowerCase())));
 
 export interface PolicyContext {
   readonly minLength: number;
