@@ -9,9 +9,7 @@ export const handler = publicRoute('openidConfiguration', {}, async ({ event, is
     {
       issuer,
       jwks_uri: `${base}/.well-known/jwks.json`,
-      id_token_signing_alg_values_supported: ['RS256'],
-      subject_types_supported: ['public'],
-      response_types_supported: ['token'],
+      // No authorization endpoint and no ID tokens: only what verifiers of our access tokens need.
       claims_supported: ['iss', 'aud', 'sub', 'iat', 'exp', 'jti', 'sid', 'role', 'tenant_id', 'permissions'],
     },
     { 'Cache-Control': 'public, max-age=300' },

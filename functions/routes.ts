@@ -36,6 +36,8 @@ export interface Operation extends FunctionDefinition {
   readonly permission?: string | readonly string[];
   /** Roles allowed, for routes API.md reserves to roles rather than to a permission. */
   readonly roles?: readonly Role[];
+  /** Refuses API tokens: a leaked token must not be able to mint or manage tokens. */
+  readonly sessionOnly?: boolean;
   readonly summary: string;
 }
 
@@ -189,6 +191,7 @@ export const operations: readonly Operation[] = [
   },
   {
     operationId: 'createApiToken',
+    sessionOnly: true,
     method: 'POST',
     path: '/auth/api-tokens',
     handler: 'api-tokens-create',
@@ -199,6 +202,7 @@ export const operations: readonly Operation[] = [
   },
   {
     operationId: 'listApiTokens',
+    sessionOnly: true,
     method: 'GET',
     path: '/auth/api-tokens',
     handler: 'api-tokens-list',
@@ -209,6 +213,7 @@ export const operations: readonly Operation[] = [
   },
   {
     operationId: 'rotateApiToken',
+    sessionOnly: true,
     method: 'POST',
     path: '/auth/api-tokens/{id}/rotate',
     handler: 'api-tokens-rotate',
@@ -219,6 +224,7 @@ export const operations: readonly Operation[] = [
   },
   {
     operationId: 'deleteApiToken',
+    sessionOnly: true,
     method: 'DELETE',
     path: '/auth/api-tokens/{id}',
     handler: 'api-tokens-delete',

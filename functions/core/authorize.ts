@@ -78,13 +78,16 @@ export interface Requirement {
   /** A permission, or a list of which the caller needs any one. */
   readonly permission?: string | readonly string[] | undefined;
   readonly roles?: readonly Role[] | undefined;
+  /** Only an access token (a logged-in session) will do. */
+  readonly sessionOnly?: boolean | undefined;
 }
 
 const anyOf = (required: string | readonly string[]): readonly string[] => (typeof required === 'string' ? [required] : required);
 
 export const satisfies = (principal: Principal, requirement: Requirement): boolean =>
   (!requirement.permission || anyOf(requirement.permission).some((p) => principal.permissions.includes(p))) &&
-  (!requirement.roles || requirement.roles.includes(principal.role));
+  (!requirement.roles || requirement.roles.includes(principal.role)) &&
+  (!requirement.sessionOnly || principal.credential === 'access_token');
 
 async function authenticateApiToken(d: Deps, token: string, origin: AuditOrigin): Promise<Principal | null> {
   const check = await checkApiToken(d, token, origin.ip);

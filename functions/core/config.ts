@@ -43,7 +43,8 @@ const settingsSchema = z.object({
   INVITE_CODE_TTL: positiveInt(259_200),
   RESET_EMAIL_LIMIT: positiveInt(5),
   RESET_IP_LIMIT: positiveInt(20),
-  PASSWORD_MIN_LENGTH: positiveInt(8),
+  // ASVS 5.0 V6.2.1 and NIST SP 800-63B: never fewer than 8.
+  PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(8),
   AUDIT_RETENTION_DAYS: positiveInt(90),
   MAIL_FROM: z.string().min(3).max(320).default('no-reply@example.com'),
   PRODUCT_NAME: z.string().min(1).max(100).default('Serverless Auth'),

@@ -181,6 +181,7 @@ function operationObject(operation: Operation) {
           description: [
             operation.permission ? `Needs the permission ${[operation.permission].flat().join(' or ')}.` : 'Any authenticated caller.',
             operation.roles ? `Reserved to ${operation.roles.join(', ')}.` : '',
+            operation.sessionOnly ? 'Needs an access token: API tokens are refused (403).' : '',
           ].join(' ').trim(),
         }
       : { security: [] }),

@@ -19,6 +19,8 @@ import { TimingEqualizer } from './timing.ts';
 import { findUserByIdentifier, setPasswordHash } from './users.ts';
 
 const HOUR = 3600;
+/** Reset attempts one email may make in a day, whatever the codes and addresses: four codes' worth of tries. */
+export const MAX_CODE_GUESSES_PER_DAY = 20;
 /** How long the existing-account path takes, for the other path to match; 60 ms until measured. */
 const forgotTiming = new TimingEqualizer(60);
 
@@ -66,14 +68,20 @@ export interface ResetInput {
 
 /** `POST /auth/password/reset`: a weak password spends neither the code nor a try. */
 export async function resetPassword(d: Deps, input: ResetInput, origin: AuditOrigin): Promise<void> {
-  const [byIp, user] = await Promise.all([ipWindow(d, origin), findUserByIdentifier(d, { kind: 'email', value: input.email })]);
+  const [byIp, guesses, user] = await Promise.all([
+    ipWindow(d, origin),
+    // Each new code brings five tries; this caps the tries on one email across codes and addresses.
+    hitWindow(d, { kind: 'reset-guess', source: input.email, limit: MAX_CODE_GUESSES_PER_DAY, windowSeconds: 24 * HOUR }),
+    findUserByIdentifier(d, { kind: 'email', value: input.email }),
+  ]);
   const refused = refusal([byIp]);
   if (refused) throw refused;
   assertStrongPassword(input.password, { minLength: d.settings.passwordMinLength, email: input.email, username: user?.username ?? null });
   const about = { userId: user?.id ?? null, tenantId: user?.tenantId ?? null };
-  const spent = user?.status === 'active' ? await spendResetCode(d, user.id, input.code) : null;
+  const spent = user?.status === 'active' && guesses.allowed ? await spendResetCode(d, user.id, input.code) : null;
   if (!user || !spent) {
-    await audit(d, origin, { type: 'password.reset', outcome: 'failure', reason: 'invalid_code', ...about });
+    const reason = guesses.allowed ? 'invalid_code' : 'too_many_guesses';
+    await audit(d, origin, { type: 'password.reset', outcome: 'failure', reason, ...about });
     throw new ApiError('invalid_code');
   }
   try {

@@ -37,6 +37,7 @@ describe('loadSettings', () => {
     ['ACCESS_TOKEN_TTL', '-5'],
     ['LOCKOUT_THRESHOLD', '1.5'],
     ['RESET_CODE_LENGTH', '4'],
+    ['PASSWORD_MIN_LENGTH', '6'],
     ['DEFAULT_TIMEZONE', 'Mars/Olympus'],
     ['TENANT_TIMEZONES', '{not json'],
     ['TENANT_TIMEZONES', '{"acme":"Nowhere/City"}'],
