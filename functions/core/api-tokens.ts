@@ -3,11 +3,11 @@
  * deleted by their owner, and accepted in `X-Auth-Token` as the owner with
  * the owner's current role. Only a keyed hash of each token is stored.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { hashTokenSecret, newTokenId, newTokenText, parseTokenText, sameSecretHash } from './api-token-text.ts';
 import { epochSeconds } from './clock.ts';
 import { apiTokenKey, userKey } from './db-keys.ts';
+import { unlessConditionFails } from './db.ts';
 import type { Deps } from './deps.ts';
 import { expiryOf, type ExpiryChoice } from './token-expiry.ts';
 import { getUser, type UserRecord } from './users.ts';
@@ -100,8 +100,8 @@ export async function listApiTokens(d: Deps, userId: string): Promise<ApiTokenRe
 /** A new secret for the owner's token: same id, name and dates; the old text stops at once. `null` if not theirs. */
 export async function rotateApiToken(d: Deps, userId: string, tokenId: string): Promise<{ record: ApiTokenRecord; token: string } | null> {
   const { token, secret } = newTokenText(tokenId);
-  try {
-    const out = await d.db.send(
+  const out = await unlessConditionFails(
+    d.db.send(
       new UpdateCommand({
         TableName: d.tables.apiTokens,
         Key: apiTokenKey(tokenId),
@@ -110,30 +110,24 @@ export async function rotateApiToken(d: Deps, userId: string, tokenId: string): 
         ExpressionAttributeValues: { ':hash': await secretHash(d, tokenId, secret), ':now': d.clock.now().toISOString(), ':owner': userId, ':false': false },
         ReturnValues: 'ALL_NEW',
       }),
-    );
-    return { record: fromItem(out.Attributes ?? {}), token };
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return null;
-    throw error;
-  }
+    ),
+  );
+  return out === null ? null : { record: fromItem(out.Attributes ?? {}), token };
 }
 
 /** Deletes the owner's token; `false` if it is not theirs. */
 export async function deleteApiToken(d: Deps, userId: string, tokenId: string): Promise<boolean> {
-  try {
-    await d.db.send(
+  const out = await unlessConditionFails(
+    d.db.send(
       new DeleteCommand({
         TableName: d.tables.apiTokens,
         Key: apiTokenKey(tokenId),
         ConditionExpression: 'userId = :owner',
         ExpressionAttributeValues: { ':owner': userId },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
+  return out === null ? false : true;
 }
 
 /**
@@ -154,17 +148,17 @@ export async function revokeApiTokensOf(d: Deps, userId: string): Promise<void> 
   const tokens = await listApiTokens(d, userId);
   await Promise.all(
     tokens.map((t) =>
-      d.db.send(
-        new UpdateCommand({
-          TableName: d.tables.apiTokens,
-          Key: apiTokenKey(t.tokenId),
-          UpdateExpression: 'SET revoked = :true',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':true': true },
-        }),
-      ).catch((error: unknown) => {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }),
+      unlessConditionFails(
+        d.db.send(
+          new UpdateCommand({
+            TableName: d.tables.apiTokens,
+            Key: apiTokenKey(t.tokenId),
+            UpdateExpression: 'SET revoked = :true',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':true': true },
+          }),
+        ),
+      ),
     ),
   );
 }
@@ -203,8 +197,8 @@ export async function checkApiToken(d: Deps, token: string, ip: string | null): 
 /** Records a use; of racing containers, one write wins the minute. */
 async function touch(d: Deps, record: ApiTokenRecord, now: Date, ip: string | null): Promise<void> {
   const cutoff = new Date(now.getTime() - TOUCH_EVERY_MS).toISOString();
-  await d.db
-    .send(
+  await unlessConditionFails(
+    d.db.send(
       new UpdateCommand({
         TableName: d.tables.apiTokens,
         Key: apiTokenKey(record.tokenId),
@@ -213,8 +207,6 @@ async function touch(d: Deps, record: ApiTokenRecord, now: Date, ip: string | nu
           'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR attribute_type(lastUsedAt, :nullType) OR lastUsedAt < :cutoff)',
         ExpressionAttributeValues: { ':now': now.toISOString(), ':ip': ip, ':cutoff': cutoff, ':nullType': 'NULL' },
       }),
-    )
-    .catch((error: unknown) => {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    });
+    ),
+  );
 }

@@ -1,5 +1,5 @@
 /** The DynamoDB document client and the table names, built once per container. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tables, type TableName } from '../../lib/tables.ts';
 
@@ -50,5 +50,18 @@ export function createDocumentClient(options: DbOptions = {}): DynamoDBDocumentC
 export function requireAllProcessed(out: { UnprocessedKeys?: Record<string, unknown> }): void {
   if (Object.keys(out.UnprocessedKeys ?? {}).length > 0) {
     throw Object.assign(new Error('BatchGetItem left keys unprocessed'), { name: 'ThrottlingException' });
+  }
+}
+
+/**
+ * A conditional write's outcome as a value: what the write returned, or
+ * `null` when its condition did not hold. Every other failure is thrown.
+ */
+export async function unlessConditionFails<T>(write: Promise<T>): Promise<T | null> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return null;
+    throw error;
   }
 }

@@ -4,10 +4,10 @@
  * behave the same, so a lockout reveals nothing. Failures older than
  * `LOCKOUT_SECONDS` that did not lock are forgotten.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from './clock.ts';
 import { failedLoginsKey } from './db-keys.ts';
+import { unlessConditionFails } from './db.ts';
 import type { Deps } from './deps.ts';
 
 export type LockoutSubject = { readonly userId: string } | { readonly identifier: string };
@@ -65,8 +65,8 @@ export async function recordFailure(d: Deps, subject: LockoutSubject, seen: Fail
 
 /** Resets a stale count to this one failure; `undefined` when someone else changed it first. */
 async function startOver(d: Deps, key: { pk: string }, seen: FailureState, now: number, keep: number): Promise<number | undefined> {
-  try {
-    await d.db.send(
+  const out = await unlessConditionFails(
+    d.db.send(
       new UpdateCommand({
         TableName: d.tables.lockouts,
         Key: key,
@@ -74,18 +74,15 @@ async function startOver(d: Deps, key: { pk: string }, seen: FailureState, now: 
         ConditionExpression: 'lastFailureAt = :seen',
         ExpressionAttributeValues: { ':one': 1, ':now': now, ':keep': keep, ':seen': seen.lastFailureAt },
       }),
-    );
-    return 1;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return undefined;
-    throw error;
-  }
+    ),
+  );
+  return out === null ? undefined : 1;
 }
 
 /** Sets the lock once: of concurrent failures past the threshold, one locks. */
 async function lock(d: Deps, key: { pk: string }, now: number): Promise<boolean> {
-  try {
-    await d.db.send(
+  const out = await unlessConditionFails(
+    d.db.send(
       new UpdateCommand({
         TableName: d.tables.lockouts,
         Key: key,
@@ -93,12 +90,9 @@ async function lock(d: Deps, key: { pk: string }, now: number): Promise<boolean>
         ConditionExpression: 'attribute_not_exists(lockedUntil) OR lockedUntil <= :now',
         ExpressionAttributeValues: { ':until': now + d.settings.lockoutSeconds, ':now': now },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
+  return out === null ? false : true;
 }
 
 /**
@@ -106,8 +100,9 @@ async function lock(d: Deps, key: { pk: string }, now: number): Promise<boolean>
  * counted since then, and a lock they set, stay (a delete would erase them).
  */
 export async function forgetFailures(d: Deps, subject: LockoutSubject, seen: FailureState): Promise<void> {
-  try {
-    await d.db.send(
+  // Cleared or started over meanwhile: nothing of what it read is left to forget.
+  await unlessConditionFails(
+    d.db.send(
       new UpdateCommand({
         TableName: d.tables.lockouts,
         Key: failedLoginsKey(subject),
@@ -115,11 +110,8 @@ export async function forgetFailures(d: Deps, subject: LockoutSubject, seen: Fai
         ConditionExpression: 'failures >= :seen',
         ExpressionAttributeValues: { ':forget': -seen.failures, ':seen': seen.failures },
       }),
-    );
-  } catch (error) {
-    // Cleared or started over meanwhile: nothing of what it read is left to forget.
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+    ),
+  );
 }
 
 /** Forgets failures and any lock: an unlock, a password reset. */

@@ -4,10 +4,10 @@
  * replaced by a newer code, spent by one conditional delete.
  */
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from './clock.ts';
 import { resetCodeKey } from './db-keys.ts';
+import { unlessConditionFails } from './db.ts';
 import type { Deps } from './deps.ts';
 
 /** Wrong tries after which a code is dead. */
@@ -43,40 +43,36 @@ export type SpentCode = Readonly<Record<string, unknown>>;
  */
 export async function spendResetCode(d: Deps, userId: string, code: string): Promise<SpentCode | null> {
   const now = epochSeconds(d.clock.now());
-  const out = await d.db.send(new GetCommand({ TableName: d.tables.lockouts, Key: resetCodeKey(userId), ConsistentRead: true }));
-  const item = out.Item;
+  const { Item: item } = await d.db.send(new GetCommand({ TableName: d.tables.lockouts, Key: resetCodeKey(userId), ConsistentRead: true }));
   if (!item || Number(item.validUntil) <= now || Number(item.tries) >= MAX_CODE_TRIES) return null;
   const given = Buffer.from(await codeHash(d, userId, code));
   const stored = Buffer.from(String(item.codeHash));
   if (given.length !== stored.length || !timingSafeEqual(given, stored)) {
-    await d.db.send(
-      new UpdateCommand({
-        TableName: d.tables.lockouts,
-        Key: resetCodeKey(userId),
-        UpdateExpression: 'ADD tries :one',
-        ConditionExpression: 'codeHash = :hash',
-        ExpressionAttributeValues: { ':one': 1, ':hash': item.codeHash },
-      }),
-    ).catch((error: unknown) => {
-      // The code was replaced or spent meanwhile: nothing left to count against.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    });
+    // A code replaced or spent meanwhile has nothing left to count against.
+    await unlessConditionFails(
+      d.db.send(
+        new UpdateCommand({
+          TableName: d.tables.lockouts,
+          Key: resetCodeKey(userId),
+          UpdateExpression: 'ADD tries :one',
+          ConditionExpression: 'codeHash = :hash',
+          ExpressionAttributeValues: { ':one': 1, ':hash': item.codeHash },
+        }),
+      ),
+    );
     return null;
   }
-  try {
-    await d.db.send(
+  const out = await unlessConditionFails(
+    d.db.send(
       new DeleteCommand({
         TableName: d.tables.lockouts,
         Key: resetCodeKey(userId),
         ConditionExpression: 'codeHash = :hash AND tries < :max AND validUntil > :now',
         ExpressionAttributeValues: { ':hash': item.codeHash, ':max': MAX_CODE_TRIES, ':now': now },
       }),
-    );
-    return item;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return null;
-    throw error;
-  }
+    ),
+  );
+  return out === null ? null : item;
 }
 
 /**
@@ -85,9 +81,7 @@ export async function spendResetCode(d: Deps, userId: string, code: string): Pro
  * able to finish it.
  */
 export async function restoreResetCode(d: Deps, spent: SpentCode): Promise<void> {
-  await d.db
-    .send(new PutCommand({ TableName: d.tables.lockouts, Item: { ...spent }, ConditionExpression: 'attribute_not_exists(pk)' }))
-    .catch((error: unknown) => {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    });
+  await unlessConditionFails(
+    d.db.send(new PutCommand({ TableName: d.tables.lockouts, Item: { ...spent }, ConditionExpression: 'attribute_not_exists(pk)' })),
+  );
 }

@@ -5,11 +5,11 @@
  * any other spent token is reuse and revokes the session.
  */
 import { randomBytes } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from './clock.ts';
 import { tenantTimeZone } from './config.ts';
 import { SESSION_PREFIX, sessionKey, sessionsOfUser } from './db-keys.ts';
+import { unlessConditionFails } from './db.ts';
 import type { Deps } from './deps.ts';
 import { nextMidnight } from './midnight.ts';
 import type { Role } from './permissions.ts';
@@ -158,8 +158,8 @@ async function advance(
   now: Date,
   client: ClientInfo,
 ): Promise<SessionRecord | null> {
-  try {
-    const out = await d.db.send(
+  const out = await unlessConditionFails(
+    d.db.send(
       new UpdateCommand({
         TableName: d.tables.sessions,
         Key: sessionKey(session.userId, session.sessionId),
@@ -177,18 +177,15 @@ async function advance(
         },
         ReturnValues: 'ALL_NEW',
       }),
-    );
-    return sessionFromItem(out.Attributes ?? {});
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return null;
-    throw error;
-  }
+    ),
+  );
+  return out === null ? null : sessionFromItem(out.Attributes ?? {});
 }
 
 /** Revokes one session; `null` when there is no such session. */
 export async function revokeSession(d: Deps, userId: string, sessionId: string): Promise<SessionRecord | null> {
-  try {
-    const out = await d.db.send(
+  const out = await unlessConditionFails(
+    d.db.send(
       new UpdateCommand({
         TableName: d.tables.sessions,
         Key: sessionKey(userId, sessionId),
@@ -197,12 +194,9 @@ export async function revokeSession(d: Deps, userId: string, sessionId: string):
         ExpressionAttributeValues: { ':true': true, ':now': d.clock.now().toISOString() },
         ReturnValues: 'ALL_NEW',
       }),
-    );
-    return sessionFromItem(out.Attributes ?? {});
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return null;
-    throw error;
-  }
+    ),
+  );
+  return out === null ? null : sessionFromItem(out.Attributes ?? {});
 }
 
 /** Every session of a user that has not ended, read consistently. */

@@ -4,9 +4,9 @@
  * concurrent creates of one name give one winner.
  */
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { emailKey, userKey, usernameKey } from './db-keys.ts';
+import { unlessConditionFails } from './db.ts';
 import type { Deps } from './deps.ts';
 import type { Identifier } from './identifiers.ts';
 import { permissionsOf, type Role } from './permissions.ts';
@@ -125,15 +125,10 @@ export async function createUser(d: Deps, input: NewUser): Promise<CreateUserRes
 
 async function claimName(d: Deps, name: Identifier, userId: string, now: string): Promise<boolean> {
   const item = { ...pointerKey(name), userId, createdAt: now };
-  try {
-    await d.db.send(
-      new PutCommand({ TableName: d.tables.users, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
-    );
-    return true;
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
-  return takeOverOrphan(d, name, item, now);
+  const claimed = await unlessConditionFails(
+    d.db.send(new PutCommand({ TableName: d.tables.users, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })),
+  );
+  return claimed !== null || takeOverOrphan(d, name, item, now);
 }
 
 /** Takes a name whose pointer is old and names no user; `false` when the name is really taken. */
@@ -149,20 +144,17 @@ async function takeOverOrphan(
   const owner = existing.Item?.userId as string | undefined;
   const createdAt = Date.parse(String(existing.Item?.createdAt));
   if (!owner || Date.parse(now) - createdAt < ORPHAN_POINTER_AGE_MS || (await getUser(d, owner))) return false;
-  try {
-    await d.db.send(
+  const out = await unlessConditionFails(
+    d.db.send(
       new PutCommand({
         TableName: d.tables.users,
         Item: item,
         ConditionExpression: 'userId = :orphanOwner',
         ExpressionAttributeValues: { ':orphanOwner': owner },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
+  return out === null ? false : true;
 }
 
 async function releaseName(d: Deps, name: Identifier, userId: string): Promise<void> {
@@ -181,8 +173,8 @@ async function releaseName(d: Deps, name: Identifier, userId: string): Promise<v
  * written, when its password hash, role or status has changed since.
  */
 export async function recordLogin(d: Deps, seen: UserRecord, at: Date, newHash?: string): Promise<boolean> {
-  try {
-    await d.db.send(
+  const out = await unlessConditionFails(
+    d.db.send(
       new UpdateCommand({
         TableName: d.tables.users,
         Key: userKey(seen.id),
@@ -197,12 +189,9 @@ export async function recordLogin(d: Deps, seen: UserRecord, at: Date, newHash?:
           ...(newHash ? { ':hash': newHash } : {}),
         },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
+  return out === null ? false : true;
 }
 
 export function userFromItem(item: Record<string, unknown>): UserRecord {
@@ -245,8 +234,8 @@ const changeAttributes: Record<keyof UserChanges, string> = {
 export async function updateUser(d: Deps, userId: string, changes: UserChanges): Promise<UserRecord | null> {
   const entries = Object.entries(changes).filter(([, value]) => value !== undefined) as [keyof UserChanges, unknown][];
   if (entries.length === 0) return getUser(d, userId);
-  try {
-    const out = await d.db.send(
+  const out = await unlessConditionFails(
+    d.db.send(
       new UpdateCommand({
         TableName: d.tables.users,
         Key: userKey(userId),
@@ -259,12 +248,9 @@ export async function updateUser(d: Deps, userId: string, changes: UserChanges):
         },
         ReturnValues: 'ALL_NEW',
       }),
-    );
-    return out.Attributes ? userFromItem(out.Attributes) : null;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return null;
-    throw error;
-  }
+    ),
+  );
+  return out === null ? null : out.Attributes ? userFromItem(out.Attributes) : null;
 }
 
 export interface UserListQuery {
