@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import type { TableAccess } from '../functions/routes.ts';
 import type { AuthTable } from './auth-table.ts';
-import { bundleOptions, copyNativeModulesCommands, copyStaticFilesCommands, entryOf, hashesPasswords } from './bundling.ts';
+import { bundleOptions, copyNativeModulesCommands, copyStaticFilesCommands, entryOf, externalsOf, hashesPasswords } from './bundling.ts';
 
 /** The project root: where `functions/`, `node_modules/` and the lock file are. */
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -85,7 +85,7 @@ export class AuthFunction extends Construct {
         sourcesContent: bundleOptions.sourcesContent,
         mainFields: [...bundleOptions.mainFields],
         banner: bundleOptions.banner,
-        externalModules: [...bundleOptions.external],
+        externalModules: externalsOf(props.handler),
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

@@ -4,7 +4,7 @@
  * this file, so the bundle that is tested is the bundle that ships.
  */
 import { docsAssetPackage, docsAssets } from '../functions/core/docs-assets.ts';
-import { authorizerFunction, fallbackFunction, operations } from '../functions/routes.ts';
+import { authorizerFunction, fallbackFunction, operations, type FunctionNeeds } from '../functions/routes.ts';
 
 /** The custom-resource handler that fills the signing-key secret. */
 export const keyManagerHandler = 'key-manager';
@@ -65,6 +65,23 @@ export const bundleOptions = {
   // Native: it cannot be bundled, so it ships as a node module (see below).
   external: ['argon2'],
 } as const;
+
+const needsOf = (handler: string): FunctionNeeds =>
+  [...operations, authorizerFunction, fallbackFunction].find((f) => f.handler === handler)?.needs ??
+  (handler === keyManagerHandler ? { signingKeys: true } : {});
+
+/**
+ * AWS SDK clients a handler never calls, left out of its bundle. The domain
+ * loads them with a dynamic import on first use, which such a handler never
+ * reaches (and were it to, Lambda's Node runtime carries the SDK).
+ */
+export const unusedSdkClients = (handler: string): string[] => {
+  const needs = needsOf(handler);
+  return [...(needs.mail ? [] : ['@aws-sdk/client-ses']), ...(needs.signingKeys ? [] : ['@aws-sdk/client-secrets-manager'])];
+};
+
+/** Everything a handler's bundle leaves out: argon2 (shipped beside it when needed) and the SDK clients it never calls. */
+export const externalsOf = (handler: string): string[] => [...bundleOptions.external, ...unusedSdkClients(handler)];
 
 /** The file `NodejsFunction` writes an ESM bundle to (its handler is `index.handler`). */
 export const bundleFile = 'index.mjs';

@@ -1,5 +1,5 @@
 /** Email through SES `SendEmail`: a plain-text and an HTML part. Locally, the aws-ses-v2-local server. */
-import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import type { SESClient } from '@aws-sdk/client-ses';
 import { logger } from './logger.ts';
 
 export interface MailMessage {
@@ -23,6 +23,8 @@ export function sesMailer(options: SesMailerOptions): Mailer {
   let client: SESClient | undefined;
   return {
     async send(message) {
+      // Loaded on the first email: functions that never send one leave the SES client out of their bundle.
+      const { SESClient, SendEmailCommand } = await import('@aws-sdk/client-ses');
       client ??= new SESClient({
         region: process.env.AWS_REGION ?? 'us-east-1',
         maxAttempts: 2,
