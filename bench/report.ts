@@ -101,7 +101,7 @@ export function renderReport(input: ReportInput): string {
   add('## Versions', '', table(['package', 'version'], input.versions.map(([n, v]) => [`\`${n}\``, v])), '');
   add('## Settings', '', ...input.settings.map((s) => `- ${s}`), '');
 
-  add('## Targets (issue 9)', '', 'Goals, not assertions: met or missed in this run.', '');
+  add('## Performance targets', '', 'Goals, not assertions: met or missed in this run.', '');
   add(
     table(
       ['target', 'measured', ''],

@@ -1,6 +1,6 @@
 /**
  * Every benchmark in one run, then BENCHMARKS.md rewritten with the figures,
- * the machine, the versions, the settings and issue 9's targets met or
+ * the machine, the versions, the settings and the performance targets met or
  * missed. Under ten minutes on a 2-core machine.
  *
  *   npm run bench                  the full run; rewrites BENCHMARKS.md

@@ -1,4 +1,4 @@
-/** Issue 9's performance targets, judged against one run's figures. Goals to report on, not assertions. */
+/** The performance targets, judged against one run's figures. Goals to report on, not assertions. */
 import { valueOf, type Results } from './results.ts';
 
 export interface TargetRow {
