@@ -1,6 +1,7 @@
 /** POST /auth/refresh: spend a refresh token for a new access token and its successor. */
 import { refreshBody } from './core/schemas.ts';
 import { audit } from './core/audit.ts';
+import { bearerOf } from './core/authorize.ts';
 import { ApiError } from './core/errors.ts';
 import { refreshGrant } from './core/refresh.ts';
 import { issueTokens, tokenHeaders } from './core/tokens.ts';
@@ -10,8 +11,7 @@ import { json } from './core/http/response.ts';
 
 /** The token from the body, `X-Refresh-Token`, or `Authorization: Bearer`, in that order. */
 function presentedToken(body: { refresh_token?: string | undefined }, headers: Record<string, string | undefined>) {
-  const bearer = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(headers.authorization ?? '')?.[1];
-  return (body.refresh_token ?? headers['x-refresh-token'] ?? bearer)?.trim() || undefined;
+  return (body.refresh_token ?? headers['x-refresh-token'] ?? bearerOf(headers))?.trim() || undefined;
 }
 
 export const handler = publicRoute(

@@ -30,6 +30,10 @@ export type Decision =
 
 export type Credential = { readonly kind: 'access_token' | 'access_or_api_token'; readonly token: string };
 
+/** The token of an `Authorization: Bearer` header, if that is what it holds. */
+export const bearerOf = (headers: Record<string, string | undefined>): string | undefined =>
+  /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(headers.authorization ?? '')?.[1];
+
 /** Longer than any token we issue; refused before any parsing. */
 const MAX_CREDENTIAL_LENGTH = 8192;
 
@@ -39,7 +43,7 @@ const MAX_CREDENTIAL_LENGTH = 8192;
  * names are lower-case, as API Gateway passes them. Never the query string.
  */
 export function credentialFrom(headers: Record<string, string | undefined>): Credential | null {
-  const bearer = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(headers.authorization ?? '')?.[1];
+  const bearer = bearerOf(headers);
   const access = bearer ?? headers['x-access-token']?.trim();
   if (access) return access.length <= MAX_CREDENTIAL_LENGTH ? { kind: 'access_token', token: access } : null;
   const auth = headers['x-auth-token']?.trim();
