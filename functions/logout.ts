@@ -4,12 +4,13 @@ import { audit } from './core/audit.ts';
 import { revokeAllSessions, revokeSession } from './core/sessions.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { noContent } from './core/http/response.ts';
+import { settleAll } from './core/settle.ts';
 
 export const handler = protectedRoute(
   'logout',
   { body: logoutBody, bodyRequired: false },
   async ({ d, body, principal, client }) => {
-    await Promise.all([
+    await settleAll([
       body.all
         ? revokeAllSessions(d, principal.userId)
         : principal.sessionId && revokeSession(d, principal.userId, principal.sessionId),

@@ -8,6 +8,7 @@ import { issueTokens, tokenHeaders } from './core/tokens.ts';
 import { toPublicUser } from './core/users.ts';
 import { publicRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
+import { settleAll } from './core/settle.ts';
 
 /** The token from the body, `X-Refresh-Token`, or `Authorization: Bearer`, in that order. */
 function presentedToken(body: { refresh_token?: string | undefined }, headers: Record<string, string | undefined>) {
@@ -31,7 +32,7 @@ export const handler = publicRoute(
       await audit(d, client, { type: 'refresh.reuse_detected', outcome: 'failure', reason: 'spent_token', userId, tenantId });
     }
     if (result.kind !== 'rotated') throw new ApiError('invalid_grant');
-    const [tokens] = await Promise.all([
+    const [tokens] = await settleAll([
       issueTokens(d, result.session, result.refreshToken, issuer),
       audit(d, client, { type: 'refresh.succeeded', outcome: 'success', userId: result.user.id, tenantId: result.user.tenantId }),
     ]);

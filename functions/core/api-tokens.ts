@@ -11,6 +11,7 @@ import { unlessConditionFails } from './db.ts';
 import type { Deps } from './deps.ts';
 import { expiryOf, type ExpiryChoice } from './token-expiry.ts';
 import { getUser, type UserRecord } from './users.ts';
+import { settleAll } from './settle.ts';
 
 export interface ApiTokenRecord {
   readonly tokenId: string;
@@ -146,7 +147,7 @@ export async function revokeApiTokensOf(d: Deps, userId: string): Promise<void> 
     }),
   );
   const tokens = await listApiTokens(d, userId);
-  await Promise.all(
+  await settleAll(
     tokens.map((t) =>
       unlessConditionFails(
         d.db.send(
@@ -186,7 +187,7 @@ export async function checkApiToken(d: Deps, token: string, ip: string | null): 
   if (record.revoked) return { kind: 'refused', record, reason: 'revoked' };
   if (Date.parse(record.validUntil) <= now.getTime()) return { kind: 'refused', record, reason: 'expired' };
   const due = !record.lastUsedAt || now.getTime() - Date.parse(record.lastUsedAt) >= TOUCH_EVERY_MS;
-  const [owner] = await Promise.all([getUser(d, record.userId), due ? touch(d, record, now, ip) : Promise.resolve()]);
+  const [owner] = await settleAll([getUser(d, record.userId), due ? touch(d, record, now, ip) : Promise.resolve()]);
   const revokedAt = (owner as { apiTokensRevokedAt?: string } | null)?.apiTokensRevokedAt;
   if (!owner || owner.status !== 'active' || (revokedAt && revokedAt >= record.createdAt)) {
     return { kind: 'refused', record, reason: 'owner_disabled' };

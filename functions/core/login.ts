@@ -33,7 +33,7 @@ export type LoginOutcome =
 const NOBODY = '00000000-0000-0000-0000-000000000000';
 
 export async function attemptLogin(d: Deps, identifier: Identifier, password: string, origin: AuditOrigin): Promise<LoginOutcome> {
-  const [window, pointer] = await Promise.all([
+  const [window, pointer] = await settleAll([
     hitWindow(d, { kind: 'login', source: origin.ip ?? 'unknown', limit: d.settings.loginRateLimit, windowSeconds: 60 }),
     d.db.send(
       new GetCommand({

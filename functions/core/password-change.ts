@@ -13,17 +13,18 @@ import { assertStrongPassword } from './password-policy.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { revokeAllSessions } from './sessions.ts';
 import { getUser, setPasswordHash } from './users.ts';
+import { settleAll } from './settle.ts';
 
 export async function changePassword(d: Deps, principal: Principal, current: string, next: string, origin: AuditOrigin): Promise<void> {
   const subject = { userId: principal.userId };
-  const [user, failures] = await Promise.all([getUser(d, principal.userId), readFailures(d, subject)]);
+  const [user, failures] = await settleAll([getUser(d, principal.userId), readFailures(d, subject)]);
   if (!user || user.status !== 'active') throw new ApiError('unauthorized');
   const about = { userId: user.id, tenantId: user.tenantId };
   const locked = lockedFor(d, failures);
   if (locked > 0) throw new ApiError('account_locked', { headers: { 'Retry-After': String(locked) } });
 
   if (!user.passwordHash || !(await verifyPassword(user.passwordHash, current))) {
-    const [{ locked: nowLocked }] = await Promise.all([
+    const [{ locked: nowLocked }] = await settleAll([
       recordFailure(d, subject, failures),
       audit(d, origin, { type: 'password.changed', outcome: 'failure', reason: 'bad_password', ...about }),
     ]);
@@ -33,7 +34,7 @@ export async function changePassword(d: Deps, principal: Principal, current: str
   assertStrongPassword(next, { minLength: d.settings.passwordMinLength, email: user.email, username: user.username, field: 'newPassword' });
 
   await setPasswordHash(d, user.id, await hashPassword(next));
-  await Promise.all([
+  await settleAll([
     revokeAllSessions(d, user.id, principal.sessionId ?? undefined),
     failures ? clearFailures(d, subject) : Promise.resolve(false),
     sendQuietly(d.mailer, passwordChangedEmail(d.settings.productName, user.email, d.clock.now())),

@@ -38,7 +38,7 @@ const ipWindow = (d: Deps, origin: AuditOrigin) =>
 /** `POST /auth/password/forgot`. Throws only `rate_limit_exceeded`; every other outcome is the same 202. */
 export async function requestPasswordReset(d: Deps, email: string, origin: AuditOrigin): Promise<void> {
   const started = performance.now();
-  const [byEmail, byIp, user] = await Promise.all([
+  const [byEmail, byIp, user] = await settleAll([
     hitWindow(d, { kind: 'forgot', source: email, limit: d.settings.resetEmailLimit, windowSeconds: HOUR }),
     ipWindow(d, origin),
     findUserByIdentifier(d, { kind: 'email', value: email }),
@@ -68,7 +68,7 @@ export interface ResetInput {
 
 /** `POST /auth/password/reset`: a weak password spends neither the code nor a try. */
 export async function resetPassword(d: Deps, input: ResetInput, origin: AuditOrigin): Promise<void> {
-  const [byIp, guesses, user] = await Promise.all([
+  const [byIp, guesses, user] = await settleAll([
     ipWindow(d, origin),
     // Each new code brings five tries; this caps the tries on one email across codes and addresses.
     hitWindow(d, { kind: 'reset-guess', source: input.email, limit: MAX_CODE_GUESSES_PER_DAY, windowSeconds: 24 * HOUR }),

@@ -14,6 +14,7 @@ import type { Deps } from './deps.ts';
 import { nextMidnight } from './midnight.ts';
 import type { Role } from './permissions.ts';
 import { deriveRefreshToken, hashToken, parseRefreshToken, sameHash, type RefreshTokenParts } from './refresh-tokens.ts';
+import { settleAll } from './settle.ts';
 
 export interface SessionRecord {
   readonly userId: string;
@@ -223,7 +224,7 @@ export async function listSessions(d: Deps, userId: string): Promise<SessionReco
 export async function revokeAllSessions(d: Deps, userId: string, keep?: string): Promise<number> {
   const now = d.clock.now();
   const live = (await listSessions(d, userId)).filter((s) => isLive(s, now) && s.sessionId !== keep);
-  await Promise.all(live.map((s) => revokeSession(d, userId, s.sessionId)));
+  await settleAll(live.map((s) => revokeSession(d, userId, s.sessionId)));
   return live.length;
 }
 

@@ -13,6 +13,7 @@ import type { Role } from './permissions.ts';
 import { revokeAllSessions } from './sessions.ts';
 import { accessTo, mayCreate } from './user-management.ts';
 import { getUser, updateUser, type UserChanges, type UserRecord, type UserStatus } from './users.ts';
+import { settleAll } from './settle.ts';
 
 /** `403 forbidden`, naming the caller's role. */
 export const forbidden = (caller: Principal): ApiError => new ApiError('forbidden', { extra: { role: caller.role } });
@@ -68,7 +69,7 @@ export async function applyUserChanges(
   const customerId = roleChanges ? { customerId: changes.role === 'CUSTOMER' ? (target.customerId ?? randomUUID()) : null } : {};
   const updated = await updateUser(d, target.id, { ...changes, ...customerId });
   if (!updated) throw new ApiError('not_found');
-  await Promise.all([
+  await settleAll([
     roleChanges || disabled ? revokeAllSessions(d, target.id) : Promise.resolve(),
     disabled ? revokeApiTokensOf(d, target.id) : Promise.resolve(),
     audit(d, origin, {

@@ -15,6 +15,7 @@ import { issueResetCode } from './reset-codes.ts';
 import { forbidden } from './user-admin.ts';
 import { mayCreate } from './user-management.ts';
 import { createUser, type UserRecord } from './users.ts';
+import { settleAll } from './settle.ts';
 
 export interface NewUserInput {
   readonly email: string;
@@ -49,7 +50,7 @@ export async function createManagedUser(d: Deps, caller: Principal, input: NewUs
   }
   const user = result.user;
   const about = { userId: user.id, tenantId: user.tenantId, actorId: caller.userId };
-  await Promise.all([
+  await settleAll([
     audit(d, origin, { type: 'user.created', outcome: 'success', reason: input.password === null ? 'invited' : null, ...about }),
     input.password === null ? invite(d, user) : Promise.resolve(),
   ]);

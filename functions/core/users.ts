@@ -10,6 +10,7 @@ import { unlessConditionFails } from './db.ts';
 import type { Deps } from './deps.ts';
 import type { Identifier } from './identifiers.ts';
 import { permissionsOf, type Role } from './permissions.ts';
+import { settleAll } from './settle.ts';
 
 export type UserStatus = 'active' | 'disabled';
 
@@ -114,7 +115,7 @@ export async function createUser(d: Deps, input: NewUser): Promise<CreateUserRes
   const claimed: Identifier[] = [];
   for (const name of names) {
     if (!(await claimName(d, name, user.id, now))) {
-      await Promise.all(claimed.map((taken) => releaseName(d, taken, user.id)));
+      await settleAll(claimed.map((taken) => releaseName(d, taken, user.id)));
       return { kind: 'conflict', field: name.kind };
     }
     claimed.push(name);
