@@ -7,7 +7,7 @@ import type { Principal } from './authorize.ts';
 import type { Deps } from './deps.ts';
 import { passwordChangedEmail } from './emails.ts';
 import { ApiError } from './errors.ts';
-import { clearFailures, lockedFor, readFailures, recordFailure } from './lockout.ts';
+import { forgetFailures, lockedFor, readFailures, recordFailure } from './lockout.ts';
 import { sendQuietly } from './mail.ts';
 import { assertStrongPassword } from './password-policy.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
@@ -36,7 +36,8 @@ export async function changePassword(d: Deps, principal: Principal, current: str
   await setPasswordHash(d, user.id, await hashPassword(next));
   await settleAll([
     revokeAllSessions(d, user.id, principal.sessionId ?? undefined),
-    failures ? clearFailures(d, subject) : Promise.resolve(false),
+    // Only the failures it read: any counted since (and a lock they set) stay.
+    failures?.failures ? forgetFailures(d, subject, failures) : Promise.resolve(),
     sendQuietly(d.mailer, passwordChangedEmail(d.settings.productName, user.email, d.clock.now())),
     audit(d, origin, { type: 'password.changed', outcome: 'success', ...about }),
   ]);
