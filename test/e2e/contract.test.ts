@@ -8,7 +8,7 @@
  * 413, 415, and 401/403/404 where they apply) are generated for each route;
  * the rest are written per route.
  */
-import { request as httpRequest } from 'node:http';
+import { sendRaw } from '../fixtures/raw-http.ts';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import formats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ import type { LocalEnvironment } from '../../local/environment.ts';
 import { addAccount, setUserAttributes } from '../fixtures/accounts.ts';
 import { decodeAccessToken, permissionsOfRole, SAFE_REQUEST_ID } from '../fixtures/e2e.ts';
 import { demoPassword, startTestServer } from '../fixtures/local.ts';
-import { codeIn, mailbox } from '../fixtures/mail.ts';
+import { latestCode as latestCodeOf } from '../fixtures/mail.ts';
 
 interface Answer {
   readonly status: number;
@@ -54,11 +54,8 @@ const validators = new Map<string, ValidateFunction>();
 /** Statuses each operation answered, by operationId. */
 const seen = new Map<string, Set<number>>(operations.map((operation) => [operation.operationId, new Set<number>()]));
 
-/**
- * Any method with any body (fetch refuses a body on GET), the exact headers
- * given, and the body parsed when it is JSON.
- */
-function send(path: string, options: Request = {}): Promise<Answer> {
+/** Any method with any body (fetch refuses a body on GET); an object body goes as JSON. */
+async function send(path: string, options: Request = {}): Promise<Answer> {
   const headers: Record<string, string> = { ...options.headers };
   let body: string | undefined;
   if (typeof options.body === 'string') body = options.body;
@@ -66,27 +63,9 @@ function send(path: string, options: Request = {}): Promise<Answer> {
     body = JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
   }
-  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(new URL(path, local.url), { method: options.method ?? 'GET', headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown;
-        try {
-          parsed = text ? JSON.parse(text) : undefined;
-        } catch {
-          parsed = undefined;
-        }
-        const answerHeaders = Object.fromEntries(Object.entries(res.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]));
-        resolve({ status: res.statusCode ?? 0, headers: answerHeaders, text, body: parsed });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  const raw = await sendRaw(local.url, { method: options.method ?? 'GET', path, headers, ...(body !== undefined ? { body } : {}) });
+  const answerHeaders = Object.fromEntries(Object.entries(raw.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]));
+  return { status: raw.status, headers: answerHeaders, text: raw.text, body: raw.body };
 }
 
 const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
@@ -176,12 +155,7 @@ async function createApiToken(): Promise<string> {
   return (answer.body as { id: string }).id;
 }
 
-async function latestCode(email: string): Promise<string> {
-  const mails = await mailbox(local).to(email);
-  const last = mails.at(-1);
-  if (!last) throw new Error(`no mail to ${email}`);
-  return codeIn(last);
-}
+const latestCode = (email: string) => latestCodeOf(local, email);
 
 /** The success of each operation, and the errors that are its own. */
 const routeCases: Record<string, Case[]> = {

@@ -10,7 +10,7 @@ import { FakeClock } from '../fixtures/clock.ts';
 import { bearer, expectError } from '../fixtures/e2e.ts';
 import { postFrom } from '../fixtures/from-address.ts';
 import { call, demoPassword, login, startTestServer } from '../fixtures/local.ts';
-import { codeIn, mailbox } from '../fixtures/mail.ts';
+import { codeIn, mailbox, latestCode as latestCodeOf } from '../fixtures/mail.ts';
 import { scanTable } from '../fixtures/tables.ts';
 
 const ACCEPTED = { status: true, message: 'If the account exists, a reset code has been sent.' };
@@ -37,18 +37,7 @@ const attemptLogin = (email: string, password: string) => call(local.url, '/auth
 const me = (accessToken: string) => call(local.url, '/auth/me', { headers: bearer(accessToken) });
 const refresh = (refreshToken: string) => call(local.url, '/auth/refresh', { body: { refresh_token: refreshToken } });
 
-/** The code of the newest email to `email` that holds one. */
-async function latestCode(email: string): Promise<string> {
-  const mails = await mailbox(local).to(email);
-  for (const mail of [...mails].reverse()) {
-    try {
-      return codeIn(mail);
-    } catch {
-      // A notice without a code; look further back.
-    }
-  }
-  throw new Error(`no reset code was mailed to ${email}`);
-}
+const latestCode = (email: string) => latestCodeOf(local, email);
 
 /** The same code with its first digit changed: right length, wrong value. */
 const wrongCode = (code: string) => `${(Number(code[0]) + 1) % 10}${code.slice(1)}`;

@@ -20,7 +20,7 @@ import { FakeClock } from '../fixtures/clock.ts';
 import { describeCall, isWrite, sdkErrors, watchDb, type FailOptions } from '../fixtures/db-faults.ts';
 import { bearer, decodeAccessToken, expectError } from '../fixtures/e2e.ts';
 import { call, login, startTestServer, type Answer } from '../fixtures/local.ts';
-import { codeIn, mailbox } from '../fixtures/mail.ts';
+import { mailbox, latestCode as latestCodeOf } from '../fixtures/mail.ts';
 import { readItem, scanTable } from '../fixtures/tables.ts';
 
 const PASSWORD = 'Faulty passphrase 2026';
@@ -62,17 +62,7 @@ const eventsOf = async (userId: string, type: string, outcome?: 'success' | 'fai
     (event) => event.user_id === userId && event.type === type && (!outcome || event.outcome === outcome),
   );
 const failuresOf = (userId: string) => readItem(local, 'LOCKOUTS_TABLE', failedLoginsKey({ userId }));
-async function latestCode(email: string): Promise<string> {
-  const mails = await mailbox(local).to(email);
-  for (const mail of [...mails].reverse()) {
-    try {
-      return codeIn(mail);
-    } catch {
-      // A notice without a code; look further back.
-    }
-  }
-  throw new Error(`no code was mailed to ${email}`);
-}
+const latestCode = (email: string) => latestCodeOf(local, email);
 
 /** A 503 in the error shape of API.md, and no token anywhere in it. */
 function expectUnavailable(answer: Answer) {
