@@ -15,7 +15,7 @@ import {
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { tableList, tables, type TableDefinition, type TableName } from '../lib/tables.ts';
+import { tableList, type TableDefinition } from '../lib/tables.ts';
 
 export interface LocalDynamo {
   readonly endpoint: string;
@@ -140,5 +140,3 @@ export async function ensureTables(endpoint: string, prefix: string): Promise<Re
   client.destroy();
   return env;
 }
-
-export const tableEnvVar = (name: TableName): string => tables[name].envVar;

@@ -107,9 +107,6 @@ export class ApiError extends Error {
   }
 }
 
-/** A dependency (DynamoDB, SES, Secrets Manager) is throttling or down. */
-export const serviceUnavailable = (cause: unknown): ApiError => new ApiError('service_unavailable', { cause });
-
 /** A 400 that lists what is wrong; the message names the first problem. */
 export function invalidRequest(details: readonly ErrorDetail[]): ApiError {
   const [first] = details;
