@@ -1,117 +1,179 @@
 /**
- * Consecutive failed logins. The count belongs to the account when the
- * identifier names one and to the normalized identifier otherwise, and both
- * behave the same, so a lockout reveals nothing. Failures older than
- * `LOCKOUT_SECONDS` that did not lock are forgotten.
+ * Consecutive failed password checks. The count belongs to the account when
+ * the identifier names one and to the normalized identifier otherwise, and
+ * both behave the same, so a lockout reveals nothing.
+ *
+ * A guess is counted before it is checked: one conditional `ADD` reserves a
+ * place in the budget of `LOCKOUT_THRESHOLD`, and only a guess holding a
+ * place is verified. However many guesses arrive at once, on however many
+ * routes, at most that many are verified before the lock; the one holding
+ * the last place sets the lock when it turns out wrong. A right password
+ * forgets the places up to its own, so a success resets the count. Failures
+ * older than `LOCKOUT_SECONDS` that did not lock are forgotten.
  */
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from './clock.ts';
 import { failedLoginsKey } from './db-keys.ts';
 import { unlessConditionFails } from './db.ts';
 import type { Deps } from './deps.ts';
+import { spendVerification, verifyPassword } from './passwords.ts';
 
 export type LockoutSubject = { readonly userId: string } | { readonly identifier: string };
 
-export interface FailureState {
+/** A place in the subject's budget: the `place`-th guess since the count last started. */
+export interface Reservation {
+  readonly subject: LockoutSubject;
+  readonly place: number;
+}
+
+export type ReserveOutcome =
+  | { readonly kind: 'reserved'; readonly reservation: Reservation }
+  /** Locked, or every place is held by a guess still being checked. */
+  | { readonly kind: 'locked'; readonly retryAfter: number };
+
+interface FailureState {
   readonly failures: number;
   readonly lastFailureAt: number;
-  /** Epoch seconds; absent when not locked. */
   readonly lockedUntil?: number;
 }
 
-export const failureStateOf = (item: Record<string, unknown> | undefined): FailureState | null =>
-  item ? { failures: Number(item.failures ?? 0), lastFailureAt: Number(item.lastFailureAt ?? 0), ...(item.lockedUntil ? { lockedUntil: Number(item.lockedUntil) } : {}) } : null;
+const stateOf = (item: Record<string, unknown> | undefined): FailureState | null =>
+  item
+    ? {
+        failures: Number(item.failures ?? 0),
+        lastFailureAt: Number(item.lastFailureAt ?? 0),
+        ...(item.lockedUntil !== undefined ? { lockedUntil: Number(item.lockedUntil) } : {}),
+      }
+    : null;
 
-/** Seconds the subject stays locked, or 0. */
-export function lockedFor(d: Deps, state: FailureState | null): number {
-  const now = epochSeconds(d.clock.now());
-  return state?.lockedUntil && state.lockedUntil > now ? state.lockedUntil - now : 0;
-}
-
-/** A state whose lock has run out, or whose last failure is older than the horizon, starts over. */
-function isStale(d: Deps, state: FailureState): boolean {
-  const now = epochSeconds(d.clock.now());
-  if (state.lockedUntil) return state.lockedUntil <= now;
-  return state.lastFailureAt + d.settings.lockoutSeconds <= now;
-}
+/** How often a reservation that lost a race to a start-over tries again before it counts as busy. */
+const RESERVE_TRIES = 3;
 
 /**
- * Counts one failure atomically; `locked` is true for the one failure that
- * locks the subject (it still answers 401; the attempts after it get 429).
+ * Takes one place in the subject's budget, or says why there is none. One
+ * round trip when a place is free; a read and a start-over when the count is
+ * stale.
  */
-export async function recordFailure(d: Deps, subject: LockoutSubject, seen: FailureState | null): Promise<{ locked: boolean }> {
-  const now = epochSeconds(d.clock.now());
+export async function reserveAttempt(d: Deps, subject: LockoutSubject): Promise<ReserveOutcome> {
   const key = failedLoginsKey(subject);
-  const keep = now + d.settings.lockoutSeconds * 2 + 86_400; // TTL only collects garbage; the logic never waits for it
-  let failures: number | undefined;
-  if (seen && isStale(d, seen)) {
-    failures = await startOver(d, key, seen, now, keep);
-  }
-  if (failures === undefined) {
-    const out = await d.db.send(
-      new UpdateCommand({
-        TableName: d.tables.lockouts,
-        Key: key,
-        UpdateExpression: 'ADD failures :one SET lastFailureAt = :now, expiresAt = :keep',
-        ExpressionAttributeValues: { ':one': 1, ':now': now, ':keep': keep },
-        ReturnValues: 'UPDATED_NEW',
-      }),
+  for (let i = 0; i < RESERVE_TRIES; i++) {
+    const now = epochSeconds(d.clock.now());
+    const keep = now + d.settings.lockoutSeconds * 2 + 86_400; // TTL only collects garbage; the logic never waits for it
+    const out = await unlessConditionFails(
+      d.db.send(
+        new UpdateCommand({
+          TableName: d.tables.lockouts,
+          Key: key,
+          UpdateExpression: 'ADD failures :one SET lastFailureAt = :now, expiresAt = :keep',
+          // A place is free, the subject is not locked, and the count is recent enough to add to.
+          ConditionExpression:
+            '(attribute_not_exists(failures) OR failures < :threshold) AND attribute_not_exists(lockedUntil) AND (attribute_not_exists(lastFailureAt) OR lastFailureAt > :horizon)',
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':now': now,
+            ':keep': keep,
+            ':threshold': d.settings.lockoutThreshold,
+            ':horizon': now - d.settings.lockoutSeconds,
+          },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      ),
     );
-    failures = Number(out.Attributes?.failures ?? 1);
+    if (out) return { kind: 'reserved', reservation: { subject, place: Number(out.Attributes?.failures ?? 1) } };
+
+    const state = stateOf((await d.db.send(new GetCommand({ TableName: d.tables.lockouts, Key: key, ConsistentRead: true }))).Item);
+    if (!state) continue; // cleared meanwhile: the next ADD starts a new count
+    if (state.lockedUntil !== undefined && state.lockedUntil > now) return { kind: 'locked', retryAfter: state.lockedUntil - now };
+    const stale = state.lockedUntil !== undefined || state.lastFailureAt + d.settings.lockoutSeconds <= now;
+    if (!stale) {
+      // Every place is held by a guess in flight; when they fail, they lock for LOCKOUT_SECONDS.
+      return { kind: 'locked', retryAfter: Math.max(1, state.lastFailureAt + d.settings.lockoutSeconds - now) };
+    }
+    if (await startOver(d, subject, state, now, keep)) return { kind: 'reserved', reservation: { subject, place: 1 } };
   }
-  if (failures < d.settings.lockoutThreshold) return { locked: false };
-  return { locked: await lock(d, key, now) };
+  return { kind: 'locked', retryAfter: 1 };
 }
 
-/** Resets a stale count to this one failure; `undefined` when someone else changed it first. */
-async function startOver(d: Deps, key: { pk: string }, seen: FailureState, now: number, keep: number): Promise<number | undefined> {
+/** Restarts a stale count at this one guess; `false` when someone else changed it first. */
+async function startOver(d: Deps, subject: LockoutSubject, seen: FailureState, now: number, keep: number): Promise<boolean> {
   const out = await unlessConditionFails(
     d.db.send(
       new UpdateCommand({
         TableName: d.tables.lockouts,
-        Key: key,
+        Key: failedLoginsKey(subject),
         UpdateExpression: 'SET failures = :one, lastFailureAt = :now, expiresAt = :keep REMOVE lockedUntil',
         ConditionExpression: 'lastFailureAt = :seen',
         ExpressionAttributeValues: { ':one': 1, ':now': now, ':keep': keep, ':seen': seen.lastFailureAt },
       }),
     ),
   );
-  return out === null ? undefined : 1;
+  return out !== null;
 }
 
-/** Sets the lock once: of concurrent failures past the threshold, one locks. */
-async function lock(d: Deps, key: { pk: string }, now: number): Promise<boolean> {
+/**
+ * A reserved guess was wrong: its place stays counted. The guess that held
+ * the last place locks the subject, once; `true` for that one.
+ */
+async function failAttempt(d: Deps, reservation: Reservation): Promise<boolean> {
+  if (reservation.place < d.settings.lockoutThreshold) return false;
+  const now = epochSeconds(d.clock.now());
   const out = await unlessConditionFails(
     d.db.send(
       new UpdateCommand({
         TableName: d.tables.lockouts,
-        Key: key,
+        Key: failedLoginsKey(reservation.subject),
         UpdateExpression: 'SET lockedUntil = :until',
         ConditionExpression: 'attribute_not_exists(lockedUntil) OR lockedUntil <= :now',
         ExpressionAttributeValues: { ':until': now + d.settings.lockoutSeconds, ':now': now },
       }),
     ),
   );
-  return out === null ? false : true;
+  return out !== null;
 }
 
 /**
- * Forgets the failures a successful login read, and only those: failures
- * counted since then, and a lock they set, stay (a delete would erase them).
+ * A reserved guess was right: forgets its place and the places before it,
+ * and only those. Guesses reserved after it, and a lock they set, stay.
  */
-export async function forgetFailures(d: Deps, subject: LockoutSubject, seen: FailureState): Promise<void> {
-  // Cleared or started over meanwhile: nothing of what it read is left to forget.
+export async function forgetAttempts(d: Deps, reservation: Reservation): Promise<void> {
+  await giveBack(d, reservation.subject, reservation.place);
+}
+
+/** A reserved guess that was neither right nor wrong for the count (a disabled account): gives its place back. */
+export async function releaseAttempt(d: Deps, reservation: Reservation): Promise<void> {
+  await giveBack(d, reservation.subject, 1);
+}
+
+async function giveBack(d: Deps, subject: LockoutSubject, places: number): Promise<void> {
+  // Cleared or started over meanwhile: nothing of what it counted is left to give back.
   await unlessConditionFails(
     d.db.send(
       new UpdateCommand({
         TableName: d.tables.lockouts,
         Key: failedLoginsKey(subject),
         UpdateExpression: 'ADD failures :forget',
-        ConditionExpression: 'failures >= :seen',
-        ExpressionAttributeValues: { ':forget': -seen.failures, ':seen': seen.failures },
+        ConditionExpression: 'failures >= :places',
+        ExpressionAttributeValues: { ':forget': -places, ':places': places },
       }),
     ),
   );
+}
+
+export type PasswordCheck =
+  | { readonly kind: 'right'; readonly reservation: Reservation }
+  | { readonly kind: 'wrong'; readonly locked: boolean }
+  | { readonly kind: 'locked'; readonly retryAfter: number };
+
+/**
+ * The one way a password guess is judged, after `reserveAttempt`: verified
+ * only with a place, counted when wrong. Without a hash (no such account) it
+ * spends the same verification and fails, so both cost the same.
+ */
+export async function checkPassword(d: Deps, reserved: ReserveOutcome, hash: string | null, password: string): Promise<PasswordCheck> {
+  if (reserved.kind === 'locked') return reserved;
+  const right = hash ? await verifyPassword(hash, password) : (await spendVerification(password), false);
+  if (right) return { kind: 'right', reservation: reserved.reservation };
+  return { kind: 'wrong', locked: await failAttempt(d, reserved.reservation) };
 }
 
 /** Forgets failures and any lock: an unlock, a password reset. */
@@ -120,9 +182,4 @@ export async function clearFailures(d: Deps, subject: LockoutSubject): Promise<b
     new DeleteCommand({ TableName: d.tables.lockouts, Key: failedLoginsKey(subject), ReturnValues: 'ALL_OLD' }),
   );
   return out.Attributes !== undefined;
-}
-
-export async function readFailures(d: Deps, subject: LockoutSubject): Promise<FailureState | null> {
-  const out = await d.db.send(new GetCommand({ TableName: d.tables.lockouts, Key: failedLoginsKey(subject), ConsistentRead: true }));
-  return failureStateOf(out.Item);
 }

@@ -1,26 +1,25 @@
 /**
  * A login attempt. A refusal takes three round trips that do not depend on
  * whether the identifier exists: the IP window with the name's pointer, then
- * the user with its failure count, then the writes. Every refusal after the
- * lock check costs one argon2 verification, so an unknown identifier takes as
- * long as a wrong password. A success writes its session first and then,
+ * the user with a reserved place in the lockout budget, then the writes.
+ * Every guess with a place costs one argon2 verification, so an unknown
+ * identifier takes as long as a wrong password. A success writes its session first and then,
  * with a condition, the user as it read it: a password change, role change
  * or disabling that lands in between (each revokes only the sessions it
  * lists) cannot miss the new session.
  */
-import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { audit, type AuditOrigin } from './audit.ts';
-import { emailKey, failedLoginsKey, userKey, usernameKey } from './db-keys.ts';
-import { requireAllProcessed } from './db.ts';
+import { emailKey, usernameKey } from './db-keys.ts';
 import type { Deps } from './deps.ts';
 import type { Identifier } from './identifiers.ts';
 import { ApiError } from './errors.ts';
-import { failureStateOf, forgetFailures, lockedFor, recordFailure, type LockoutSubject } from './lockout.ts';
-import { hashPassword, needsRehash, spendVerification, verifyPassword } from './passwords.ts';
-import { hitWindow } from './rate-limits.ts';
+import { checkPassword, forgetAttempts, releaseAttempt, reserveAttempt, type LockoutSubject } from './lockout.ts';
+import { hashPassword, needsRehash } from './passwords.ts';
+import { passwordGuessWindow } from './rate-limits.ts';
 import { deleteSession, openSession, type SessionRecord } from './sessions.ts';
 import { settleAll } from './settle.ts';
-import { recordLogin, userFromItem, type UserRecord } from './users.ts';
+import { getUser, recordLogin, type UserRecord } from './users.ts';
 
 export type LoginOutcome =
   | { readonly kind: 'ok'; readonly user: UserRecord; readonly session: SessionRecord; readonly refreshToken: string }
@@ -34,7 +33,7 @@ const NOBODY = '00000000-0000-0000-0000-000000000000';
 
 export async function attemptLogin(d: Deps, identifier: Identifier, password: string, origin: AuditOrigin): Promise<LoginOutcome> {
   const [window, pointer] = await settleAll([
-    hitWindow(d, { kind: 'login', source: origin.ip ?? 'unknown', limit: d.settings.loginRateLimit, windowSeconds: 60 }),
+    passwordGuessWindow(d, origin),
     d.db.send(
       new GetCommand({
         TableName: d.tables.users,
@@ -45,34 +44,35 @@ export async function attemptLogin(d: Deps, identifier: Identifier, password: st
   ]);
   const userId = typeof pointer.Item?.userId === 'string' ? pointer.Item.userId : undefined;
   const subject: LockoutSubject = userId ? { userId } : { identifier: `${identifier.kind}:${identifier.value}` };
-  const { user, failures } = await readUserAndFailures(d, userId ?? NOBODY, subject);
-  const about = { userId: user?.id ?? null, tenantId: user?.tenantId ?? null };
-
   if (!window.allowed) {
-    await audit(d, origin, { type: 'login.failed', outcome: 'failure', reason: 'rate_limited', ...about });
+    const user = await getUser(d, userId ?? NOBODY);
+    await audit(d, origin, { type: 'login.failed', outcome: 'failure', reason: 'rate_limited', ...aboutUser(user) });
     return { kind: 'rate_limited', retryAfter: window.retryAfter };
   }
-  const lockedSeconds = lockedFor(d, failures);
-  if (lockedSeconds > 0) {
-    await audit(d, origin, { type: 'login.failed', outcome: 'failure', reason: 'locked', ...about });
-    return { kind: 'locked', retryAfter: lockedSeconds };
-  }
 
-  const verified = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : (await spendVerification(password), false);
-  if (!verified) {
+  // The user is read while a place in the lockout budget is reserved; the password is checked only with a place.
+  const [user, reserved] = await settleAll([getUser(d, userId ?? NOBODY), reserveAttempt(d, subject)]);
+  const about = aboutUser(user);
+  const check = await checkPassword(d, reserved, user?.passwordHash ?? null, password);
+  if (check.kind === 'locked') {
+    await audit(d, origin, { type: 'login.failed', outcome: 'failure', reason: 'locked', ...about });
+    return { kind: 'locked', retryAfter: check.retryAfter };
+  }
+  if (check.kind === 'wrong') {
     await settleAll([
-      // The lock's event follows the lock, whatever becomes of the other write.
-      recordFailure(d, subject, failures).then(({ locked }) =>
-        locked ? audit(d, origin, { type: 'lockout.locked', outcome: 'failure', reason: 'too_many_failures', ...about }) : undefined,
-      ),
+      check.locked ? audit(d, origin, { type: 'lockout.locked', outcome: 'failure', reason: 'too_many_failures', ...about }) : undefined,
       audit(d, origin, { type: 'login.failed', outcome: 'failure', reason: user ? 'bad_password' : 'unknown_identifier', ...about }),
     ]);
     return { kind: 'invalid_credentials' };
   }
+  const { reservation } = check;
   const known = user as UserRecord;
   // Disabled is told only after the right password, so it reveals nothing to a guesser.
   if (known.status !== 'active') {
-    await audit(d, origin, { type: 'login.failed', outcome: 'failure', reason: 'disabled', ...about });
+    await settleAll([
+      releaseAttempt(d, reservation),
+      audit(d, origin, { type: 'login.failed', outcome: 'failure', reason: 'disabled', ...about }),
+    ]);
     return { kind: 'disabled' };
   }
 
@@ -81,7 +81,7 @@ export async function attemptLogin(d: Deps, identifier: Identifier, password: st
   const { session, refreshToken } = await openSession(d, known, origin);
   const writes = await Promise.allSettled([
     recordLogin(d, known, now, newHash),
-    failures?.failures ? forgetFailures(d, subject, failures) : Promise.resolve(),
+    forgetAttempts(d, reservation),
     audit(d, origin, { type: 'login.succeeded', outcome: 'success', ...about }),
   ]);
   const failed = writes.find((write): write is PromiseRejectedResult => write.status === 'rejected');
@@ -95,18 +95,4 @@ export async function attemptLogin(d: Deps, identifier: Identifier, password: st
   return { kind: 'ok', user: { ...known, lastLoginAt: now.toISOString(), ...(newHash ? { passwordHash: newHash } : {}) }, session, refreshToken };
 }
 
-/** The user (when there is one) and the subject's failure count, in one round trip. */
-async function readUserAndFailures(d: Deps, userId: string, subject: LockoutSubject) {
-  const out = await d.db.send(
-    new BatchGetCommand({
-      RequestItems: {
-        [d.tables.users]: { Keys: [userKey(userId)], ConsistentRead: true },
-        [d.tables.lockouts]: { Keys: [failedLoginsKey(subject)], ConsistentRead: true },
-      },
-    }),
-  );
-  requireAllProcessed(out);
-  const [userItem] = out.Responses?.[d.tables.users] ?? [];
-  const [failureItem] = out.Responses?.[d.tables.lockouts] ?? [];
-  return { user: userItem ? userFromItem(userItem) : null, failures: failureStateOf(failureItem) };
-}
+const aboutUser = (user: UserRecord | null) => ({ userId: user?.id ?? null, tenantId: user?.tenantId ?? null });

@@ -5,6 +5,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from './clock.ts';
 import { windowCounterKey } from './db-keys.ts';
+import type { AuditOrigin } from './audit.ts';
 import type { Deps } from './deps.ts';
 
 export interface WindowLimit {
@@ -35,3 +36,10 @@ export async function hitWindow(d: Deps, window: WindowLimit): Promise<WindowRes
   const attempts = Number(out.Attributes?.attempts ?? 0);
   return attempts <= window.limit ? { allowed: true } : { allowed: false, retryAfter: Math.max(1, end - now) };
 }
+
+/**
+ * Password guesses from one source IP, on every route that checks a
+ * password (login, password change): `LOGIN_RATE_LIMIT` a minute.
+ */
+export const passwordGuessWindow = (d: Deps, origin: AuditOrigin): Promise<WindowResult> =>
+  hitWindow(d, { kind: 'login', source: origin.ip ?? 'unknown', limit: d.settings.loginRateLimit, windowSeconds: 60 });

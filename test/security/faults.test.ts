@@ -132,9 +132,11 @@ describe('POST /auth/login with the right password', () => {
   const STEPS = [
     'UpdateItem lockouts', // the source IP's window
     'GetItem users', // the identifier's pointer
-    'BatchGetItem users+lockouts', // the user and its failure count
+    'GetItem users', // the user, read while…
+    'UpdateItem lockouts', // …a place in the lockout budget is reserved
     'PutItem sessions', // the session
     'UpdateItem users', // last login, on condition that the user is as read
+    'UpdateItem lockouts', // the success forgets the places up to its own
     'PutItem audit', // login.succeeded
   ];
 
@@ -153,7 +155,7 @@ describe('POST /auth/login with the right password', () => {
    * event of the refused attempt stays: it records a right password
    * presented, not a session handed out.
    */
-  const succeededEvents: Record<string, number> = { '4:before': 2, '4:after': 2, '5:after': 2 };
+  const succeededEvents: Record<string, number> = { '5:before': 2, '5:after': 2, '6:before': 2, '6:after': 2, '7:after': 2 };
 
   it.each(casesOf(STEPS))('%s: 503 without a token; the retry logs in with exactly one session', async (_, fault) => {
     // Prepare
@@ -166,7 +168,7 @@ describe('POST /auth/login with the right password', () => {
 
     // Assess
     expectUnavailable(answer);
-    if (fault.key === '3:after') {
+    if (fault.key === '4:after') {
       // The session was written and the answer lost: its refresh token was never sent and cannot be
       // derived without the server's secret, and no access token was signed, so it is harmless; it
       // ends at its midnight like any other.
@@ -179,9 +181,10 @@ describe('POST /auth/login with the right password', () => {
     const retrySession = decodeAccessToken(retry.body.access_token).claims.sid;
     const sessions = await sessionsOf(id);
     expect(sessions.filter((s) => s.sessionId === retrySession)).toHaveLength(1);
-    expect(sessions).toHaveLength(fault.key === '3:after' ? 2 : 1);
+    expect(sessions).toHaveLength(fault.key === '4:after' ? 2 : 1);
     expect(await eventsOf(id, 'login.succeeded')).toHaveLength(succeededEvents[fault.key] ?? 1);
-    expect(await failuresOf(id)).toBeUndefined();
+    // A place the faulted attempt reserved is forgotten by the retry's success with its own.
+    expect((await failuresOf(id))?.failures ?? 0).toBe(0);
   });
 });
 
@@ -189,11 +192,11 @@ describe(`POST /auth/login with a wrong password that reaches the threshold (${T
   const STEPS = [
     'UpdateItem lockouts', // the source IP's window
     'GetItem users', // the identifier's pointer
-    'BatchGetItem users+lockouts', // the user and its failure count
-    'UpdateItem lockouts', // ADD failures
-    'PutItem audit', // login.failed
-    'UpdateItem lockouts', // the lock
+    'GetItem users', // the user, read while…
+    'UpdateItem lockouts', // …the last place in the lockout budget is reserved
+    'UpdateItem lockouts', // the guess was wrong: the lock
     'PutItem audit', // lockout.locked
+    'PutItem audit', // login.failed
   ];
 
   /** An account with THRESHOLD - 1 failures on record. */
@@ -222,23 +225,24 @@ describe(`POST /auth/login with a wrong password that reaches the threshold (${T
     readonly lockedEvents: number;
   }
   const notCounted: Outcome = { failures: THRESHOLD - 1, locked: false, retry: 401, finalFailures: THRESHOLD, lockedEvents: 1 };
+  /** The last place was taken and no verdict reached: every place is held, so every later guess is refused unchecked. */
+  const placeHeld: Outcome = { failures: THRESHOLD, locked: false, retry: 429, finalFailures: THRESHOLD, lockedEvents: 0 };
   const outcomes: Record<string, Outcome> = {
     '0:before': notCounted,
     '0:after': notCounted,
     '1:before': notCounted,
-    '2:before': notCounted,
+    // The user's read failed beside the reservation, which landed.
+    '2:before': placeHeld,
     '3:before': notCounted,
-    // Counted, its answer lost: the lock was never tried, so the retry, counted too, locks.
-    '3:after': { failures: THRESHOLD, locked: false, retry: 401, finalFailures: THRESHOLD + 1, lockedEvents: 1 },
-    // login.failed was not written, yet the count, the lock and its event were.
-    '4:before': { failures: THRESHOLD, locked: true, retry: 429, finalFailures: THRESHOLD, lockedEvents: 1 },
-    '4:after': { failures: THRESHOLD, locked: true, retry: 429, finalFailures: THRESHOLD, lockedEvents: 1 },
-    // Counted but not locked: the retry's failure locks.
-    '5:before': { failures: THRESHOLD, locked: false, retry: 401, finalFailures: THRESHOLD + 1, lockedEvents: 1 },
+    '3:after': placeHeld,
+    '4:before': placeHeld,
     // Locked, the answer lost: the lock holds, but no lockout.locked item was written (nor logged).
-    '5:after': { failures: THRESHOLD, locked: true, retry: 429, finalFailures: THRESHOLD, lockedEvents: 0 },
+    '4:after': { failures: THRESHOLD, locked: true, retry: 429, finalFailures: THRESHOLD, lockedEvents: 0 },
     // Locked; the event's own write failed: it is in the log line audit() writes first, not in the table.
-    '6:before': { failures: THRESHOLD, locked: true, retry: 429, finalFailures: THRESHOLD, lockedEvents: 0 },
+    '5:before': { failures: THRESHOLD, locked: true, retry: 429, finalFailures: THRESHOLD, lockedEvents: 0 },
+    '5:after': { failures: THRESHOLD, locked: true, retry: 429, finalFailures: THRESHOLD, lockedEvents: 1 },
+    // login.failed was not written, yet the count, the lock and its event were.
+    '6:before': { failures: THRESHOLD, locked: true, retry: 429, finalFailures: THRESHOLD, lockedEvents: 1 },
     '6:after': { failures: THRESHOLD, locked: true, retry: 429, finalFailures: THRESHOLD, lockedEvents: 1 },
   };
 
@@ -546,7 +550,7 @@ describe('every transient SDK failure', () => {
   it.each(transient)('%s in a login’s read is a 503', async (_, error) => {
     const { email } = await freshAccount();
 
-    const answer = await underFault(first('BatchGetItem users+lockouts', error), () => attempt(email, PASSWORD));
+    const answer = await underFault(first('GetItem users', error), () => attempt(email, PASSWORD));
 
     expectUnavailable(answer);
   });
@@ -563,7 +567,7 @@ describe('every transient SDK failure', () => {
   it('is told apart from a fault of ours: a ValidationException is a 500 that shows nothing of it', async () => {
     const { email } = await freshAccount();
 
-    const answer = await underFault(first('BatchGetItem users+lockouts', sdkErrors.validation), () => attempt(email, PASSWORD));
+    const answer = await underFault(first('GetItem users', sdkErrors.validation), () => attempt(email, PASSWORD));
 
     expectError(answer, 500, 'internal_server_error');
     expect(answer.body).toEqual({ error: 'internal_server_error', message: 'Internal server error' });
