@@ -1,7 +1,8 @@
 /**
  * How long POST /auth/password/forgot takes for an existing account (a code
  * stored and an email sent through the local SES server) and for an unknown
- * email (nothing to send, padded to match). Interleaved, median and p95.
+ * email (the same work: a code stored for nobody, a mail to SES's mailbox
+ * simulator). Interleaved, median and p95.
  *
  *   npm run bench:forgot -- [rounds]   (default 100 of each)
  */

@@ -19,7 +19,7 @@ import { hashPassword, needsRehash } from './passwords.ts';
 import { passwordGuessWindow } from './rate-limits.ts';
 import { deleteSession, openSession, type SessionRecord } from './sessions.ts';
 import { settleAll } from './settle.ts';
-import { getUser, recordLogin, type UserRecord } from './users.ts';
+import { getUser, NOBODY_ID, recordLogin, type UserRecord } from './users.ts';
 
 export type LoginOutcome =
   | { readonly kind: 'ok'; readonly user: UserRecord; readonly session: SessionRecord; readonly refreshToken: string }
@@ -27,9 +27,6 @@ export type LoginOutcome =
   | { readonly kind: 'disabled' }
   | { readonly kind: 'rate_limited'; readonly retryAfter: number }
   | { readonly kind: 'locked'; readonly retryAfter: number };
-
-/** A user id that names nobody: read in place of a missing user so both paths cost the same. */
-const NOBODY = '00000000-0000-0000-0000-000000000000';
 
 export async function attemptLogin(d: Deps, identifier: Identifier, password: string, origin: AuditOrigin): Promise<LoginOutcome> {
   const [window, pointer] = await settleAll([
@@ -45,13 +42,13 @@ export async function attemptLogin(d: Deps, identifier: Identifier, password: st
   const userId = typeof pointer.Item?.userId === 'string' ? pointer.Item.userId : undefined;
   const subject: LockoutSubject = userId ? { userId } : { identifier: `${identifier.kind}:${identifier.value}` };
   if (!window.allowed) {
-    const user = await getUser(d, userId ?? NOBODY);
+    const user = await getUser(d, userId ?? NOBODY_ID);
     await audit(d, origin, { type: 'login.failed', outcome: 'failure', reason: 'rate_limited', ...aboutUser(user) });
     return { kind: 'rate_limited', retryAfter: window.retryAfter };
   }
 
   // The user is read while a place in the lockout budget is reserved; the password is checked only with a place.
-  const [user, reserved] = await settleAll([getUser(d, userId ?? NOBODY), reserveAttempt(d, subject)]);
+  const [user, reserved] = await settleAll([getUser(d, userId ?? NOBODY_ID), reserveAttempt(d, subject)]);
   const about = aboutUser(user);
   const check = await checkPassword(d, reserved, user?.passwordHash ?? null, password);
   if (check.kind === 'locked') {

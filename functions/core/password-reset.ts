@@ -1,28 +1,26 @@
 /**
  * Forgotten passwords: a code by email, then a new password with the code.
- * The request answers the same, in about the same time, whether or not the
- * account exists.
+ * The request answers the same, doing the same work, whether or not the
+ * account exists: an unknown email's code is stored for nobody and its mail
+ * goes to SES's mailbox simulator, which delivers nowhere.
  */
 import { audit, type AuditOrigin } from './audit.ts';
 import type { Deps } from './deps.ts';
 import { passwordChangedEmail, resetCodeEmail } from './emails.ts';
 import { ApiError } from './errors.ts';
 import { clearFailures } from './lockout.ts';
+import { DECOY_RECIPIENT, sendQuietly } from './mail.ts';
 import { assertStrongPassword } from './password-policy.ts';
 import { hashPassword } from './passwords.ts';
 import { hitWindow, type WindowResult } from './rate-limits.ts';
-import { issueResetCode, restoreResetCode, spendResetCode } from './reset-codes.ts';
+import { giveBackTry, issueResetCode, restoreResetCode, spendResetCode, tryResetCode } from './reset-codes.ts';
 import { revokeAllSessions } from './sessions.ts';
-import { sendQuietly } from './mail.ts';
 import { settleAll } from './settle.ts';
-import { TimingEqualizer } from './timing.ts';
-import { findUserByIdentifier, setPasswordHash } from './users.ts';
+import { findUserByIdentifier, setPasswordHash, type UserRecord } from './users.ts';
 
 const HOUR = 3600;
-/** Reset attempts one email may make in a day, whatever the codes and addresses: four codes' worth of tries. */
-export const MAX_CODE_GUESSES_PER_DAY = 20;
-/** How long the existing-account path takes, for the other path to match; 60 ms until measured. */
-const forgotTiming = new TimingEqualizer(60);
+/** Whose codes an email's requests store when no active account takes them: a name no user id can have. */
+const nobodyFor = (email: string) => `NOBODY#${email}`;
 
 function refusal(results: WindowResult[]): ApiError | null {
   const refused = results.filter((r): r is Extract<WindowResult, { allowed: false }> => !r.allowed);
@@ -35,9 +33,11 @@ function refusal(results: WindowResult[]): ApiError | null {
 const ipWindow = (d: Deps, origin: AuditOrigin) =>
   hitWindow(d, { kind: 'password', source: origin.ip ?? 'unknown', limit: d.settings.resetIpLimit, windowSeconds: HOUR });
 
+/** The account a code request or a reset is for: an existing, enabled one, or none. */
+const eligible = (user: UserRecord | null): UserRecord | null => (user?.status === 'active' ? user : null);
+
 /** `POST /auth/password/forgot`. Throws only `rate_limit_exceeded`; every other outcome is the same 202. */
 export async function requestPasswordReset(d: Deps, email: string, origin: AuditOrigin): Promise<void> {
-  const started = performance.now();
   const [byEmail, byIp, user] = await settleAll([
     hitWindow(d, { kind: 'forgot', source: email, limit: d.settings.resetEmailLimit, windowSeconds: HOUR }),
     ipWindow(d, origin),
@@ -49,15 +49,11 @@ export async function requestPasswordReset(d: Deps, email: string, origin: Audit
     await audit(d, origin, { type: 'password.reset_requested', outcome: 'failure', reason: 'rate_limited', ...about });
     throw refused;
   }
-  if (!user || user.status !== 'active') {
-    await audit(d, origin, { type: 'password.reset_requested', outcome: 'failure', reason: user ? 'disabled' : 'unknown_identifier', ...about });
-    await forgotTiming.pad(started);
-    return;
-  }
-  const code = await issueResetCode(d, user.id);
-  const sent = await sendQuietly(d.mailer, resetCodeEmail(d.settings.productName, user.email, code, d.settings.resetCodeTtl));
-  await audit(d, origin, { type: 'password.reset_requested', outcome: sent ? 'success' : 'failure', reason: sent ? null : 'mail_failed', ...about });
-  forgotTiming.observe(performance.now() - started);
+  const owner = eligible(user);
+  const code = await issueResetCode(d, owner?.id ?? nobodyFor(email));
+  const sent = await sendQuietly(d.mailer, resetCodeEmail(d.settings.productName, owner?.email ?? DECOY_RECIPIENT, code, d.settings.resetCodeTtl));
+  const reason = !user ? 'unknown_identifier' : !owner ? 'disabled' : sent ? null : 'mail_failed';
+  await audit(d, origin, { type: 'password.reset_requested', outcome: reason ? 'failure' : 'success', reason, ...about });
 }
 
 export interface ResetInput {
@@ -66,35 +62,44 @@ export interface ResetInput {
   readonly password: string;
 }
 
-/** `POST /auth/password/reset`: a weak password spends neither the code nor a try. */
+/**
+ * `POST /auth/password/reset`. The code is judged first, so only its holder
+ * learns anything of the account (such as which passwords its policy
+ * refuses); a weak password spends neither the code nor a try.
+ */
 export async function resetPassword(d: Deps, input: ResetInput, origin: AuditOrigin): Promise<void> {
-  const [byIp, guesses, user] = await settleAll([
-    ipWindow(d, origin),
-    // Each new code brings five tries; this caps the tries on one email across codes and addresses.
-    hitWindow(d, { kind: 'reset-guess', source: input.email, limit: MAX_CODE_GUESSES_PER_DAY, windowSeconds: 24 * HOUR }),
-    findUserByIdentifier(d, { kind: 'email', value: input.email }),
-  ]);
+  const [byIp, user] = await settleAll([ipWindow(d, origin), findUserByIdentifier(d, { kind: 'email', value: input.email })]);
   const refused = refusal([byIp]);
   if (refused) throw refused;
-  assertStrongPassword(input.password, { minLength: d.settings.passwordMinLength, email: input.email, username: user?.username ?? null });
   const about = { userId: user?.id ?? null, tenantId: user?.tenantId ?? null };
-  const spent = user?.status === 'active' && guesses.allowed ? await spendResetCode(d, user.id, input.code) : null;
-  if (!user || !spent) {
-    const reason = guesses.allowed ? 'invalid_code' : 'too_many_guesses';
-    await audit(d, origin, { type: 'password.reset', outcome: 'failure', reason, ...about });
+  const owner = eligible(user);
+  const right = await tryResetCode(d, owner?.id ?? nobodyFor(input.email), input.code);
+  if (!owner || !right) {
+    await audit(d, origin, { type: 'password.reset', outcome: 'failure', reason: 'invalid_code', ...about });
     throw new ApiError('invalid_code');
   }
   try {
-    await setPasswordHash(d, user.id, await hashPassword(input.password));
+    assertStrongPassword(input.password, { minLength: d.settings.passwordMinLength, email: owner.email, username: owner.username });
+  } catch (error) {
+    await giveBackTry(d, right);
+    throw error;
+  }
+  if (!(await spendResetCode(d, right))) {
+    // Another request with the same code spent it first.
+    await audit(d, origin, { type: 'password.reset', outcome: 'failure', reason: 'invalid_code', ...about });
+    throw new ApiError('invalid_code');
+  }
+  try {
+    await setPasswordHash(d, owner.id, await hashPassword(input.password));
     await settleAll([
-      revokeAllSessions(d, user.id),
-      clearFailures(d, { userId: user.id }),
-      sendQuietly(d.mailer, passwordChangedEmail(d.settings.productName, user.email, d.clock.now())),
+      revokeAllSessions(d, owner.id),
+      clearFailures(d, { userId: owner.id }),
+      sendQuietly(d.mailer, passwordChangedEmail(d.settings.productName, owner.email, d.clock.now())),
       audit(d, origin, { type: 'password.reset', outcome: 'success', ...about }),
     ]);
   } catch (error) {
     // The caller is told 503, safe to retry: with its code back, the retry finishes what this request began.
-    await restoreResetCode(d, spent).catch(() => undefined);
+    await restoreResetCode(d, right).catch(() => undefined);
     throw error;
   }
 }

@@ -1,10 +1,11 @@
 /**
  * One-time numeric codes for password reset and invitations: drawn from a
  * CSPRNG, stored as a keyed hash with an expiry and a count of wrong tries,
- * replaced by a newer code, spent by one conditional delete.
+ * replaced by a newer code, tried at most five times, spent by one
+ * conditional delete.
  */
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from './clock.ts';
 import { resetCodeKey } from './db-keys.ts';
 import { unlessConditionFails } from './db.ts';
@@ -34,54 +35,78 @@ export async function issueResetCode(d: Deps, userId: string, ttlSeconds = d.set
   return code;
 }
 
-/** A spent code as it was stored, to put back if what it was spent on fails. */
-export type SpentCode = Readonly<Record<string, unknown>>;
+/** A try of a live code whose text was right: whose code, and the code as stored after the try was taken. */
+export interface RightCode {
+  readonly userId: string;
+  readonly stored: Readonly<Record<string, unknown>>;
+}
 
 /**
- * Spends a user's code: the spent code for exactly one caller with the right
- * code, while it is live and has had fewer than five wrong tries; else `null`.
+ * Takes one of a live code's tries before comparing, so that no burst of
+ * guesses compares more than five: one conditional `ADD`. The code when it
+ * was right; `null` when it was wrong (the try stays spent) or no live code
+ * has a try left (nothing is counted, so guesses made while no code is live
+ * never count against a code requested afterwards).
  */
-export async function spendResetCode(d: Deps, userId: string, code: string): Promise<SpentCode | null> {
+export async function tryResetCode(d: Deps, userId: string, code: string): Promise<RightCode | null> {
   const now = epochSeconds(d.clock.now());
-  const { Item: item } = await d.db.send(new GetCommand({ TableName: d.tables.lockouts, Key: resetCodeKey(userId), ConsistentRead: true }));
-  if (!item || Number(item.validUntil) <= now || Number(item.tries) >= MAX_CODE_TRIES) return null;
+  const out = await unlessConditionFails(
+    d.db.send(
+      new UpdateCommand({
+        TableName: d.tables.lockouts,
+        Key: resetCodeKey(userId),
+        UpdateExpression: 'ADD tries :one',
+        ConditionExpression: 'attribute_exists(codeHash) AND tries < :max AND validUntil > :now',
+        ExpressionAttributeValues: { ':one': 1, ':max': MAX_CODE_TRIES, ':now': now },
+        ReturnValues: 'ALL_NEW',
+      }),
+    ),
+  );
+  const item = out?.Attributes;
+  if (!item) return null;
   const given = Buffer.from(await codeHash(d, userId, code));
   const stored = Buffer.from(String(item.codeHash));
-  if (given.length !== stored.length || !timingSafeEqual(given, stored)) {
-    // A code replaced or spent meanwhile has nothing left to count against.
-    await unlessConditionFails(
-      d.db.send(
-        new UpdateCommand({
-          TableName: d.tables.lockouts,
-          Key: resetCodeKey(userId),
-          UpdateExpression: 'ADD tries :one',
-          ConditionExpression: 'codeHash = :hash',
-          ExpressionAttributeValues: { ':one': 1, ':hash': item.codeHash },
-        }),
-      ),
-    );
-    return null;
-  }
+  return given.length === stored.length && timingSafeEqual(given, stored) ? { userId, stored: item } : null;
+}
+
+/** Gives back the try a right code took, unless the code was replaced or spent meanwhile: a weak password spends nothing. */
+export async function giveBackTry(d: Deps, right: RightCode): Promise<void> {
+  await unlessConditionFails(
+    d.db.send(
+      new UpdateCommand({
+        TableName: d.tables.lockouts,
+        Key: resetCodeKey(right.userId),
+        UpdateExpression: 'ADD tries :back',
+        ConditionExpression: 'codeHash = :hash AND tries >= :one',
+        ExpressionAttributeValues: { ':back': -1, ':one': 1, ':hash': right.stored.codeHash },
+      }),
+    ),
+  );
+}
+
+/** Spends a right code by one conditional delete: of two requests with the same code, one gets it. */
+export async function spendResetCode(d: Deps, right: RightCode): Promise<boolean> {
   const out = await unlessConditionFails(
     d.db.send(
       new DeleteCommand({
         TableName: d.tables.lockouts,
-        Key: resetCodeKey(userId),
-        ConditionExpression: 'codeHash = :hash AND tries < :max AND validUntil > :now',
-        ExpressionAttributeValues: { ':hash': item.codeHash, ':max': MAX_CODE_TRIES, ':now': now },
+        Key: resetCodeKey(right.userId),
+        ConditionExpression: 'codeHash = :hash',
+        ExpressionAttributeValues: { ':hash': right.stored.codeHash },
       }),
     ),
   );
-  return out === null ? null : item;
+  return out !== null;
 }
 
 /**
- * Puts a code this request spent back as it was, unless a newer code has
- * replaced it: what it was spent on failed, and the caller's retry must be
- * able to finish it.
+ * Puts a code this request spent back as it was before its try, unless a
+ * newer code has replaced it: what it was spent on failed, and the caller's
+ * retry must be able to finish it.
  */
-export async function restoreResetCode(d: Deps, spent: SpentCode): Promise<void> {
+export async function restoreResetCode(d: Deps, spent: RightCode): Promise<void> {
+  const before = { ...spent.stored, tries: Math.max(0, Number(spent.stored.tries) - 1) };
   await unlessConditionFails(
-    d.db.send(new PutCommand({ TableName: d.tables.lockouts, Item: { ...spent }, ConditionExpression: 'attribute_not_exists(pk)' })),
+    d.db.send(new PutCommand({ TableName: d.tables.lockouts, Item: before, ConditionExpression: 'attribute_not_exists(pk)' })),
   );
 }

@@ -60,13 +60,16 @@ export async function getUser(d: Deps, userId: string): Promise<UserRecord | nul
   return out.Item ? userFromItem(out.Item) : null;
 }
 
-/** The user a normalized email or username names, or `null`. */
+/** A user id that names nobody: read in place of a missing user so that both paths cost the same. */
+export const NOBODY_ID = '00000000-0000-0000-0000-000000000000';
+
+/** The user a normalized email or username names, or `null`; two reads either way. */
 export async function findUserByIdentifier(d: Deps, identifier: Identifier): Promise<UserRecord | null> {
   const pointer = await d.db.send(
     new GetCommand({ TableName: d.tables.users, Key: pointerKey(identifier), ConsistentRead: true }),
   );
   const userId = pointer.Item?.userId;
-  return typeof userId === 'string' ? getUser(d, userId) : null;
+  return getUser(d, typeof userId === 'string' ? userId : NOBODY_ID);
 }
 
 export interface NewUser {

@@ -244,12 +244,12 @@ describe('concurrent reset-code uses', () => {
     expectError(await reset(email, code, 'Yet another phrase 55'), 400, 'invalid_code');
   });
 
-  it('refuses the right code whose check read a live code if five wrong tries land before it is spent', async () => {
+  it('lets the right code that took its try before five wrong ones finish, and compares only four of them', async () => {
     // Prepare
     const { email, id } = await freshAccount();
     const code = await codeFor(email);
 
-    // Act: the right code is checked, then held before its spending delete while five wrong tries are counted.
+    // Act: the right code has taken its try and is held before its spending delete while five wrong tries come.
     const { first: right, second: wrong } = await interleave(
       (c) => c.command === 'DeleteItem' && c.table === 'lockouts',
       () => reset(email, code, OTHER_PASSWORD),
@@ -260,11 +260,11 @@ describe('concurrent reset-code uses', () => {
       },
     );
 
-    // Assess
+    // Assess: the right code held one of the five tries, so four wrong ones were compared and the fifth refused unchecked.
     for (const answer of wrong) expectError(answer, 400, 'invalid_code');
-    expectError(right, 400, 'invalid_code');
-    expect((await readItem(local, 'LOCKOUTS_TABLE', resetCodeKey(id)))?.tries).toBe(5);
-    expect((await attempt(email, PASSWORD)).status).toBe(200);
+    expect(right.status, right.text).toBe(200);
+    expect(await readItem(local, 'LOCKOUTS_TABLE', resetCodeKey(id))).toBeUndefined();
+    expect((await attempt(email, OTHER_PASSWORD)).status).toBe(200);
   });
 });
 
