@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { deps, setDeps } from '../functions/core/deps.ts';
-import { hashPassword, verifyPassword } from '../functions/core/passwords.ts';
+import { hashPassword, verifyPassword } from '../functions/core/crypto/passwords.ts';
 import { DEFAULT_DEMO_PASSWORD } from '../local/environment.ts';
 import { call, login } from '../test/fixtures/local.ts';
 import { isMain, numberArg, runMain } from './cli.ts';

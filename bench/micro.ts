@@ -1,6 +1,6 @@
 /**
  * Micro-benchmarks, each next to its floor: signing and verifying an access
- * token as the service does (functions/core/access-tokens.ts) against bare
+ * token as the service does (functions/core/crypto/access-tokens.ts) against bare
  * jose with the same key, and a handler behind the middleware stack of
  * `publicRoute` against a bare async handler that returns the same body.
  *
@@ -10,9 +10,9 @@ import { readFile } from 'node:fs/promises';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { SignJWT, jwtVerify } from 'jose';
 import { Bench } from 'tinybench';
-import { ACCESS_TOKEN_TYPE, signAccessToken, verifyAccessToken } from '../functions/core/access-tokens.ts';
-import { permissionsOf } from '../functions/core/permissions.ts';
-import { createKeyMaterial, toSigningKeys } from '../functions/core/signing-keys.ts';
+import { ACCESS_TOKEN_TYPE, signAccessToken, verifyAccessToken } from '../functions/core/crypto/access-tokens.ts';
+import { permissionsOf } from '../functions/core/infra/permissions.ts';
+import { createKeyMaterial, toSigningKeys } from '../functions/core/crypto/signing-keys.ts';
 import { isMain, numberArg, runMain } from './cli.ts';
 
 export interface MicroRow {

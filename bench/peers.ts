@@ -24,7 +24,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { deps } from '../functions/core/deps.ts';
-import { hashParameters, hashPassword, verifyPassword } from '../functions/core/passwords.ts';
+import { hashParameters, hashPassword, verifyPassword } from '../functions/core/crypto/passwords.ts';
 import { startDynalite } from '../local/dynamo.ts';
 import { DEFAULT_DEMO_PASSWORD, startLocal } from '../local/environment.ts';
 import { summarize, timed } from './stats.ts';

@@ -15,7 +15,7 @@ import { writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hashParameters } from '../functions/core/passwords.ts';
+import { hashParameters } from '../functions/core/crypto/passwords.ts';
 import { runMain } from './cli.ts';
 import { printColdStart, runColdStart } from './cold-start.ts';
 import { printEnumeration, runEnumeration } from './enumeration.ts';

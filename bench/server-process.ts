@@ -6,8 +6,8 @@
  *   node --import tsx bench/server-process.ts <pool size>
  */
 import { deps } from '../functions/core/deps.ts';
-import { hashPassword } from '../functions/core/passwords.ts';
-import { createUser } from '../functions/core/users.ts';
+import { hashPassword } from '../functions/core/crypto/passwords.ts';
+import { createUser } from '../functions/core/records/users.ts';
 import { POOL_PASSWORD, startBenchLocal, type FromServer, type PoolUser, type ServedCounts, type ToServer } from './local.ts';
 
 const send = (message: FromServer) => process.send?.(message);

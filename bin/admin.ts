@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { logger } from '../functions/core/logger.ts';
+import { logger } from '../functions/core/infra/logger.ts';
 import { runAdmin, AdminUsageError, adminUsage } from '../local/admin.ts';
 
 // Audit lines still go to the audit table; the terminal shows warnings and the command's answer.

@@ -4,7 +4,7 @@
  * server. Settings come from the environment, as in AWS.
  */
 import { resolve } from 'node:path';
-import { loadSettings } from '../functions/core/config.ts';
+import { loadSettings } from '../functions/core/infra/config.ts';
 import { DEFAULT_DEMO_PASSWORD, startLocal } from '../local/environment.ts';
 import { demoUsers } from '../local/seed.ts';
 

@@ -6,8 +6,8 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { loadSettings } from '../functions/core/config.ts';
-import { parseKeyMaterial, rotateKeyMaterial } from '../functions/core/signing-keys.ts';
+import { loadSettings } from '../functions/core/infra/config.ts';
+import { parseKeyMaterial, rotateKeyMaterial } from '../functions/core/crypto/signing-keys.ts';
 
 const file = resolve(process.env.LOCAL_DATA_DIR || '.local', 'signing-keys.json');
 const material = rotateKeyMaterial(parseKeyMaterial(await readFile(file, 'utf8')), new Date(), loadSettings().accessTokenTtl);

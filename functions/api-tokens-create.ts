@@ -1,7 +1,7 @@
 /** POST /auth/api-tokens: a long-lived token for X-Auth-Token; its text appears only in this answer. */
-import { createApiTokenBody } from './core/schemas.ts';
-import { createApiToken, toPublicToken } from './core/api-tokens.ts';
-import { audit } from './core/audit.ts';
+import { createApiTokenBody } from './core/http/schemas.ts';
+import { createApiToken, toPublicToken } from './core/records/api-tokens.ts';
+import { audit } from './core/records/audit.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 

@@ -1,7 +1,7 @@
 /** DELETE /auth/api-tokens/{id}: the token stops at once. */
-import { deleteApiToken } from './core/api-tokens.ts';
-import { audit } from './core/audit.ts';
-import { ApiError } from './core/errors.ts';
+import { deleteApiToken } from './core/records/api-tokens.ts';
+import { audit } from './core/records/audit.ts';
+import { ApiError } from './core/http/api-error.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { noContent } from './core/http/response.ts';
 

@@ -1,5 +1,5 @@
 /** GET /auth/api-tokens: the caller's tokens, never their text. */
-import { listApiTokens, toPublicToken } from './core/api-tokens.ts';
+import { listApiTokens, toPublicToken } from './core/records/api-tokens.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 

@@ -1,7 +1,7 @@
 /** POST /auth/api-tokens/{id}/rotate: a new secret, same id and dates; the old text stops at once. */
-import { rotateApiToken, toPublicToken } from './core/api-tokens.ts';
-import { audit } from './core/audit.ts';
-import { ApiError } from './core/errors.ts';
+import { rotateApiToken, toPublicToken } from './core/records/api-tokens.ts';
+import { audit } from './core/records/audit.ts';
+import { ApiError } from './core/http/api-error.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 

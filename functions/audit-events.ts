@@ -1,8 +1,8 @@
 /** GET /audit/events (MANAGER): the tenant's audit events, newest first, with filters and a cursor. */
-import { auditQuery } from './core/schemas.ts';
-import { decodeAuditCursor, encodeAuditCursor } from './core/cursors.ts';
-import { listAuditEvents } from './core/audit.ts';
-import { ApiError } from './core/errors.ts';
+import { auditQuery } from './core/http/schemas.ts';
+import { decodeAuditCursor, encodeAuditCursor } from './core/http/cursors.ts';
+import { listAuditEvents } from './core/records/audit.ts';
+import { ApiError } from './core/http/api-error.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 

@@ -8,11 +8,11 @@
  * `PROTECTED_ROUTES` (a JSON map of route key to permission).
  */
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
-import { decide, decisionToContext, type Decision } from './core/authorize.ts';
+import { decide, decisionToContext, type Decision } from './core/flows/authorize.ts';
 import { deps } from './core/deps.ts';
 import { isTransient } from './core/http/errors.ts';
 import { issuerOf } from './core/http/route.ts';
-import { logger } from './core/logger.ts';
+import { logger } from './core/infra/logger.ts';
 import { operationByRouteKey } from './routes.ts';
 
 /** Routes of other teams and the permission each needs; parsed once per value of the setting. */

@@ -1,7 +1,7 @@
 /** GET /docs/{asset}: a file of Swagger UI that the docs page loads, from a fixed list. */
-import { docsAsset, docsAssetType } from './core/docs.ts';
-import { isDocsAsset } from './core/docs-assets.ts';
-import { ApiError } from './core/errors.ts';
+import { docsAsset, docsAssetType } from './core/http/docs.ts';
+import { isDocsAsset } from './core/http/docs-assets.ts';
+import { ApiError } from './core/http/api-error.ts';
 import { publicRoute } from './core/http/route.ts';
 import { text } from './core/http/response.ts';
 

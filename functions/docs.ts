@@ -1,5 +1,5 @@
 /** GET /docs: the API documentation page (Swagger UI over /openapi.json). */
-import { docsPage, docsPagePolicy } from './core/docs.ts';
+import { docsPage, docsPagePolicy } from './core/http/docs.ts';
 import { publicRoute } from './core/http/route.ts';
 import { text } from './core/http/response.ts';
 

@@ -1,5 +1,5 @@
 /** `$default`: what no route matches. A known path with the wrong method is 405 with `Allow`; anything else 404. */
-import { ApiError } from './core/errors.ts';
+import { ApiError } from './core/http/api-error.ts';
 import { baseStack } from './core/http/route.ts';
 import { matchRoute } from './routes.ts';
 

@@ -15,9 +15,9 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { logger } from './core/logger.ts';
-import { loadSettings } from './core/config.ts';
-import { createKeyMaterial, parseKeyMaterial, rotateKeyMaterial } from './core/signing-keys.ts';
+import { logger } from './core/infra/logger.ts';
+import { loadSettings } from './core/infra/config.ts';
+import { createKeyMaterial, parseKeyMaterial, rotateKeyMaterial } from './core/crypto/signing-keys.ts';
 
 export interface KeyManagerDeps {
   readonly client: Pick<SecretsManagerClient, 'send'>;

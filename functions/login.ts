@@ -1,10 +1,10 @@
 /** POST /auth/login: email, username or POS id and password → tokens. */
-import { loginBody } from './core/schemas.ts';
-import { ApiError } from './core/errors.ts';
-import { loginCredentials } from './core/login-input.ts';
-import { attemptLogin } from './core/login.ts';
-import { issueTokens, tokenHeaders } from './core/tokens.ts';
-import { toPublicUser } from './core/users.ts';
+import { loginBody } from './core/http/schemas.ts';
+import { ApiError } from './core/http/api-error.ts';
+import { loginCredentials } from './core/http/login-input.ts';
+import { attemptLogin } from './core/flows/login.ts';
+import { issueTokens, tokenHeaders } from './core/flows/tokens.ts';
+import { toPublicUser } from './core/records/users.ts';
 import { publicRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 

@@ -1,10 +1,10 @@
 /** POST /auth/logout: revoke the caller's session, or with `{"all": true}` every session of the user. */
-import { logoutBody } from './core/schemas.ts';
-import { audit } from './core/audit.ts';
-import { revokeAllSessions, revokeSession } from './core/sessions.ts';
+import { logoutBody } from './core/http/schemas.ts';
+import { audit } from './core/records/audit.ts';
+import { revokeAllSessions, revokeSession } from './core/records/sessions.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { noContent } from './core/http/response.ts';
-import { settleAll } from './core/settle.ts';
+import { settleAll } from './core/infra/settle.ts';
 
 export const handler = protectedRoute(
   'logout',

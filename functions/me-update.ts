@@ -1,9 +1,9 @@
 /** PATCH /auth/me: the caller's own profile fields, and nothing else. */
-import { updateMeBody } from './core/schemas.ts';
-import { audit } from './core/audit.ts';
-import { ApiError } from './core/errors.ts';
-import { profileChanges } from './core/user-input.ts';
-import { toPublicUser, updateUser } from './core/users.ts';
+import { updateMeBody } from './core/http/schemas.ts';
+import { audit } from './core/records/audit.ts';
+import { ApiError } from './core/http/api-error.ts';
+import { profileChanges } from './core/http/user-input.ts';
+import { toPublicUser, updateUser } from './core/records/users.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 

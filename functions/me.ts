@@ -1,6 +1,6 @@
 /** GET /auth/me: the caller's user object. */
-import { ApiError } from './core/errors.ts';
-import { getUser, toPublicUser } from './core/users.ts';
+import { ApiError } from './core/http/api-error.ts';
+import { getUser, toPublicUser } from './core/records/users.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 

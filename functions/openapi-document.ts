@@ -1,5 +1,5 @@
 /** GET /openapi.json: the OpenAPI 3.1 document of this API, generated from its schemas. */
-import { openApiDocument } from './core/openapi.ts';
+import { openApiDocument } from './core/http/openapi.ts';
 import { apiBaseUrl, publicRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 

@@ -1,6 +1,6 @@
 /** POST /auth/password/change: a new password for the caller; every other session ends. */
-import { changePasswordBody } from './core/schemas.ts';
-import { changePassword } from './core/password-change.ts';
+import { changePasswordBody } from './core/http/schemas.ts';
+import { changePassword } from './core/flows/password-change.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 

@@ -1,7 +1,7 @@
 /** POST /auth/password/forgot: always 202; an existing, enabled account gets a reset code by email. */
-import { forgotBody } from './core/schemas.ts';
-import { emailField } from './core/email-input.ts';
-import { requestPasswordReset } from './core/password-reset.ts';
+import { forgotBody } from './core/http/schemas.ts';
+import { emailField } from './core/http/email-input.ts';
+import { requestPasswordReset } from './core/flows/password-reset.ts';
 import { publicRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 

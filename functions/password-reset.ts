@@ -1,8 +1,8 @@
 /** POST /auth/password/reset: a new password with the emailed code. */
-import { resetBody } from './core/schemas.ts';
-import { emailField } from './core/email-input.ts';
-import { invalidRequest } from './core/errors.ts';
-import { resetPassword } from './core/password-reset.ts';
+import { resetBody } from './core/http/schemas.ts';
+import { emailField } from './core/http/email-input.ts';
+import { invalidRequest } from './core/http/api-error.ts';
+import { resetPassword } from './core/flows/password-reset.ts';
 import { publicRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 

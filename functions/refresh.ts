@@ -1,14 +1,14 @@
 /** POST /auth/refresh: spend a refresh token for a new access token and its successor. */
-import { refreshBody } from './core/schemas.ts';
-import { audit } from './core/audit.ts';
-import { bearerOf } from './core/authorize.ts';
-import { ApiError } from './core/errors.ts';
-import { refreshGrant } from './core/refresh.ts';
-import { issueTokens, tokenHeaders } from './core/tokens.ts';
-import { toPublicUser } from './core/users.ts';
+import { refreshBody } from './core/http/schemas.ts';
+import { audit } from './core/records/audit.ts';
+import { bearerOf } from './core/flows/authorize.ts';
+import { ApiError } from './core/http/api-error.ts';
+import { refreshGrant } from './core/flows/refresh.ts';
+import { issueTokens, tokenHeaders } from './core/flows/tokens.ts';
+import { toPublicUser } from './core/records/users.ts';
 import { publicRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
-import { settleAll } from './core/settle.ts';
+import { settleAll } from './core/infra/settle.ts';
 
 /** The token from the body, `X-Refresh-Token`, or `Authorization: Bearer`, in that order. */
 function presentedToken(body: { refresh_token?: string | undefined }, headers: Record<string, string | undefined>) {

@@ -5,7 +5,7 @@
  * are defined exactly once. Plain data only: no handler is imported here.
  */
 import type { TableName } from '../lib/tables.ts';
-import type { Role } from './core/permissions.ts';
+import type { Role } from './core/infra/permissions.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 export type TableAccess = 'read' | 'readWrite';

@@ -1,5 +1,5 @@
 /** GET /auth/sessions: the caller's live sessions, the current one marked. */
-import { isLive, listSessions } from './core/sessions.ts';
+import { isLive, listSessions } from './core/records/sessions.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 

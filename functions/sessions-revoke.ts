@@ -1,10 +1,10 @@
 /** DELETE /auth/sessions/{id}: revokes one of the caller's sessions; its tokens stop at once. */
-import { audit } from './core/audit.ts';
-import { ApiError } from './core/errors.ts';
-import { getSession, isLive, revokeSession } from './core/sessions.ts';
+import { audit } from './core/records/audit.ts';
+import { ApiError } from './core/http/api-error.ts';
+import { getSession, isLive, revokeSession } from './core/records/sessions.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { noContent } from './core/http/response.ts';
-import { settleAll } from './core/settle.ts';
+import { settleAll } from './core/infra/settle.ts';
 
 export const handler = protectedRoute('revokeSession', {}, async ({ d, pathParameters, principal, client }) => {
   // Sessions live under their user: another user's id is simply not found here.

@@ -1,8 +1,8 @@
 /** POST /users/{id}/unlock (MANAGER): clear a user's login lockout. */
-import { audit } from './core/audit.ts';
-import { ApiError } from './core/errors.ts';
-import { clearFailures } from './core/lockout.ts';
-import { getUser } from './core/users.ts';
+import { audit } from './core/records/audit.ts';
+import { ApiError } from './core/http/api-error.ts';
+import { clearFailures } from './core/records/lockouts.ts';
+import { getUser } from './core/records/users.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { noContent } from './core/http/response.ts';
 

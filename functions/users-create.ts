@@ -1,13 +1,13 @@
 /** POST /users: a user in the caller's tenant, with a password or invited by email. */
-import { createUserBody } from './core/schemas.ts';
-import { emailField } from './core/email-input.ts';
-import { invalidRequest } from './core/errors.ts';
-import { USERNAME, normalizeIdentifier } from './core/identifiers.ts';
-import { createManagedUser } from './core/user-creation.ts';
-import { toPublicUser } from './core/users.ts';
+import { createUserBody } from './core/http/schemas.ts';
+import { emailField } from './core/http/email-input.ts';
+import { invalidRequest } from './core/http/api-error.ts';
+import { USERNAME, normalizeIdentifier } from './core/infra/identifiers.ts';
+import { createManagedUser } from './core/flows/user-creation.ts';
+import { toPublicUser } from './core/records/users.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
-import { ApiError } from './core/errors.ts';
+import { ApiError } from './core/http/api-error.ts';
 
 export const handler = protectedRoute('createUser', { body: createUserBody }, async ({ d, body, principal, client }) => {
   if (body.tenant_id !== undefined && body.tenant_id !== principal.tenantId) {

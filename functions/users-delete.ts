@@ -1,5 +1,5 @@
 /** DELETE /users/{id}: disables the user; its sessions and API tokens stop at once. */
-import { disableManagedUser } from './core/user-admin.ts';
+import { disableManagedUser } from './core/flows/user-admin.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { noContent } from './core/http/response.ts';
 

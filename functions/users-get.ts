@@ -1,6 +1,6 @@
 /** GET /users/{id}: a user the caller may manage. */
-import { managedUser } from './core/user-admin.ts';
-import { toPublicUser } from './core/users.ts';
+import { managedUser } from './core/flows/user-admin.ts';
+import { toPublicUser } from './core/records/users.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 

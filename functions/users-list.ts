@@ -1,8 +1,8 @@
 /** GET /users: the users the caller may manage, with filters and an opaque cursor. */
-import { decodeUserCursor, encodeUserCursor } from './core/cursors.ts';
-import { listUsersQuery } from './core/schemas.ts';
-import { creatableRoles } from './core/user-management.ts';
-import { listUsers, toPublicUser } from './core/users.ts';
+import { decodeUserCursor, encodeUserCursor } from './core/http/cursors.ts';
+import { listUsersQuery } from './core/http/schemas.ts';
+import { creatableRoles } from './core/flows/user-management.ts';
+import { listUsers, toPublicUser } from './core/records/users.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 

@@ -1,8 +1,8 @@
 /** PATCH /users/{id}: role, status and profile of a user the caller may manage. */
-import { updateUserBody } from './core/schemas.ts';
-import { changeManagedUser } from './core/user-admin.ts';
-import { profileChanges } from './core/user-input.ts';
-import { toPublicUser } from './core/users.ts';
+import { updateUserBody } from './core/http/schemas.ts';
+import { changeManagedUser } from './core/flows/user-admin.ts';
+import { profileChanges } from './core/http/user-input.ts';
+import { toPublicUser } from './core/records/users.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 

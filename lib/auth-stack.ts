@@ -35,7 +35,7 @@ import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
-import { settingNames } from '../functions/core/config.ts';
+import { settingNames } from '../functions/core/infra/config.ts';
 import {
   authorizerFunction,
   fallbackFunction,

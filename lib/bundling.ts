@@ -3,7 +3,7 @@
  * `NodejsFunction`) and `test/bundle.test.ts` (through esbuild's API) both read
  * this file, so the bundle that is tested is the bundle that ships.
  */
-import { docsAssetPackage, docsAssets } from '../functions/core/docs-assets.ts';
+import { docsAssetPackage, docsAssets } from '../functions/core/http/docs-assets.ts';
 import { authorizerFunction, fallbackFunction, operations, type FunctionNeeds } from '../functions/routes.ts';
 
 /** The custom-resource handler that fills the signing-key secret. */

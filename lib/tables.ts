@@ -1,7 +1,7 @@
 /**
  * DynamoDB table definitions as plain data. The CDK stack and the local
  * bootstrap both read this file, so the two can never disagree about keys.
- * Attribute names are generic (`pk`, `sk`); `functions/core/db-keys.ts` is the
+ * Attribute names are generic (`pk`, `sk`); `functions/core/records/keys.ts` is the
  * one place that composes their values.
  */
 export interface IndexDefinition {

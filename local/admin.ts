@@ -4,22 +4,22 @@
  * the handlers run.
  */
 import { resolve } from 'node:path';
-import { audit } from '../functions/core/audit.ts';
-import { systemClock } from '../functions/core/clock.ts';
-import { loadSettings } from '../functions/core/config.ts';
-import { createDocumentClient, tableNamesFromEnv } from '../functions/core/db.ts';
+import { audit } from '../functions/core/records/audit.ts';
+import { systemClock } from '../functions/core/infra/clock.ts';
+import { loadSettings } from '../functions/core/infra/config.ts';
+import { createDocumentClient, tableNamesFromEnv } from '../functions/core/infra/db.ts';
 import type { Deps } from '../functions/core/deps.ts';
-import { inviteEmail } from '../functions/core/emails.ts';
-import { isEmail, normalizeIdentifier, USERNAME } from '../functions/core/identifiers.ts';
-import { clearFailures } from '../functions/core/lockout.ts';
-import { sendQuietly, sesMailer } from '../functions/core/mail.ts';
-import { passwordProblems } from '../functions/core/password-policy.ts';
-import { hashPassword } from '../functions/core/passwords.ts';
-import { isRole, roles } from '../functions/core/permissions.ts';
-import { issueResetCode } from '../functions/core/reset-codes.ts';
-import { applyUserChanges } from '../functions/core/user-admin.ts';
-import { KeyStore, keySourceFromEnv } from '../functions/core/signing-keys.ts';
-import { createUser, findUserByIdentifier, getUser, listUsers, type UserRecord } from '../functions/core/users.ts';
+import { inviteEmail } from '../functions/core/flows/emails.ts';
+import { isEmail, normalizeIdentifier, USERNAME } from '../functions/core/infra/identifiers.ts';
+import { clearFailures } from '../functions/core/records/lockouts.ts';
+import { sendQuietly, sesMailer } from '../functions/core/infra/mail.ts';
+import { passwordProblems } from '../functions/core/flows/password-policy.ts';
+import { hashPassword } from '../functions/core/crypto/passwords.ts';
+import { isRole, roles } from '../functions/core/infra/permissions.ts';
+import { issueResetCode } from '../functions/core/records/reset-codes.ts';
+import { applyUserChanges } from '../functions/core/flows/user-admin.ts';
+import { KeyStore, keySourceFromEnv } from '../functions/core/crypto/signing-keys.ts';
+import { createUser, findUserByIdentifier, getUser, listUsers, type UserRecord } from '../functions/core/records/users.ts';
 import { tableList } from '../lib/tables.ts';
 import { localTableName } from './dynamo.ts';
 

@@ -1,7 +1,7 @@
 /** The local signing key set: a file under `.local/`, made on first start, readable by its owner only. */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { createKeyMaterial, parseKeyMaterial } from '../functions/core/signing-keys.ts';
+import { createKeyMaterial, parseKeyMaterial } from '../functions/core/crypto/signing-keys.ts';
 
 export async function ensureKeyFile(path: string, now: Date = new Date()): Promise<void> {
   try {

@@ -1,9 +1,9 @@
 /** The demo users of API.md, all with `DEMO_PASSWORD`. Seeding twice changes nothing. */
 import type { Deps } from '../functions/core/deps.ts';
-import { passwordProblems } from '../functions/core/password-policy.ts';
-import { hashPassword } from '../functions/core/passwords.ts';
-import type { Role } from '../functions/core/permissions.ts';
-import { createUser, findUserByIdentifier } from '../functions/core/users.ts';
+import { passwordProblems } from '../functions/core/flows/password-policy.ts';
+import { hashPassword } from '../functions/core/crypto/passwords.ts';
+import type { Role } from '../functions/core/infra/permissions.ts';
+import { createUser, findUserByIdentifier } from '../functions/core/records/users.ts';
 
 export interface DemoUser {
   readonly email: string;

@@ -12,8 +12,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { logger } from '../functions/core/logger.ts';
-import { createKeyMaterial, parseKeyMaterial } from '../functions/core/signing-keys.ts';
+import { logger } from '../functions/core/infra/logger.ts';
+import { createKeyMaterial, parseKeyMaterial } from '../functions/core/crypto/signing-keys.ts';
 import { manageKeys, rotateKeys, type KeyManagerDeps } from '../functions/key-manager.ts';
 
 const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:SigningKeys-AbCdEf';

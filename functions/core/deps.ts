@@ -3,11 +3,11 @@
  * Tests replace any of them with `setDeps`; handlers take them from `deps()`.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { systemClock, type Clock } from './clock.ts';
-import { loadSettings, type Settings } from './config.ts';
-import { createDocumentClient, tableNamesFromEnv, type TableNames } from './db.ts';
-import { sesMailer, type Mailer } from './mail.ts';
-import { KeyStore, keySourceFromEnv } from './signing-keys.ts';
+import { systemClock, type Clock } from './infra/clock.ts';
+import { loadSettings, type Settings } from './infra/config.ts';
+import { createDocumentClient, tableNamesFromEnv, type TableNames } from './infra/db.ts';
+import { sesMailer, type Mailer } from './infra/mail.ts';
+import { KeyStore, keySourceFromEnv } from './crypto/signing-keys.ts';
 
 export interface Deps {
   readonly settings: Settings;

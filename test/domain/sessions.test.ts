@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
-import { verifyAccessToken } from '../../functions/core/access-tokens.ts';
-import { refreshGrant } from '../../functions/core/refresh.ts';
-import { getSession, listSessions, openSession, revokeAllSessions } from '../../functions/core/sessions.ts';
-import { issueTokens } from '../../functions/core/tokens.ts';
-import { createUser, type UserRecord } from '../../functions/core/users.ts';
+import { verifyAccessToken } from '../../functions/core/crypto/access-tokens.ts';
+import { refreshGrant } from '../../functions/core/flows/refresh.ts';
+import { getSession, listSessions, openSession, revokeAllSessions } from '../../functions/core/records/sessions.ts';
+import { issueTokens } from '../../functions/core/flows/tokens.ts';
+import { createUser, type UserRecord } from '../../functions/core/records/users.ts';
 import type { Deps } from '../../functions/core/deps.ts';
 import { startDomain, type DomainFixture } from '../fixtures/domain.ts';
 
@@ -162,7 +162,7 @@ describe('refreshGrant', () => {
     const other = await newUser(fx.deps);
     const { refreshToken } = await openSession(fx.deps, other, client);
     const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
-    const { userKey } = await import('../../functions/core/db-keys.ts');
+    const { userKey } = await import('../../functions/core/records/keys.ts');
     await fx.deps.db.send(new UpdateCommand({ TableName: fx.deps.tables.users, Key: userKey(other.id), UpdateExpression: 'SET #s = :d', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':d': 'disabled' } }));
     expect((await refreshGrant(fx.deps, refreshToken, client)).kind).toBe('invalid');
   });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalEnvironment } from '../../local/environment.ts';
 import { FakeClock } from '../fixtures/clock.ts';
 import { postFrom } from '../fixtures/from-address.ts';
-import { failedLoginsKey } from '../../functions/core/db-keys.ts';
+import { failedLoginsKey } from '../../functions/core/records/keys.ts';
 import { call, demoPassword, login, startTestServer } from '../fixtures/local.ts';
 import { findUser, readItem } from '../fixtures/tables.ts';
 

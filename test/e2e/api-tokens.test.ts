@@ -6,11 +6,11 @@
  */
 import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { newTokenId, newTokenText } from '../../functions/core/api-token-text.ts';
-import { apiTokenKey } from '../../functions/core/db-keys.ts';
+import { newTokenId, newTokenText } from '../../functions/core/crypto/api-token-text.ts';
+import { apiTokenKey } from '../../functions/core/records/keys.ts';
 import { deps } from '../../functions/core/deps.ts';
-import { logger } from '../../functions/core/logger.ts';
-import { expiryChoices, expiryOf } from '../../functions/core/token-expiry.ts';
+import { logger } from '../../functions/core/infra/logger.ts';
+import { expiryChoices, expiryOf } from '../../functions/core/crypto/token-expiry.ts';
 import type { LocalEnvironment } from '../../local/environment.ts';
 import { addAccount } from '../fixtures/accounts.ts';
 import { FakeClock } from '../fixtures/clock.ts';

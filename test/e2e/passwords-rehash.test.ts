@@ -1,8 +1,8 @@
 /** Stored hashes made with older argon2 parameters are upgraded on the next good login. */
 import argon2 from 'argon2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userKey } from '../../functions/core/db-keys.ts';
-import { verifyPassword } from '../../functions/core/passwords.ts';
+import { userKey } from '../../functions/core/records/keys.ts';
+import { verifyPassword } from '../../functions/core/crypto/passwords.ts';
 import type { LocalEnvironment } from '../../local/environment.ts';
 import { addAccount, setUserAttributes } from '../fixtures/accounts.ts';
 import { call, startTestServer } from '../fixtures/local.ts';

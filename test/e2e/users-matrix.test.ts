@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emailKey, userKey } from '../../functions/core/db-keys.ts';
+import { emailKey, userKey } from '../../functions/core/records/keys.ts';
 import type { LocalEnvironment } from '../../local/environment.ts';
 import { bearer, expectError } from '../fixtures/e2e.ts';
 import { call, login, startTestServer, type Answer } from '../fixtures/local.ts';

@@ -6,7 +6,7 @@
  * the caller's own profile, and the audit trail of it all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emailKey } from '../../functions/core/db-keys.ts';
+import { emailKey } from '../../functions/core/records/keys.ts';
 import type { LocalEnvironment } from '../../local/environment.ts';
 import { addAccount } from '../fixtures/accounts.ts';
 import { FakeClock } from '../fixtures/clock.ts';

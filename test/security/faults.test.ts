@@ -12,8 +12,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deps, setDeps, type Deps } from '../../functions/core/deps.ts';
-import { failedLoginsKey, resetCodeKey, sessionKey, windowCounterKey } from '../../functions/core/db-keys.ts';
-import { hashToken } from '../../functions/core/refresh-tokens.ts';
+import { failedLoginsKey, resetCodeKey, sessionKey, windowCounterKey } from '../../functions/core/records/keys.ts';
+import { hashToken } from '../../functions/core/crypto/refresh-tokens.ts';
 import type { LocalEnvironment } from '../../local/environment.ts';
 import { addAccount } from '../fixtures/accounts.ts';
 import { FakeClock } from '../fixtures/clock.ts';

@@ -17,7 +17,7 @@ import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { CompactEncrypt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as authorizer } from '../../functions/authorizer.ts';
-import { permissionsOf } from '../../functions/core/permissions.ts';
+import { permissionsOf } from '../../functions/core/infra/permissions.ts';
 import { operations, routeKey, type Operation } from '../../functions/routes.ts';
 import type { LocalEnvironment } from '../../local/environment.ts';
 import { FakeClock } from '../fixtures/clock.ts';

@@ -7,7 +7,7 @@
  */
 import argon2 from 'argon2';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { failedLoginsKey } from '../../functions/core/db-keys.ts';
+import { failedLoginsKey } from '../../functions/core/records/keys.ts';
 import type { LocalEnvironment } from '../../local/environment.ts';
 import { addAccount } from '../fixtures/accounts.ts';
 import { bearer, expectError } from '../fixtures/e2e.ts';

@@ -13,8 +13,8 @@
  * (test/e2e/sessions-api.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emailKey, failedLoginsKey, resetCodeKey, sessionKey, usernameKey } from '../../functions/core/db-keys.ts';
-import { hashToken } from '../../functions/core/refresh-tokens.ts';
+import { emailKey, failedLoginsKey, resetCodeKey, sessionKey, usernameKey } from '../../functions/core/records/keys.ts';
+import { hashToken } from '../../functions/core/crypto/refresh-tokens.ts';
 import type { LocalEnvironment } from '../../local/environment.ts';
 import { addAccount } from '../fixtures/accounts.ts';
 import { watchDb, type DbCall } from '../fixtures/db-faults.ts';

@@ -5,9 +5,9 @@
  * code that is live; nothing they do spoils a code the owner requests after.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetCodeKey } from '../../functions/core/db-keys.ts';
-import { DECOY_RECIPIENT } from '../../functions/core/mail.ts';
-import { MAX_CODE_TRIES } from '../../functions/core/reset-codes.ts';
+import { resetCodeKey } from '../../functions/core/records/keys.ts';
+import { DECOY_RECIPIENT } from '../../functions/core/infra/mail.ts';
+import { MAX_CODE_TRIES } from '../../functions/core/records/reset-codes.ts';
 import type { LocalEnvironment } from '../../local/environment.ts';
 import { addAccount } from '../fixtures/accounts.ts';
 import { describeCall, watchDb } from '../fixtures/db-faults.ts';

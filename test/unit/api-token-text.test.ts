@@ -9,7 +9,7 @@ import {
   newTokenText,
   parseTokenText,
   sameSecretHash,
-} from '../../functions/core/api-token-text.ts';
+} from '../../functions/core/crypto/api-token-text.ts';
 
 const fresh = () => {
   const tokenId = newTokenId();

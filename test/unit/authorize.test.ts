@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { credentialFrom, decisionFromContext, decisionToContext, type Decision } from '../../functions/core/authorize.ts';
-import { permissionsOf } from '../../functions/core/permissions.ts';
+import { credentialFrom, decisionFromContext, decisionToContext, type Decision } from '../../functions/core/flows/authorize.ts';
+import { permissionsOf } from '../../functions/core/infra/permissions.ts';
 
 describe('credentialFrom', () => {
   it('reads Authorization: Bearer, X-Access-Token and X-Auth-Token, in that order', () => {

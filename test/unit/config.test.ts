@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, loadSettings } from '../../functions/core/config.ts';
+import { ConfigurationError, loadSettings } from '../../functions/core/infra/config.ts';
 
 describe('loadSettings', () => {
   it('applies the defaults of API.md', () => {

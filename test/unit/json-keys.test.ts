@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hasDuplicateTopLevelKeys } from '../../functions/core/json-keys.ts';
+import { hasDuplicateTopLevelKeys } from '../../functions/core/crypto/json-keys.ts';
 
 describe('hasDuplicateTopLevelKeys', () => {
   it.each([

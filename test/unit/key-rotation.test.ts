@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { signAccessToken, verifyAccessToken } from '../../functions/core/access-tokens.ts';
+import { signAccessToken, verifyAccessToken } from '../../functions/core/crypto/access-tokens.ts';
 import {
   createKeyMaterial,
   pruneKeyMaterial,
   retirementGraceSeconds,
   rotateKeyMaterial,
   toSigningKeys,
-} from '../../functions/core/signing-keys.ts';
+} from '../../functions/core/crypto/signing-keys.ts';
 
 const ttl = 900;
 const start = new Date('2026-11-23T10:00:00.000Z');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../functions/core/errors.ts';
-import { loginCredentials } from '../../functions/core/login-input.ts';
+import { ApiError } from '../../functions/core/http/api-error.ts';
+import { loginCredentials } from '../../functions/core/http/login-input.ts';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 const failure = (body: Record<string, string>) => {

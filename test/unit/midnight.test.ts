@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { nextMidnight } from '../../functions/core/midnight.ts';
+import { nextMidnight } from '../../functions/core/infra/midnight.ts';
 
 const local = (instant: Date, timeZone: string) =>
   new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'short', timeStyle: 'medium' }).format(instant);

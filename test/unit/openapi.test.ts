@@ -1,6 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
-import { contracts, openApiDocument } from '../../functions/core/openapi.ts';
+import { contracts, openApiDocument } from '../../functions/core/http/openapi.ts';
 import { operations } from '../../functions/routes.ts';
 
 const document = openApiDocument('http://localhost:3000');

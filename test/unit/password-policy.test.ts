@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { commonPasswords } from '../../functions/core/data/common-passwords.ts';
-import { ApiError } from '../../functions/core/errors.ts';
-import { assertStrongPassword, passwordProblems, type PolicyContext } from '../../functions/core/password-policy.ts';
-import { hashPassword, verifyPassword } from '../../functions/core/passwords.ts';
+import { commonPasswords } from '../../functions/core/flows/data/common-passwords.ts';
+import { ApiError } from '../../functions/core/http/api-error.ts';
+import { assertStrongPassword, passwordProblems, type PolicyContext } from '../../functions/core/flows/password-policy.ts';
+import { hashPassword, verifyPassword } from '../../functions/core/crypto/passwords.ts';
 
 const policy: PolicyContext = { minLength: 8 };
 /** The rules a password breaks, as `path: message` lines. */

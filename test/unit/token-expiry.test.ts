@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addCalendarMonths, expiryChoices, expiryOf, type ExpiryChoice } from '../../functions/core/token-expiry.ts';
+import { addCalendarMonths, expiryChoices, expiryOf, type ExpiryChoice } from '../../functions/core/crypto/token-expiry.ts';
 
 const monthsOf: Record<Exclude<ExpiryChoice, '24h'>, number> = { '1mo': 1, '3mo': 3, '6mo': 6, '1y': 12 };
 

@@ -4,8 +4,8 @@
  * the log.
  */
 import type { MiddlewareObj } from '@middy/core';
-import { ApiError } from '../errors.ts';
-import { logger } from '../logger.ts';
+import { ApiError } from './api-error.ts';
+import { logger } from '../infra/logger.ts';
 import { json } from './response.ts';
 
 /** Errors of AWS services and the network that a retry can cure. */

@@ -1,7 +1,7 @@
 /** Headers every response carries: `X-Request-Id`, `Cache-Control`. */
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { logger } from '../logger.ts';
+import { logger } from '../infra/logger.ts';
 import { requestIdOf } from './request-id.ts';
 import type { HttpResponse } from './response.ts';
 import type { RouteContext } from './route-context.ts';

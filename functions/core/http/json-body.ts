@@ -8,7 +8,7 @@ import type { MiddlewareObj, Request } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
-import { ApiError, invalidRequest } from '../errors.ts';
+import { ApiError, invalidRequest } from './api-error.ts';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 const JSON_MEDIA_TYPE = /^\s*application\/json\s*(;|$)/i;

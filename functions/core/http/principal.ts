@@ -5,8 +5,8 @@
  */
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { decisionFromContext } from '../authorize.ts';
-import { ApiError } from '../errors.ts';
+import { decisionFromContext } from '../flows/authorize.ts';
+import { ApiError } from './api-error.ts';
 import type { RouteContext } from './route-context.ts';
 
 type AuthorizedEvent = APIGatewayProxyEventV2 & {

@@ -1,6 +1,6 @@
 /** What the middleware stack learns about a request before the handler runs. */
 import type { Context } from 'aws-lambda';
-import type { Principal } from '../authorize.ts';
+import type { Principal } from '../flows/authorize.ts';
 
 export type RouteContext = Context & {
   requestId?: string;

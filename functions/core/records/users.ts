@@ -5,12 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { emailKey, userKey, usernameKey } from './db-keys.ts';
-import { unlessConditionFails } from './db.ts';
-import type { Deps } from './deps.ts';
-import type { Identifier } from './identifiers.ts';
-import { permissionsOf, type Role } from './permissions.ts';
-import { settleAll } from './settle.ts';
+import { emailKey, userKey, usernameKey } from './keys.ts';
+import { unlessConditionFails } from '../infra/db.ts';
+import type { Deps } from '../deps.ts';
+import type { Identifier } from '../infra/identifiers.ts';
+import { permissionsOf, type Role } from '../infra/permissions.ts';
+import { settleAll } from '../infra/settle.ts';
 
 export type UserStatus = 'active' | 'disabled';
 

@@ -4,16 +4,16 @@
  * (Creating them is `user-creation.ts`, which needs argon2; this does not.)
  */
 import { randomUUID } from 'node:crypto';
-import { revokeApiTokensOf } from './api-tokens.ts';
-import { audit, type AuditOrigin } from './audit.ts';
+import { revokeApiTokensOf } from '../records/api-tokens.ts';
+import { audit, type AuditOrigin } from '../records/audit.ts';
 import type { Principal } from './authorize.ts';
-import type { Deps } from './deps.ts';
-import { ApiError } from './errors.ts';
-import type { Role } from './permissions.ts';
-import { revokeAllSessions } from './sessions.ts';
+import type { Deps } from '../deps.ts';
+import { ApiError } from '../http/api-error.ts';
+import type { Role } from '../infra/permissions.ts';
+import { revokeAllSessions } from '../records/sessions.ts';
 import { accessTo, mayCreate } from './user-management.ts';
-import { getUser, updateUser, type UserChanges, type UserRecord, type UserStatus } from './users.ts';
-import { settleAll } from './settle.ts';
+import { getUser, updateUser, type UserChanges, type UserRecord, type UserStatus } from '../records/users.ts';
+import { settleAll } from '../infra/settle.ts';
 
 /** `403 forbidden`, naming the caller's role. */
 export const forbidden = (caller: Principal): ApiError => new ApiError('forbidden', { extra: { role: caller.role } });

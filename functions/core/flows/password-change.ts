@@ -3,19 +3,20 @@
  * (a place in the lockout budget first, and the source IP's limit on
  * password guesses), then the policy; every other session ends.
  */
-import { audit, type AuditOrigin } from './audit.ts';
+import { audit, type AuditOrigin } from '../records/audit.ts';
 import type { Principal } from './authorize.ts';
-import type { Deps } from './deps.ts';
+import type { Deps } from '../deps.ts';
 import { passwordChangedEmail } from './emails.ts';
-import { ApiError } from './errors.ts';
-import { checkPassword, forgetAttempts, reserveAttempt } from './lockout.ts';
-import { sendQuietly } from './mail.ts';
+import { ApiError } from '../http/api-error.ts';
+import { forgetAttempts, reserveAttempt } from '../records/lockouts.ts';
+import { checkPassword } from './password-check.ts';
+import { sendQuietly } from '../infra/mail.ts';
 import { assertStrongPassword } from './password-policy.ts';
-import { hashPassword } from './passwords.ts';
-import { passwordGuessWindow } from './rate-limits.ts';
-import { revokeAllSessions } from './sessions.ts';
-import { getUser, setPasswordHash } from './users.ts';
-import { settleAll } from './settle.ts';
+import { hashPassword } from '../crypto/passwords.ts';
+import { passwordGuessWindow } from '../records/rate-limits.ts';
+import { revokeAllSessions } from '../records/sessions.ts';
+import { getUser, setPasswordHash } from '../records/users.ts';
+import { settleAll } from '../infra/settle.ts';
 
 export async function changePassword(d: Deps, principal: Principal, current: string, next: string, origin: AuditOrigin): Promise<void> {
   const [window, user] = await settleAll([passwordGuessWindow(d, origin), getUser(d, principal.userId)]);

@@ -3,11 +3,11 @@
  * then the token is rotated with one conditional write.
  */
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import { sessionKey, userKey } from './db-keys.ts';
-import { requireAllProcessed } from './db.ts';
-import type { Deps } from './deps.ts';
-import { rotateRefreshToken, sessionFromItem, type ClientInfo, type SessionRecord } from './sessions.ts';
-import { userFromItem, type UserRecord } from './users.ts';
+import { sessionKey, userKey } from '../records/keys.ts';
+import { requireAllProcessed } from '../infra/db.ts';
+import type { Deps } from '../deps.ts';
+import { rotateRefreshToken, sessionFromItem, type ClientInfo, type SessionRecord } from '../records/sessions.ts';
+import { userFromItem, type UserRecord } from '../records/users.ts';
 
 export type RefreshResult =
   | { readonly kind: 'rotated'; readonly session: SessionRecord; readonly refreshToken: string; readonly user: UserRecord }

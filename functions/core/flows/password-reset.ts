@@ -4,19 +4,19 @@
  * account exists: an unknown email's code is stored for nobody and its mail
  * goes to SES's mailbox simulator, which delivers nowhere.
  */
-import { audit, type AuditOrigin } from './audit.ts';
-import type { Deps } from './deps.ts';
+import { audit, type AuditOrigin } from '../records/audit.ts';
+import type { Deps } from '../deps.ts';
 import { passwordChangedEmail, resetCodeEmail } from './emails.ts';
-import { ApiError } from './errors.ts';
-import { clearFailures } from './lockout.ts';
-import { DECOY_RECIPIENT, sendQuietly } from './mail.ts';
+import { ApiError } from '../http/api-error.ts';
+import { clearFailures } from '../records/lockouts.ts';
+import { DECOY_RECIPIENT, sendQuietly } from '../infra/mail.ts';
 import { assertStrongPassword } from './password-policy.ts';
-import { hashPassword } from './passwords.ts';
-import { hitWindow, type WindowResult } from './rate-limits.ts';
-import { giveBackTry, issueResetCode, restoreResetCode, spendResetCode, tryResetCode } from './reset-codes.ts';
-import { revokeAllSessions } from './sessions.ts';
-import { settleAll } from './settle.ts';
-import { findUserByIdentifier, setPasswordHash, type UserRecord } from './users.ts';
+import { hashPassword } from '../crypto/passwords.ts';
+import { hitWindow, type WindowResult } from '../records/rate-limits.ts';
+import { giveBackTry, issueResetCode, restoreResetCode, spendResetCode, tryResetCode } from '../records/reset-codes.ts';
+import { revokeAllSessions } from '../records/sessions.ts';
+import { settleAll } from '../infra/settle.ts';
+import { findUserByIdentifier, setPasswordHash, type UserRecord } from '../records/users.ts';
 
 const HOUR = 3600;
 /** Whose codes an email's requests store when no active account takes them: a name no user id can have. */

@@ -6,10 +6,10 @@
  */
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { epochSeconds } from './clock.ts';
-import { resetCodeKey } from './db-keys.ts';
-import { unlessConditionFails } from './db.ts';
-import type { Deps } from './deps.ts';
+import { epochSeconds } from '../infra/clock.ts';
+import { resetCodeKey } from './keys.ts';
+import { unlessConditionFails } from '../infra/db.ts';
+import type { Deps } from '../deps.ts';
 
 /** Wrong tries after which a code is dead. */
 export const MAX_CODE_TRIES = 5;

@@ -4,10 +4,10 @@
  * types come from them. One schema, three uses.
  */
 import * as z from 'zod';
-import { auditTypes } from './audit.ts';
+import { auditTypes } from '../records/audit.ts';
 import { decodeAuditCursor, decodeUserCursor } from './cursors.ts';
-import { roles } from './permissions.ts';
-import { expiryChoices } from './token-expiry.ts';
+import { roles } from '../infra/permissions.ts';
+import { expiryChoices } from '../crypto/token-expiry.ts';
 
 const text = (max: number) => z.string().max(max);
 const password = z.string().min(1).max(1024);

@@ -9,17 +9,18 @@
  * lists) cannot miss the new session.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { audit, type AuditOrigin } from './audit.ts';
-import { emailKey, usernameKey } from './db-keys.ts';
-import type { Deps } from './deps.ts';
-import type { Identifier } from './identifiers.ts';
-import { ApiError } from './errors.ts';
-import { checkPassword, forgetAttempts, releaseAttempt, reserveAttempt, type LockoutSubject } from './lockout.ts';
-import { hashPassword, needsRehash } from './passwords.ts';
-import { passwordGuessWindow } from './rate-limits.ts';
-import { deleteSession, openSession, type SessionRecord } from './sessions.ts';
-import { settleAll } from './settle.ts';
-import { getUser, NOBODY_ID, recordLogin, type UserRecord } from './users.ts';
+import { audit, type AuditOrigin } from '../records/audit.ts';
+import { emailKey, usernameKey } from '../records/keys.ts';
+import type { Deps } from '../deps.ts';
+import type { Identifier } from '../infra/identifiers.ts';
+import { ApiError } from '../http/api-error.ts';
+import { forgetAttempts, releaseAttempt, reserveAttempt, type LockoutSubject } from '../records/lockouts.ts';
+import { checkPassword } from './password-check.ts';
+import { hashPassword, needsRehash } from '../crypto/passwords.ts';
+import { passwordGuessWindow } from '../records/rate-limits.ts';
+import { deleteSession, openSession, type SessionRecord } from '../records/sessions.ts';
+import { settleAll } from '../infra/settle.ts';
+import { getUser, NOBODY_ID, recordLogin, type UserRecord } from '../records/users.ts';
 
 export type LoginOutcome =
   | { readonly kind: 'ok'; readonly user: UserRecord; readonly session: SessionRecord; readonly refreshToken: string }

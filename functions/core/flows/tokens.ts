@@ -1,7 +1,7 @@
 /** The token response of login and refresh: an access token capped at the session's midnight. */
-import { signAccessToken } from './access-tokens.ts';
-import type { Deps } from './deps.ts';
-import type { SessionRecord } from './sessions.ts';
+import { signAccessToken } from '../crypto/access-tokens.ts';
+import type { Deps } from '../deps.ts';
+import type { SessionRecord } from '../records/sessions.ts';
 
 export interface TokenSet {
   readonly access_token: string;

@@ -3,10 +3,10 @@
  * the lockouts table per attempt. Refused attempts count too.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { epochSeconds } from './clock.ts';
-import { windowCounterKey } from './db-keys.ts';
+import { epochSeconds } from '../infra/clock.ts';
+import { windowCounterKey } from './keys.ts';
 import type { AuditOrigin } from './audit.ts';
-import type { Deps } from './deps.ts';
+import type { Deps } from '../deps.ts';
 
 export interface WindowLimit {
   /** What is counted, such as `login` or `password`. */

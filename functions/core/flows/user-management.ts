@@ -3,8 +3,8 @@
  * which roles a caller may create, and whether it may manage a given user.
  */
 import type { Principal } from './authorize.ts';
-import type { Role } from './permissions.ts';
-import type { UserRecord } from './users.ts';
+import type { Role } from '../infra/permissions.ts';
+import type { UserRecord } from '../records/users.ts';
 
 /** The roles each role may create, and so manage among the users it created. */
 export const creatableRoles: Readonly<Record<Role, readonly Role[]>> = {

@@ -1,6 +1,6 @@
 /** Opaque page cursors: base64url of where the next page starts, checked on the way back in. */
 import * as z from 'zod';
-import type { UserCursor } from './users.ts';
+import type { UserCursor } from '../records/users.ts';
 
 const encode = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 const decode = (cursor: string) => Buffer.from(cursor, 'base64url').toString('utf8');

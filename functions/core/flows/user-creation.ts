@@ -2,20 +2,20 @@
  * Creating users on behalf of a caller: the role rules, the password policy,
  * and an invitation code by email when no password is given.
  */
-import { audit, type AuditOrigin } from './audit.ts';
+import { audit, type AuditOrigin } from '../records/audit.ts';
 import type { Principal } from './authorize.ts';
-import type { Deps } from './deps.ts';
+import type { Deps } from '../deps.ts';
 import { inviteEmail } from './emails.ts';
-import { ApiError } from './errors.ts';
-import { sendQuietly } from './mail.ts';
+import { ApiError } from '../http/api-error.ts';
+import { sendQuietly } from '../infra/mail.ts';
 import { assertStrongPassword } from './password-policy.ts';
-import { hashPassword } from './passwords.ts';
-import type { Role } from './permissions.ts';
-import { issueResetCode } from './reset-codes.ts';
+import { hashPassword } from '../crypto/passwords.ts';
+import type { Role } from '../infra/permissions.ts';
+import { issueResetCode } from '../records/reset-codes.ts';
 import { forbidden } from './user-admin.ts';
 import { mayCreate } from './user-management.ts';
-import { createUser, type UserRecord } from './users.ts';
-import { settleAll } from './settle.ts';
+import { createUser, type UserRecord } from '../records/users.ts';
+import { settleAll } from '../infra/settle.ts';
 
 export interface NewUserInput {
   readonly email: string;

@@ -6,10 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { epochSeconds } from './clock.ts';
-import { auditSk, auditTenantPk, auditUserPk } from './db-keys.ts';
-import type { Deps } from './deps.ts';
-import { logger } from './logger.ts';
+import { epochSeconds } from '../infra/clock.ts';
+import { auditSk, auditTenantPk, auditUserPk } from './keys.ts';
+import type { Deps } from '../deps.ts';
+import { logger } from '../infra/logger.ts';
 import type { ClientInfo } from './sessions.ts';
 
 export const auditTypes = [

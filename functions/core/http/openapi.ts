@@ -3,8 +3,8 @@
  * schemas the handlers validate with, so the two cannot drift apart.
  */
 import * as z from 'zod';
-import { operations, type Operation } from '../routes.ts';
-import type { ErrorCode } from './errors.ts';
+import { operations, type Operation } from '../../routes.ts';
+import type { ErrorCode } from './api-error.ts';
 import * as s from './schemas.ts';
 
 interface Contract {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, decodeProtectedHeader, jwtVerify, type JWTHeaderParameters } from 'jose';
 import * as z from 'zod';
-import { isRole, permissionsOf, type Role } from './permissions.ts';
+import { isRole, permissionsOf, type Role } from '../infra/permissions.ts';
 import { hasDuplicateTopLevelKeys } from './json-keys.ts';
 import type { SigningKeys } from './signing-keys.ts';
 

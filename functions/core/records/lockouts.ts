@@ -12,11 +12,10 @@
  * older than `LOCKOUT_SECONDS` that did not lock are forgotten.
  */
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { epochSeconds } from './clock.ts';
-import { failedLoginsKey } from './db-keys.ts';
-import { unlessConditionFails } from './db.ts';
-import type { Deps } from './deps.ts';
-import { spendVerification, verifyPassword } from './passwords.ts';
+import { epochSeconds } from '../infra/clock.ts';
+import { failedLoginsKey } from './keys.ts';
+import { unlessConditionFails } from '../infra/db.ts';
+import type { Deps } from '../deps.ts';
 
 export type LockoutSubject = { readonly userId: string } | { readonly identifier: string };
 
@@ -114,7 +113,7 @@ async function startOver(d: Deps, subject: LockoutSubject, seen: FailureState, n
  * A reserved guess was wrong: its place stays counted. The guess that held
  * the last place locks the subject, once; `true` for that one.
  */
-async function failAttempt(d: Deps, reservation: Reservation): Promise<boolean> {
+export async function failAttempt(d: Deps, reservation: Reservation): Promise<boolean> {
   if (reservation.place < d.settings.lockoutThreshold) return false;
   const now = epochSeconds(d.clock.now());
   const out = await unlessConditionFails(
@@ -157,23 +156,6 @@ async function giveBack(d: Deps, subject: LockoutSubject, places: number): Promi
       }),
     ),
   );
-}
-
-export type PasswordCheck =
-  | { readonly kind: 'right'; readonly reservation: Reservation }
-  | { readonly kind: 'wrong'; readonly locked: boolean }
-  | { readonly kind: 'locked'; readonly retryAfter: number };
-
-/**
- * The one way a password guess is judged, after `reserveAttempt`: verified
- * only with a place, counted when wrong. Without a hash (no such account) it
- * spends the same verification and fails, so both cost the same.
- */
-export async function checkPassword(d: Deps, reserved: ReserveOutcome, hash: string | null, password: string): Promise<PasswordCheck> {
-  if (reserved.kind === 'locked') return reserved;
-  const right = hash ? await verifyPassword(hash, password) : (await spendVerification(password), false);
-  if (right) return { kind: 'right', reservation: reserved.reservation };
-  return { kind: 'wrong', locked: await failAttempt(d, reserved.reservation) };
 }
 
 /** Forgets failures and any lock: an unlock, a password reset. */

@@ -1,5 +1,5 @@
 /** The emails the service sends, each as plain text and HTML. */
-import type { MailMessage } from './mail.ts';
+import type { MailMessage } from '../infra/mail.ts';
 
 const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);

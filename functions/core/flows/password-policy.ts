@@ -4,8 +4,8 @@
  * built on the account's own names.
  */
 import { commonPasswords } from './data/common-passwords.ts';
-import { ApiError, type ErrorDetail } from './errors.ts';
-import { normalizePassword } from './passwords.ts';
+import { ApiError, type ErrorDetail } from '../http/api-error.ts';
+import { normalizePassword } from '../crypto/passwords.ts';
 
 export const MAX_PASSWORD_LENGTH = 128;
 /** Names shorter than this are too common a substring to forbid. */

@@ -3,13 +3,13 @@
  * permission check. The Lambda authorizer runs this once per request and
  * passes the decision on as flat context values.
  */
-import { kidOf, verifyAccessToken } from './access-tokens.ts';
-import { looksLikeApiToken } from './api-token-text.ts';
-import { checkApiToken } from './api-tokens.ts';
-import { audit, type AuditOrigin } from './audit.ts';
-import type { Deps } from './deps.ts';
-import { isRole, permissionsOf, type Role } from './permissions.ts';
-import { getSession, isLive } from './sessions.ts';
+import { kidOf, verifyAccessToken } from '../crypto/access-tokens.ts';
+import { looksLikeApiToken } from '../crypto/api-token-text.ts';
+import { checkApiToken } from '../records/api-tokens.ts';
+import { audit, type AuditOrigin } from '../records/audit.ts';
+import type { Deps } from '../deps.ts';
+import { isRole, permissionsOf, type Role } from '../infra/permissions.ts';
+import { getSession, isLive } from '../records/sessions.ts';
 
 export interface Principal {
   readonly userId: string;

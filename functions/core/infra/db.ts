@@ -1,7 +1,7 @@
 /** The DynamoDB document client and the table names, built once per container. */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { tables, type TableName } from '../../lib/tables.ts';
+import { tables, type TableName } from '../../../lib/tables.ts';
 
 export type TableNames = Readonly<Record<TableName, string>>;
 

@@ -4,14 +4,14 @@
  * the owner's current role. Only a keyed hash of each token is stored.
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { hashTokenSecret, newTokenId, newTokenText, parseTokenText, sameSecretHash } from './api-token-text.ts';
-import { epochSeconds } from './clock.ts';
-import { apiTokenKey, userKey } from './db-keys.ts';
-import { unlessConditionFails } from './db.ts';
-import type { Deps } from './deps.ts';
-import { expiryOf, type ExpiryChoice } from './token-expiry.ts';
+import { hashTokenSecret, newTokenId, newTokenText, parseTokenText, sameSecretHash } from '../crypto/api-token-text.ts';
+import { epochSeconds } from '../infra/clock.ts';
+import { apiTokenKey, userKey } from './keys.ts';
+import { unlessConditionFails } from '../infra/db.ts';
+import type { Deps } from '../deps.ts';
+import { expiryOf, type ExpiryChoice } from '../crypto/token-expiry.ts';
 import { getUser, type UserRecord } from './users.ts';
-import { settleAll } from './settle.ts';
+import { settleAll } from '../infra/settle.ts';
 
 export interface ApiTokenRecord {
   readonly tokenId: string;

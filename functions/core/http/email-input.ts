@@ -1,6 +1,6 @@
 /** An email field of a request: normalized, or a 400 that names the field. */
-import { ApiError } from './errors.ts';
-import { isEmail, normalizeIdentifier } from './identifiers.ts';
+import { ApiError } from './api-error.ts';
+import { isEmail, normalizeIdentifier } from '../infra/identifiers.ts';
 
 export function emailField(value: string, path = 'email'): string {
   const email = normalizeIdentifier(value);

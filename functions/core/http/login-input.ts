@@ -5,8 +5,8 @@
  * and the password in base64.
  */
 import { emailField } from './email-input.ts';
-import { invalidRequest } from './errors.ts';
-import { type Identifier, isEmail, normalizeIdentifier } from './identifiers.ts';
+import { invalidRequest } from './api-error.ts';
+import { type Identifier, isEmail, normalizeIdentifier } from '../infra/identifiers.ts';
 
 export interface LoginBody {
   readonly email?: string | undefined;

@@ -6,15 +6,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { epochSeconds } from './clock.ts';
-import { tenantTimeZone } from './config.ts';
-import { SESSION_PREFIX, sessionKey, sessionsOfUser } from './db-keys.ts';
-import { unlessConditionFails } from './db.ts';
-import type { Deps } from './deps.ts';
-import { nextMidnight } from './midnight.ts';
-import type { Role } from './permissions.ts';
-import { deriveRefreshToken, hashToken, parseRefreshToken, sameHash, type RefreshTokenParts } from './refresh-tokens.ts';
-import { settleAll } from './settle.ts';
+import { epochSeconds } from '../infra/clock.ts';
+import { tenantTimeZone } from '../infra/config.ts';
+import { SESSION_PREFIX, sessionKey, sessionsOfUser } from './keys.ts';
+import { unlessConditionFails } from '../infra/db.ts';
+import type { Deps } from '../deps.ts';
+import { nextMidnight } from '../infra/midnight.ts';
+import type { Role } from '../infra/permissions.ts';
+import { deriveRefreshToken, hashToken, parseRefreshToken, sameHash, type RefreshTokenParts } from '../crypto/refresh-tokens.ts';
+import { settleAll } from '../infra/settle.ts';
 
 export interface SessionRecord {
   readonly userId: string;
