@@ -3,6 +3,7 @@ import { resetBody } from './core/http/schemas.ts';
 import { emailField } from './core/http/email-input.ts';
 import { invalidRequest } from './core/http/api-error.ts';
 import { resetPassword } from './core/flows/password-reset.ts';
+import { unlessRefused } from './core/http/refusals.ts';
 import { publicRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 
@@ -12,6 +13,6 @@ export const handler = publicRoute('resetPassword', { body: resetBody }, async (
   }
   const given = body.code ?? body.resetCode;
   if (given === undefined) throw invalidRequest([{ path: 'code', message: 'code is required' }]);
-  await resetPassword(d, { email: emailField(body.email), code: given, password: body.password }, client);
+  unlessRefused(await resetPassword(d, { email: emailField(body.email), code: given, password: body.password }, client));
   return json(200, { status: true, message: 'Password reset successfully' });
 });

@@ -4,6 +4,7 @@ import { emailField } from './core/http/email-input.ts';
 import { invalidRequest } from './core/http/api-error.ts';
 import { USERNAME, normalizeIdentifier } from './core/infra/identifiers.ts';
 import { createManagedUser } from './core/flows/user-creation.ts';
+import { unlessRefused } from './core/http/refusals.ts';
 import { toPublicUser } from './core/records/users.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
@@ -17,7 +18,7 @@ export const handler = protectedRoute('createUser', { body: createUserBody }, as
   if (username !== null && !USERNAME.test(username)) {
     throw invalidRequest([{ path: 'username', message: '3 to 64 letters, digits, dots, dashes or underscores' }]);
   }
-  const user = await createManagedUser(
+  const outcome = await createManagedUser(
     d,
     principal,
     {
@@ -31,5 +32,5 @@ export const handler = protectedRoute('createUser', { body: createUserBody }, as
     },
     client,
   );
-  return json(201, toPublicUser(user));
+  return json(201, toPublicUser(unlessRefused(outcome, principal).user));
 });

@@ -1,13 +1,14 @@
 /** PATCH /users/{id}: role, status and profile of a user the caller may manage. */
 import { updateUserBody } from './core/http/schemas.ts';
 import { changeManagedUser } from './core/flows/user-admin.ts';
+import { unlessRefused } from './core/http/refusals.ts';
 import { profileChanges } from './core/http/user-input.ts';
 import { toPublicUser } from './core/records/users.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 
 export const handler = protectedRoute('updateUser', { body: updateUserBody }, async ({ d, body, pathParameters, principal, client }) => {
-  const user = await changeManagedUser(
+  const outcome = await changeManagedUser(
     d,
     principal,
     pathParameters.id ?? '',
@@ -19,5 +20,5 @@ export const handler = protectedRoute('updateUser', { body: updateUserBody }, as
     },
     client,
   );
-  return json(200, toPublicUser(user));
+  return json(200, toPublicUser(unlessRefused(outcome, principal).user));
 });

@@ -133,7 +133,8 @@ export async function runAdmin(positionals: readonly string[], options: AdminOpt
       case 'disable-user': {
         const user = await target(d, options);
         if (user.status === 'disabled') return [`${user.email} is already disabled`];
-        await applyUserChanges(d, user, { status: 'disabled' }, origin, null);
+        const outcome = await applyUserChanges(d, user, { status: 'disabled' }, origin, null);
+        if (outcome.kind !== 'changed') throw new Error(`${user.email} was deleted meanwhile`);
         return [`Disabled ${user.email}; its sessions and API tokens are revoked`];
       }
       case 'unlock': {

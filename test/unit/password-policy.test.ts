@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { commonPasswords } from '../../functions/core/flows/data/common-passwords.ts';
-import { ApiError } from '../../functions/core/http/api-error.ts';
-import { assertStrongPassword, passwordProblems, type PolicyContext } from '../../functions/core/flows/password-policy.ts';
+import { refusalError } from '../../functions/core/http/refusals.ts';
+import { passwordProblems, weakPassword, type PolicyContext } from '../../functions/core/flows/password-policy.ts';
 import { hashPassword, verifyPassword } from '../../functions/core/crypto/passwords.ts';
 
 const policy: PolicyContext = { minLength: 8 };
@@ -102,16 +102,12 @@ describe('passwordProblems', () => {
   });
 });
 
-describe('assertStrongPassword', () => {
-  it('throws 400 weak_password with the broken rules as details', () => {
-    let thrown: unknown;
-    try {
-      assertStrongPassword('Password1', { ...policy, field: 'newPassword' });
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown).toBeInstanceOf(ApiError);
-    const error = thrown as ApiError;
+describe('weakPassword', () => {
+  it('refuses with the broken rules, which the handler answers as 400 weak_password with them as details', () => {
+    const refusal = weakPassword('Password1', { ...policy, field: 'newPassword' });
+
+    expect(refusal).toEqual({ kind: 'weak_password', problems: [{ path: 'newPassword', message: expect.stringMatching(/common/i) }] });
+    const error = refusalError(refusal!);
     expect(error.status).toBe(400);
     expect(error.toBody()).toEqual({
       error: 'weak_password',
@@ -120,8 +116,8 @@ describe('assertStrongPassword', () => {
     });
   });
 
-  it('returns for an acceptable password', () => {
-    expect(assertStrongPassword('violet submarine at dawn', { ...policy, email: 'maria.lopez@example.com', username: 'pos-001' })).toBeUndefined();
+  it('returns null for an acceptable password', () => {
+    expect(weakPassword('violet submarine at dawn', { ...policy, email: 'maria.lopez@example.com', username: 'pos-001' })).toBeNull();
   });
 });
 

@@ -13,7 +13,7 @@ import { audit, type AuditOrigin } from '../records/audit.ts';
 import { emailKey, usernameKey } from '../records/keys.ts';
 import type { Deps } from '../deps.ts';
 import type { Identifier } from '../infra/identifiers.ts';
-import { ApiError } from '../http/api-error.ts';
+import { refused, type Refusal } from './outcomes.ts';
 import { forgetAttempts, releaseAttempt, reserveAttempt, type LockoutSubject } from '../records/lockouts.ts';
 import { checkPassword } from './password-check.ts';
 import { hashPassword, needsRehash } from '../crypto/passwords.ts';
@@ -24,10 +24,7 @@ import { getUser, NOBODY_ID, recordLogin, type UserRecord } from '../records/use
 
 export type LoginOutcome =
   | { readonly kind: 'ok'; readonly user: UserRecord; readonly session: SessionRecord; readonly refreshToken: string }
-  | { readonly kind: 'invalid_credentials' }
-  | { readonly kind: 'disabled' }
-  | { readonly kind: 'rate_limited'; readonly retryAfter: number }
-  | { readonly kind: 'locked'; readonly retryAfter: number };
+  | Extract<Refusal, { kind: 'invalid_credentials' | 'disabled' | 'rate_limited' | 'locked' | 'unavailable' }>;
 
 export async function attemptLogin(d: Deps, identifier: Identifier, password: string, origin: AuditOrigin): Promise<LoginOutcome> {
   const [window, pointer] = await settleAll([
@@ -61,7 +58,7 @@ export async function attemptLogin(d: Deps, identifier: Identifier, password: st
       check.locked ? audit(d, origin, { type: 'lockout.locked', outcome: 'failure', reason: 'too_many_failures', ...about }) : undefined,
       audit(d, origin, { type: 'login.failed', outcome: 'failure', reason: user ? 'bad_password' : 'unknown_identifier', ...about }),
     ]);
-    return { kind: 'invalid_credentials' };
+    return refused.invalidCredentials;
   }
   const { reservation } = check;
   const known = user as UserRecord;
@@ -71,7 +68,7 @@ export async function attemptLogin(d: Deps, identifier: Identifier, password: st
       releaseAttempt(d, reservation),
       audit(d, origin, { type: 'login.failed', outcome: 'failure', reason: 'disabled', ...about }),
     ]);
-    return { kind: 'disabled' };
+    return refused.disabled;
   }
 
   const now = d.clock.now();
@@ -88,7 +85,8 @@ export async function attemptLogin(d: Deps, identifier: Identifier, password: st
     // No token without every write of its login: the session goes, and the caller's retry starts
     // over, judged on the account as it is by then.
     await deleteSession(d, known.id, session.sessionId).catch(() => undefined);
-    throw failed ? failed.reason : new ApiError('service_unavailable');
+    if (failed) throw failed.reason;
+    return refused.unavailable;
   }
   return { kind: 'ok', user: { ...known, lastLoginAt: now.toISOString(), ...(newHash ? { passwordHash: newHash } : {}) }, session, refreshToken };
 }

@@ -7,40 +7,41 @@ import { audit, type AuditOrigin } from '../records/audit.ts';
 import type { Principal } from './authorize.ts';
 import type { Deps } from '../deps.ts';
 import { passwordChangedEmail } from './emails.ts';
-import { ApiError } from '../http/api-error.ts';
+import { refused, type Refusal } from './outcomes.ts';
 import { forgetAttempts, reserveAttempt } from '../records/lockouts.ts';
 import { checkPassword } from './password-check.ts';
 import { sendQuietly } from '../infra/mail.ts';
-import { assertStrongPassword } from './password-policy.ts';
+import { weakPassword } from './password-policy.ts';
 import { hashPassword } from '../crypto/passwords.ts';
 import { passwordGuessWindow } from '../records/rate-limits.ts';
 import { revokeAllSessions } from '../records/sessions.ts';
 import { getUser, setPasswordHash } from '../records/users.ts';
 import { settleAll } from '../infra/settle.ts';
 
-export async function changePassword(d: Deps, principal: Principal, current: string, next: string, origin: AuditOrigin): Promise<void> {
+export type PasswordChange = { readonly kind: 'changed' } | Refusal;
+
+export async function changePassword(d: Deps, principal: Principal, current: string, next: string, origin: AuditOrigin): Promise<PasswordChange> {
   const [window, user] = await settleAll([passwordGuessWindow(d, origin), getUser(d, principal.userId)]);
-  if (!user || user.status !== 'active') throw new ApiError('unauthorized');
+  if (!user || user.status !== 'active') return refused.unauthorized;
   const about = { userId: user.id, tenantId: user.tenantId };
   if (!window.allowed) {
     await audit(d, origin, { type: 'password.changed', outcome: 'failure', reason: 'rate_limited', ...about });
-    throw new ApiError('rate_limit_exceeded', { headers: { 'Retry-After': String(window.retryAfter) } });
+    return { kind: 'rate_limited', retryAfter: window.retryAfter };
   }
 
   const check = await checkPassword(d, await reserveAttempt(d, { userId: user.id }), user.passwordHash, current);
-  if (check.kind === 'locked') throw new ApiError('account_locked', { headers: { 'Retry-After': String(check.retryAfter) } });
+  if (check.kind === 'locked') return check;
   if (check.kind === 'wrong') {
     await settleAll([
       audit(d, origin, { type: 'password.changed', outcome: 'failure', reason: 'bad_password', ...about }),
       check.locked ? audit(d, origin, { type: 'lockout.locked', outcome: 'failure', reason: 'too_many_failures', ...about }) : undefined,
     ]);
-    throw new ApiError('invalid_credentials');
+    return refused.invalidCredentials;
   }
-  try {
-    assertStrongPassword(next, { minLength: d.settings.passwordMinLength, email: user.email, username: user.username, field: 'newPassword' });
-  } catch (error) {
+  const weak = weakPassword(next, { minLength: d.settings.passwordMinLength, email: user.email, username: user.username, field: 'newPassword' });
+  if (weak) {
     await forgetAttempts(d, check.reservation); // the current password was right
-    throw error;
+    return weak;
   }
 
   await setPasswordHash(d, user.id, await hashPassword(next));
@@ -50,4 +51,5 @@ export async function changePassword(d: Deps, principal: Principal, current: str
     sendQuietly(d.mailer, passwordChangedEmail(d.settings.productName, user.email, d.clock.now())),
     audit(d, origin, { type: 'password.changed', outcome: 'success', ...about }),
   ]);
+  return { kind: 'changed' };
 }

@@ -4,7 +4,7 @@
  * built on the account's own names.
  */
 import { commonPasswords } from './data/common-passwords.ts';
-import { ApiError, type ErrorDetail } from '../http/api-error.ts';
+import type { PolicyProblem, Refusal } from './outcomes.ts';
 import { normalizePassword } from '../crypto/passwords.ts';
 
 export const MAX_PASSWORD_LENGTH = 128;
@@ -24,10 +24,10 @@ export interface PolicyContext {
 }
 
 /** The rules a password breaks; empty when it is acceptable. */
-export function passwordProblems(password: string, context: PolicyContext): ErrorDetail[] {
+export function passwordProblems(password: string, context: PolicyContext): PolicyProblem[] {
   const normalized = normalizePassword(password);
   const length = [...normalized].length;
-  const problems: ErrorDetail[] = [];
+  const problems: PolicyProblem[] = [];
   const problem = (message: string) => problems.push({ path: context.field ?? 'password', message });
   if (length < context.minLength) problem(`Must be at least ${context.minLength} characters`);
   if (length > MAX_PASSWORD_LENGTH) problem(`Must be at most ${MAX_PASSWORD_LENGTH} characters`);
@@ -44,8 +44,8 @@ export function passwordProblems(password: string, context: PolicyContext): Erro
   return problems;
 }
 
-/** Throws `weak_password` with the broken rules as details. */
-export function assertStrongPassword(password: string, context: PolicyContext): void {
+/** `weak_password` with the broken rules, or `null` when the password is acceptable. */
+export function weakPassword(password: string, context: PolicyContext): Extract<Refusal, { kind: 'weak_password' }> | null {
   const problems = passwordProblems(password, context);
-  if (problems.length > 0) throw new ApiError('weak_password', { details: problems });
+  return problems.length > 0 ? { kind: 'weak_password', problems } : null;
 }

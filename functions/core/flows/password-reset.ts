@@ -7,10 +7,10 @@
 import { audit, type AuditOrigin } from '../records/audit.ts';
 import type { Deps } from '../deps.ts';
 import { passwordChangedEmail, resetCodeEmail } from './emails.ts';
-import { ApiError } from '../http/api-error.ts';
+import { refused, type Refusal } from './outcomes.ts';
 import { clearFailures } from '../records/lockouts.ts';
 import { DECOY_RECIPIENT, sendQuietly } from '../infra/mail.ts';
-import { assertStrongPassword } from './password-policy.ts';
+import { weakPassword } from './password-policy.ts';
 import { hashPassword } from '../crypto/passwords.ts';
 import { hitWindow, type WindowResult } from '../records/rate-limits.ts';
 import { giveBackTry, issueResetCode, restoreResetCode, spendResetCode, tryResetCode } from '../records/reset-codes.ts';
@@ -22,11 +22,11 @@ const HOUR = 3600;
 /** Whose codes an email's requests store when no active account takes them: a name no user id can have. */
 const nobodyFor = (email: string) => `NOBODY#${email}`;
 
-function refusal(results: WindowResult[]): ApiError | null {
-  const refused = results.filter((r): r is Extract<WindowResult, { allowed: false }> => !r.allowed);
-  if (refused.length === 0) return null;
-  const retryAfter = Math.max(...refused.map((r) => r.retryAfter));
-  return new ApiError('rate_limit_exceeded', { headers: { 'Retry-After': String(retryAfter) } });
+/** The longest wait among the windows that refused, or `null` when none did. */
+function refusal(results: WindowResult[]): Extract<Refusal, { kind: 'rate_limited' }> | null {
+  const refusedBy = results.filter((r): r is Extract<WindowResult, { allowed: false }> => !r.allowed);
+  if (refusedBy.length === 0) return null;
+  return { kind: 'rate_limited', retryAfter: Math.max(...refusedBy.map((r) => r.retryAfter)) };
 }
 
 /** Counts a forgot or reset request against the source IP's hourly limit. */
@@ -36,24 +36,29 @@ const ipWindow = (d: Deps, origin: AuditOrigin) =>
 /** The account a code request or a reset is for: an existing, enabled one, or none. */
 const eligible = (user: UserRecord | null): UserRecord | null => (user?.status === 'active' ? user : null);
 
-/** `POST /auth/password/forgot`. Throws only `rate_limit_exceeded`; every other outcome is the same 202. */
-export async function requestPasswordReset(d: Deps, email: string, origin: AuditOrigin): Promise<void> {
+/** `POST /auth/password/forgot`: refused only by a rate limit; every other outcome is the same `requested`. */
+export async function requestPasswordReset(
+  d: Deps,
+  email: string,
+  origin: AuditOrigin,
+): Promise<{ readonly kind: 'requested' } | Extract<Refusal, { kind: 'rate_limited' }>> {
   const [byEmail, byIp, user] = await settleAll([
     hitWindow(d, { kind: 'forgot', source: email, limit: d.settings.resetEmailLimit, windowSeconds: HOUR }),
     ipWindow(d, origin),
     findUserByIdentifier(d, { kind: 'email', value: email }),
   ]);
   const about = { userId: user?.id ?? null, tenantId: user?.tenantId ?? null };
-  const refused = refusal([byEmail, byIp]);
-  if (refused) {
+  const limited = refusal([byEmail, byIp]);
+  if (limited) {
     await audit(d, origin, { type: 'password.reset_requested', outcome: 'failure', reason: 'rate_limited', ...about });
-    throw refused;
+    return limited;
   }
   const owner = eligible(user);
   const code = await issueResetCode(d, owner?.id ?? nobodyFor(email));
   const sent = await sendQuietly(d.mailer, resetCodeEmail(d.settings.productName, owner?.email ?? DECOY_RECIPIENT, code, d.settings.resetCodeTtl));
   const reason = !user ? 'unknown_identifier' : !owner ? 'disabled' : sent ? null : 'mail_failed';
   await audit(d, origin, { type: 'password.reset_requested', outcome: reason ? 'failure' : 'success', reason, ...about });
+  return { kind: 'requested' };
 }
 
 export interface ResetInput {
@@ -67,27 +72,26 @@ export interface ResetInput {
  * learns anything of the account (such as which passwords its policy
  * refuses); a weak password spends neither the code nor a try.
  */
-export async function resetPassword(d: Deps, input: ResetInput, origin: AuditOrigin): Promise<void> {
+export async function resetPassword(d: Deps, input: ResetInput, origin: AuditOrigin): Promise<{ readonly kind: 'reset' } | Refusal> {
   const [byIp, user] = await settleAll([ipWindow(d, origin), findUserByIdentifier(d, { kind: 'email', value: input.email })]);
-  const refused = refusal([byIp]);
-  if (refused) throw refused;
+  const limited = refusal([byIp]);
+  if (limited) return limited;
   const about = { userId: user?.id ?? null, tenantId: user?.tenantId ?? null };
   const owner = eligible(user);
   const right = await tryResetCode(d, owner?.id ?? nobodyFor(input.email), input.code);
   if (!owner || !right) {
     await audit(d, origin, { type: 'password.reset', outcome: 'failure', reason: 'invalid_code', ...about });
-    throw new ApiError('invalid_code');
+    return refused.invalidCode;
   }
-  try {
-    assertStrongPassword(input.password, { minLength: d.settings.passwordMinLength, email: owner.email, username: owner.username });
-  } catch (error) {
+  const weak = weakPassword(input.password, { minLength: d.settings.passwordMinLength, email: owner.email, username: owner.username });
+  if (weak) {
     await giveBackTry(d, right);
-    throw error;
+    return weak;
   }
   if (!(await spendResetCode(d, right))) {
     // Another request with the same code spent it first.
     await audit(d, origin, { type: 'password.reset', outcome: 'failure', reason: 'invalid_code', ...about });
-    throw new ApiError('invalid_code');
+    return refused.invalidCode;
   }
   try {
     await setPasswordHash(d, owner.id, await hashPassword(input.password));
@@ -97,6 +101,7 @@ export async function resetPassword(d: Deps, input: ResetInput, origin: AuditOri
       sendQuietly(d.mailer, passwordChangedEmail(d.settings.productName, owner.email, d.clock.now())),
       audit(d, origin, { type: 'password.reset', outcome: 'success', ...about }),
     ]);
+    return { kind: 'reset' };
   } catch (error) {
     // The caller is told 503, safe to retry: with its code back, the retry finishes what this request began.
     await restoreResetCode(d, right).catch(() => undefined);

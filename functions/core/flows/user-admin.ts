@@ -8,23 +8,23 @@ import { revokeApiTokensOf } from '../records/api-tokens.ts';
 import { audit, type AuditOrigin } from '../records/audit.ts';
 import type { Principal } from './authorize.ts';
 import type { Deps } from '../deps.ts';
-import { ApiError } from '../http/api-error.ts';
+import { refused, type Refusal } from './outcomes.ts';
 import type { Role } from '../infra/permissions.ts';
 import { revokeAllSessions } from '../records/sessions.ts';
 import { accessTo, mayCreate } from './user-management.ts';
 import { getUser, updateUser, type UserChanges, type UserRecord, type UserStatus } from '../records/users.ts';
 import { settleAll } from '../infra/settle.ts';
 
-/** `403 forbidden`, naming the caller's role. */
-export const forbidden = (caller: Principal): ApiError => new ApiError('forbidden', { extra: { role: caller.role } });
+export type ManagedUser = { readonly kind: 'found'; readonly user: UserRecord } | Extract<Refusal, { kind: 'not_found' | 'forbidden' }>;
+export type UserChange = { readonly kind: 'changed'; readonly user: UserRecord } | Extract<Refusal, { kind: 'not_found' | 'forbidden' }>;
 
 /** The user behind `/users/{id}`, if the caller may manage it. */
-export async function managedUser(d: Deps, caller: Principal, userId: string): Promise<UserRecord> {
+export async function managedUser(d: Deps, caller: Principal, userId: string): Promise<ManagedUser> {
   const user = await getUser(d, userId);
   const access = accessTo(caller, user);
-  if (access === 'not_found') throw new ApiError('not_found');
-  if (access === 'forbidden') throw forbidden(caller);
-  return user as UserRecord;
+  if (access === 'not_found') return refused.notFound;
+  if (access === 'forbidden') return refused.forbidden;
+  return { kind: 'found', user: user as UserRecord };
 }
 
 export interface ManagedChanges extends UserChanges {
@@ -39,15 +39,17 @@ export async function changeManagedUser(
   userId: string,
   changes: ManagedChanges,
   origin: AuditOrigin,
-): Promise<UserRecord> {
-  const target = await managedUser(d, caller, userId);
+): Promise<UserChange> {
+  const found = await managedUser(d, caller, userId);
+  if (found.kind !== 'found') return found;
+  const target = found.user;
   const { tenantId, ...userChanges } = changes;
-  if (tenantId !== undefined && tenantId !== target.tenantId) throw forbidden(caller);
+  if (tenantId !== undefined && tenantId !== target.tenantId) return refused.forbidden;
   const roleChanges = userChanges.role !== undefined && userChanges.role !== target.role;
   const statusChanges = userChanges.status !== undefined && userChanges.status !== target.status;
   // Nobody changes their own role, or disables or enables themselves.
-  if (target.id === caller.userId && (roleChanges || statusChanges)) throw forbidden(caller);
-  if (roleChanges && !mayCreate(caller, userChanges.role as Role)) throw forbidden(caller);
+  if (target.id === caller.userId && (roleChanges || statusChanges)) return refused.forbidden;
+  if (roleChanges && !mayCreate(caller, userChanges.role as Role)) return refused.forbidden;
 
   return applyUserChanges(d, target, userChanges, origin, caller.userId);
 }
@@ -62,13 +64,13 @@ export async function applyUserChanges(
   changes: UserChanges,
   origin: AuditOrigin,
   actorId: string | null,
-): Promise<UserRecord> {
+): Promise<UserChange> {
   const roleChanges = changes.role !== undefined && changes.role !== target.role;
   const disabled = changes.status === 'disabled' && target.status !== 'disabled';
   // Customers, and only customers, carry a customer id.
   const customerId = roleChanges ? { customerId: changes.role === 'CUSTOMER' ? (target.customerId ?? randomUUID()) : null } : {};
   const updated = await updateUser(d, target.id, { ...changes, ...customerId });
-  if (!updated) throw new ApiError('not_found');
+  if (!updated) return refused.notFound;
   await settleAll([
     roleChanges || disabled ? revokeAllSessions(d, target.id) : Promise.resolve(),
     disabled ? revokeApiTokensOf(d, target.id) : Promise.resolve(),
@@ -81,7 +83,7 @@ export async function applyUserChanges(
       actorId,
     }),
   ]);
-  return updated;
+  return { kind: 'changed', user: updated };
 }
 
 /** `DELETE /users/{id}`: disables. */

@@ -6,13 +6,12 @@ import { audit, type AuditOrigin } from '../records/audit.ts';
 import type { Principal } from './authorize.ts';
 import type { Deps } from '../deps.ts';
 import { inviteEmail } from './emails.ts';
-import { ApiError } from '../http/api-error.ts';
+import { refused, type Refusal } from './outcomes.ts';
 import { sendQuietly } from '../infra/mail.ts';
-import { assertStrongPassword } from './password-policy.ts';
+import { weakPassword } from './password-policy.ts';
 import { hashPassword } from '../crypto/passwords.ts';
 import type { Role } from '../infra/permissions.ts';
 import { issueResetCode } from '../records/reset-codes.ts';
-import { forbidden } from './user-admin.ts';
 import { mayCreate } from './user-management.ts';
 import { createUser, type UserRecord } from '../records/users.ts';
 import { settleAll } from '../infra/settle.ts';
@@ -29,11 +28,15 @@ export interface NewUserInput {
 
 
 /** A user in the caller's tenant; without a password, an invitation code goes out by email. */
-export async function createManagedUser(d: Deps, caller: Principal, input: NewUserInput, origin: AuditOrigin): Promise<UserRecord> {
-  if (!mayCreate(caller, input.role)) throw forbidden(caller);
-  if (input.password !== null) {
-    assertStrongPassword(input.password, { minLength: d.settings.passwordMinLength, email: input.email, username: input.username });
-  }
+export async function createManagedUser(
+  d: Deps,
+  caller: Principal,
+  input: NewUserInput,
+  origin: AuditOrigin,
+): Promise<{ readonly kind: 'created'; readonly user: UserRecord } | Extract<Refusal, { kind: 'forbidden' | 'weak_password' | 'conflict' }>> {
+  if (!mayCreate(caller, input.role)) return refused.forbidden;
+  const weak = input.password === null ? null : weakPassword(input.password, { minLength: d.settings.passwordMinLength, email: input.email, username: input.username });
+  if (weak) return weak;
   const result = await createUser(d, {
     tenantId: caller.tenantId,
     role: input.role,
@@ -45,16 +48,14 @@ export async function createManagedUser(d: Deps, caller: Principal, input: NewUs
     phone: input.phone,
     createdBy: caller.userId,
   });
-  if (result.kind === 'conflict') {
-    throw new ApiError('conflict', { message: `That ${result.field} is already taken`, details: [{ path: result.field, message: 'Already taken' }] });
-  }
+  if (result.kind === 'conflict') return { kind: 'conflict', field: result.field };
   const user = result.user;
   const about = { userId: user.id, tenantId: user.tenantId, actorId: caller.userId };
   await settleAll([
     audit(d, origin, { type: 'user.created', outcome: 'success', reason: input.password === null ? 'invited' : null, ...about }),
     input.password === null ? invite(d, user) : Promise.resolve(),
   ]);
-  return user;
+  return { kind: 'created', user };
 }
 
 async function invite(d: Deps, user: UserRecord): Promise<void> {
