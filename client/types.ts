@@ -3,8 +3,8 @@
  * Type-only imports: nothing of zod or the handlers reaches a bundle.
  */
 import type { z } from 'zod';
-import type { ErrorCode } from '../functions/core/errors.ts';
-import type { errorBody, loginBody, logoutBody, tokenResponse, userObject } from '../functions/core/schemas.ts';
+import type { ErrorCode } from '../functions/core/http/api-error.ts';
+import type { errorBody, loginBody, logoutBody, tokenResponse, userObject } from '../functions/core/http/schemas.ts';
 
 /** The body of a login or refresh. */
 export type TokenResponse = z.infer<typeof tokenResponse>;
