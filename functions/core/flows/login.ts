@@ -8,9 +8,7 @@
  * or disabling that lands in between (each revokes only the sessions it
  * lists) cannot miss the new session.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { audit, type AuditOrigin } from '../records/audit.ts';
-import { emailKey, usernameKey } from '../records/keys.ts';
 import type { Deps } from '../deps.ts';
 import type { Identifier } from '../infra/identifiers.ts';
 import { refused, type Refusal } from './outcomes.ts';
@@ -20,24 +18,17 @@ import { hashPassword, needsRehash } from '../crypto/passwords.ts';
 import { passwordGuessWindow } from '../records/rate-limits.ts';
 import { deleteSession, openSession, type SessionRecord } from '../records/sessions.ts';
 import { settleAll } from '../infra/settle.ts';
-import { getUser, NOBODY_ID, recordLogin, type UserRecord } from '../records/users.ts';
+import { getUser, NOBODY_ID, recordLogin, userIdNamedBy, type UserRecord } from '../records/users.ts';
 
 export type LoginOutcome =
   | { readonly kind: 'ok'; readonly user: UserRecord; readonly session: SessionRecord; readonly refreshToken: string }
   | Extract<Refusal, { kind: 'invalid_credentials' | 'disabled' | 'rate_limited' | 'locked' | 'unavailable' }>;
 
 export async function attemptLogin(d: Deps, identifier: Identifier, password: string, origin: AuditOrigin): Promise<LoginOutcome> {
-  const [window, pointer] = await settleAll([
+  const [window, userId] = await settleAll([
     passwordGuessWindow(d, origin),
-    d.db.send(
-      new GetCommand({
-        TableName: d.tables.users,
-        Key: identifier.kind === 'email' ? emailKey(identifier.value) : usernameKey(identifier.value),
-        ConsistentRead: true,
-      }),
-    ),
+    userIdNamedBy(d, identifier),
   ]);
-  const userId = typeof pointer.Item?.userId === 'string' ? pointer.Item.userId : undefined;
   const subject: LockoutSubject = userId ? { userId } : { identifier: `${identifier.kind}:${identifier.value}` };
   if (!window.allowed) {
     const user = await getUser(d, userId ?? NOBODY_ID);

@@ -3,11 +3,11 @@
  * deleted by their owner, and accepted in `X-Auth-Token` as the owner with
  * the owner's current role. Only a keyed hash of each token is stored.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type PutCommandInput, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { hashTokenSecret, newTokenId, newTokenText, parseTokenText, sameSecretHash } from '../crypto/api-token-text.ts';
 import { epochSeconds } from '../infra/clock.ts';
 import { apiTokenKey, userKey } from './keys.ts';
-import { unlessConditionFails } from '../infra/db.ts';
+import { and, below, conditionInput, deleteIf, is, isNew, isNull, itemExists, lacks, or, updateIf } from '../infra/conditions.ts';
 import type { Deps } from '../deps.ts';
 import { expiryOf, type ExpiryChoice } from '../crypto/token-expiry.ts';
 import { getUser, type UserRecord } from './users.ts';
@@ -67,13 +67,8 @@ export async function createApiToken(
     lastUsedIp: null,
     revoked: false,
   };
-  await d.db.send(
-    new PutCommand({
-      TableName: d.tables.apiTokens,
-      Item: { ...apiTokenKey(tokenId), ...record, expiresAt: epochSeconds(validUntil) + 86_400 },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }),
-  );
+  const item = { ...apiTokenKey(tokenId), ...record, expiresAt: epochSeconds(validUntil) + 86_400 };
+  await d.db.send(new PutCommand(conditionInput<PutCommandInput>({ TableName: d.tables.apiTokens, Item: item }, isNew)));
   return { record, token };
 }
 
@@ -101,34 +96,24 @@ export async function listApiTokens(d: Deps, userId: string): Promise<ApiTokenRe
 /** A new secret for the owner's token: same id, name and dates; the old text stops at once. `null` if not theirs. */
 export async function rotateApiToken(d: Deps, userId: string, tokenId: string): Promise<{ record: ApiTokenRecord; token: string } | null> {
   const { token, secret } = newTokenText(tokenId);
-  const out = await unlessConditionFails(
-    d.db.send(
-      new UpdateCommand({
-        TableName: d.tables.apiTokens,
-        Key: apiTokenKey(tokenId),
-        UpdateExpression: 'SET secretHash = :hash, rotatedAt = :now',
-        ConditionExpression: 'userId = :owner AND revoked = :false',
-        ExpressionAttributeValues: { ':hash': await secretHash(d, tokenId, secret), ':now': d.clock.now().toISOString(), ':owner': userId, ':false': false },
-        ReturnValues: 'ALL_NEW',
-      }),
-    ),
+  const out = await updateIf(
+    d.db,
+    {
+      TableName: d.tables.apiTokens,
+      Key: apiTokenKey(tokenId),
+      UpdateExpression: 'SET secretHash = :hash, rotatedAt = :now',
+      ExpressionAttributeValues: { ':hash': await secretHash(d, tokenId, secret), ':now': d.clock.now().toISOString() },
+      ReturnValues: 'ALL_NEW',
+    },
+    and(is('userId', userId), is('revoked', false)),
   );
   return out === null ? null : { record: fromItem(out.Attributes ?? {}), token };
 }
 
 /** Deletes the owner's token; `false` if it is not theirs. */
 export async function deleteApiToken(d: Deps, userId: string, tokenId: string): Promise<boolean> {
-  const out = await unlessConditionFails(
-    d.db.send(
-      new DeleteCommand({
-        TableName: d.tables.apiTokens,
-        Key: apiTokenKey(tokenId),
-        ConditionExpression: 'userId = :owner',
-        ExpressionAttributeValues: { ':owner': userId },
-      }),
-    ),
-  );
-  return out === null ? false : true;
+  const out = await deleteIf(d.db, { TableName: d.tables.apiTokens, Key: apiTokenKey(tokenId) }, is('userId', userId));
+  return out !== null;
 }
 
 /**
@@ -138,27 +123,20 @@ export async function deleteApiToken(d: Deps, userId: string, tokenId: string): 
 export async function revokeApiTokensOf(d: Deps, userId: string): Promise<void> {
   const now = d.clock.now().toISOString();
   await d.db.send(
-    new UpdateCommand({
-      TableName: d.tables.users,
-      Key: userKey(userId),
-      UpdateExpression: 'SET apiTokensRevokedAt = :now',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':now': now },
-    }),
+    new UpdateCommand(
+      conditionInput<UpdateCommandInput>(
+        { TableName: d.tables.users, Key: userKey(userId), UpdateExpression: 'SET apiTokensRevokedAt = :now', ExpressionAttributeValues: { ':now': now } },
+        itemExists,
+      ),
+    ),
   );
   const tokens = await listApiTokens(d, userId);
   await settleAll(
     tokens.map((t) =>
-      unlessConditionFails(
-        d.db.send(
-          new UpdateCommand({
-            TableName: d.tables.apiTokens,
-            Key: apiTokenKey(t.tokenId),
-            UpdateExpression: 'SET revoked = :true',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':true': true },
-          }),
-        ),
+      updateIf(
+        d.db,
+        { TableName: d.tables.apiTokens, Key: apiTokenKey(t.tokenId), UpdateExpression: 'SET revoked = :true', ExpressionAttributeValues: { ':true': true } },
+        itemExists,
       ),
     ),
   );
@@ -198,16 +176,15 @@ export async function checkApiToken(d: Deps, token: string, ip: string | null): 
 /** Records a use; of racing containers, one write wins the minute. */
 async function touch(d: Deps, record: ApiTokenRecord, now: Date, ip: string | null): Promise<void> {
   const cutoff = new Date(now.getTime() - TOUCH_EVERY_MS).toISOString();
-  await unlessConditionFails(
-    d.db.send(
-      new UpdateCommand({
-        TableName: d.tables.apiTokens,
-        Key: apiTokenKey(record.tokenId),
-        UpdateExpression: 'SET lastUsedAt = :now, lastUsedIp = :ip',
-        ConditionExpression:
-          'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR attribute_type(lastUsedAt, :nullType) OR lastUsedAt < :cutoff)',
-        ExpressionAttributeValues: { ':now': now.toISOString(), ':ip': ip, ':cutoff': cutoff, ':nullType': 'NULL' },
-      }),
-    ),
+  await updateIf(
+    d.db,
+    {
+      TableName: d.tables.apiTokens,
+      Key: apiTokenKey(record.tokenId),
+      UpdateExpression: 'SET lastUsedAt = :now, lastUsedIp = :ip',
+      ExpressionAttributeValues: { ':now': now.toISOString(), ':ip': ip },
+    },
+    // Never used, or not in the last minute.
+    and(itemExists, or(lacks('lastUsedAt'), isNull('lastUsedAt'), below('lastUsedAt', cutoff))),
   );
 }

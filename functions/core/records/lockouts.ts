@@ -11,10 +11,10 @@
  * forgets the places up to its own, so a success resets the count. Failures
  * older than `LOCKOUT_SECONDS` that did not lock are forgotten.
  */
-import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { above, and, atLeast, atMost, below, is, lacks, or, updateIf } from '../infra/conditions.ts';
 import { epochSeconds } from '../infra/clock.ts';
 import { failedLoginsKey } from './keys.ts';
-import { unlessConditionFails } from '../infra/db.ts';
 import type { Deps } from '../deps.ts';
 
 export type LockoutSubject = { readonly userId: string } | { readonly identifier: string };
@@ -58,24 +58,20 @@ export async function reserveAttempt(d: Deps, subject: LockoutSubject): Promise<
   for (let i = 0; i < RESERVE_TRIES; i++) {
     const now = epochSeconds(d.clock.now());
     const keep = now + d.settings.lockoutSeconds * 2 + 86_400; // TTL only collects garbage; the logic never waits for it
-    const out = await unlessConditionFails(
-      d.db.send(
-        new UpdateCommand({
-          TableName: d.tables.lockouts,
-          Key: key,
-          UpdateExpression: 'ADD failures :one SET lastFailureAt = :now, expiresAt = :keep',
-          // A place is free, the subject is not locked, and the count is recent enough to add to.
-          ConditionExpression:
-            '(attribute_not_exists(failures) OR failures < :threshold) AND attribute_not_exists(lockedUntil) AND (attribute_not_exists(lastFailureAt) OR lastFailureAt > :horizon)',
-          ExpressionAttributeValues: {
-            ':one': 1,
-            ':now': now,
-            ':keep': keep,
-            ':threshold': d.settings.lockoutThreshold,
-            ':horizon': now - d.settings.lockoutSeconds,
-          },
-          ReturnValues: 'UPDATED_NEW',
-        }),
+    const out = await updateIf(
+      d.db,
+      {
+        TableName: d.tables.lockouts,
+        Key: key,
+        UpdateExpression: 'ADD failures :one SET lastFailureAt = :now, expiresAt = :keep',
+        ExpressionAttributeValues: { ':one': 1, ':now': now, ':keep': keep },
+        ReturnValues: 'UPDATED_NEW',
+      },
+      // A place is free, the subject is not locked, and the count is recent enough to add to.
+      and(
+        or(lacks('failures'), below('failures', d.settings.lockoutThreshold)),
+        lacks('lockedUntil'),
+        or(lacks('lastFailureAt'), above('lastFailureAt', now - d.settings.lockoutSeconds)),
       ),
     );
     if (out) return { kind: 'reserved', reservation: { subject, place: Number(out.Attributes?.failures ?? 1) } };
@@ -95,16 +91,15 @@ export async function reserveAttempt(d: Deps, subject: LockoutSubject): Promise<
 
 /** Restarts a stale count at this one guess; `false` when someone else changed it first. */
 async function startOver(d: Deps, subject: LockoutSubject, seen: FailureState, now: number, keep: number): Promise<boolean> {
-  const out = await unlessConditionFails(
-    d.db.send(
-      new UpdateCommand({
-        TableName: d.tables.lockouts,
-        Key: failedLoginsKey(subject),
-        UpdateExpression: 'SET failures = :one, lastFailureAt = :now, expiresAt = :keep REMOVE lockedUntil',
-        ConditionExpression: 'lastFailureAt = :seen',
-        ExpressionAttributeValues: { ':one': 1, ':now': now, ':keep': keep, ':seen': seen.lastFailureAt },
-      }),
-    ),
+  const out = await updateIf(
+    d.db,
+    {
+      TableName: d.tables.lockouts,
+      Key: failedLoginsKey(subject),
+      UpdateExpression: 'SET failures = :one, lastFailureAt = :now, expiresAt = :keep REMOVE lockedUntil',
+      ExpressionAttributeValues: { ':one': 1, ':now': now, ':keep': keep },
+    },
+    is('lastFailureAt', seen.lastFailureAt),
   );
   return out !== null;
 }
@@ -116,16 +111,15 @@ async function startOver(d: Deps, subject: LockoutSubject, seen: FailureState, n
 export async function failAttempt(d: Deps, reservation: Reservation): Promise<boolean> {
   if (reservation.place < d.settings.lockoutThreshold) return false;
   const now = epochSeconds(d.clock.now());
-  const out = await unlessConditionFails(
-    d.db.send(
-      new UpdateCommand({
-        TableName: d.tables.lockouts,
-        Key: failedLoginsKey(reservation.subject),
-        UpdateExpression: 'SET lockedUntil = :until',
-        ConditionExpression: 'attribute_not_exists(lockedUntil) OR lockedUntil <= :now',
-        ExpressionAttributeValues: { ':until': now + d.settings.lockoutSeconds, ':now': now },
-      }),
-    ),
+  const out = await updateIf(
+    d.db,
+    {
+      TableName: d.tables.lockouts,
+      Key: failedLoginsKey(reservation.subject),
+      UpdateExpression: 'SET lockedUntil = :until',
+      ExpressionAttributeValues: { ':until': now + d.settings.lockoutSeconds },
+    },
+    or(lacks('lockedUntil'), atMost('lockedUntil', now)),
   );
   return out !== null;
 }
@@ -145,16 +139,15 @@ export async function releaseAttempt(d: Deps, reservation: Reservation): Promise
 
 async function giveBack(d: Deps, subject: LockoutSubject, places: number): Promise<void> {
   // Cleared or started over meanwhile: nothing of what it counted is left to give back.
-  await unlessConditionFails(
-    d.db.send(
-      new UpdateCommand({
-        TableName: d.tables.lockouts,
-        Key: failedLoginsKey(subject),
-        UpdateExpression: 'ADD failures :forget',
-        ConditionExpression: 'failures >= :places',
-        ExpressionAttributeValues: { ':forget': -places, ':places': places },
-      }),
-    ),
+  await updateIf(
+    d.db,
+    {
+      TableName: d.tables.lockouts,
+      Key: failedLoginsKey(subject),
+      UpdateExpression: 'ADD failures :forget',
+      ExpressionAttributeValues: { ':forget': -places },
+    },
+    atLeast('failures', places),
   );
 }
 

@@ -5,10 +5,10 @@
  * conditional delete.
  */
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { above, and, atLeast, below, deleteIf, has, is, isNew, putIf, updateIf } from '../infra/conditions.ts';
 import { epochSeconds } from '../infra/clock.ts';
 import { resetCodeKey } from './keys.ts';
-import { unlessConditionFails } from '../infra/db.ts';
 import type { Deps } from '../deps.ts';
 
 /** Wrong tries after which a code is dead. */
@@ -50,17 +50,11 @@ export interface RightCode {
  */
 export async function tryResetCode(d: Deps, userId: string, code: string): Promise<RightCode | null> {
   const now = epochSeconds(d.clock.now());
-  const out = await unlessConditionFails(
-    d.db.send(
-      new UpdateCommand({
-        TableName: d.tables.lockouts,
-        Key: resetCodeKey(userId),
-        UpdateExpression: 'ADD tries :one',
-        ConditionExpression: 'attribute_exists(codeHash) AND tries < :max AND validUntil > :now',
-        ExpressionAttributeValues: { ':one': 1, ':max': MAX_CODE_TRIES, ':now': now },
-        ReturnValues: 'ALL_NEW',
-      }),
-    ),
+  const out = await updateIf(
+    d.db,
+    { TableName: d.tables.lockouts, Key: resetCodeKey(userId), UpdateExpression: 'ADD tries :one', ExpressionAttributeValues: { ':one': 1 }, ReturnValues: 'ALL_NEW' },
+    // A code is there, with a try left, and still valid.
+    and(has('codeHash'), below('tries', MAX_CODE_TRIES), above('validUntil', now)),
   );
   const item = out?.Attributes;
   if (!item) return null;
@@ -71,31 +65,16 @@ export async function tryResetCode(d: Deps, userId: string, code: string): Promi
 
 /** Gives back the try a right code took, unless the code was replaced or spent meanwhile: a weak password spends nothing. */
 export async function giveBackTry(d: Deps, right: RightCode): Promise<void> {
-  await unlessConditionFails(
-    d.db.send(
-      new UpdateCommand({
-        TableName: d.tables.lockouts,
-        Key: resetCodeKey(right.userId),
-        UpdateExpression: 'ADD tries :back',
-        ConditionExpression: 'codeHash = :hash AND tries >= :one',
-        ExpressionAttributeValues: { ':back': -1, ':one': 1, ':hash': right.stored.codeHash },
-      }),
-    ),
+  await updateIf(
+    d.db,
+    { TableName: d.tables.lockouts, Key: resetCodeKey(right.userId), UpdateExpression: 'ADD tries :back', ExpressionAttributeValues: { ':back': -1 } },
+    and(is('codeHash', right.stored.codeHash), atLeast('tries', 1)),
   );
 }
 
 /** Spends a right code by one conditional delete: of two requests with the same code, one gets it. */
 export async function spendResetCode(d: Deps, right: RightCode): Promise<boolean> {
-  const out = await unlessConditionFails(
-    d.db.send(
-      new DeleteCommand({
-        TableName: d.tables.lockouts,
-        Key: resetCodeKey(right.userId),
-        ConditionExpression: 'codeHash = :hash',
-        ExpressionAttributeValues: { ':hash': right.stored.codeHash },
-      }),
-    ),
-  );
+  const out = await deleteIf(d.db, { TableName: d.tables.lockouts, Key: resetCodeKey(right.userId) }, is('codeHash', right.stored.codeHash));
   return out !== null;
 }
 
@@ -106,7 +85,5 @@ export async function spendResetCode(d: Deps, right: RightCode): Promise<boolean
  */
 export async function restoreResetCode(d: Deps, spent: RightCode): Promise<void> {
   const before = { ...spent.stored, tries: Math.max(0, Number(spent.stored.tries) - 1) };
-  await unlessConditionFails(
-    d.db.send(new PutCommand({ TableName: d.tables.lockouts, Item: before, ConditionExpression: 'attribute_not_exists(pk)' })),
-  );
+  await putIf(d.db, { TableName: d.tables.lockouts, Item: before }, isNew);
 }

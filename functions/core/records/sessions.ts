@@ -5,11 +5,11 @@
  * any other spent token is reuse and revokes the session.
  */
 import { randomBytes } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type PutCommandInput, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { and, conditionInput, is, isNew, itemExists, updateIf } from '../infra/conditions.ts';
 import { epochSeconds } from '../infra/clock.ts';
 import { tenantTimeZone } from '../infra/config.ts';
 import { SESSION_PREFIX, sessionKey, sessionsOfUser } from './keys.ts';
-import { unlessConditionFails } from '../infra/db.ts';
 import type { Deps } from '../deps.ts';
 import { nextMidnight } from '../infra/midnight.ts';
 import type { Role } from '../infra/permissions.ts';
@@ -76,13 +76,7 @@ export async function openSession(
     endsAt: endsAt.toISOString(),
     expiresAt: epochSeconds(endsAt),
   };
-  await d.db.send(
-    new PutCommand({
-      TableName: d.tables.sessions,
-      Item: { ...sessionKey(owner.id, sessionId), ...session },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }),
-  );
+  await d.db.send(new PutCommand(conditionInput<PutCommandInput>({ TableName: d.tables.sessions, Item: { ...sessionKey(owner.id, sessionId), ...session } }, isNew)));
   return { session, refreshToken };
 }
 
@@ -159,43 +153,40 @@ async function advance(
   now: Date,
   client: ClientInfo,
 ): Promise<SessionRecord | null> {
-  const out = await unlessConditionFails(
-    d.db.send(
-      new UpdateCommand({
+  const out = await updateIf(
+    d.db,
+    {
         TableName: d.tables.sessions,
         Key: sessionKey(session.userId, session.sessionId),
         UpdateExpression:
           'SET generation = :next, tokenHash = :hash, rotatedAt = :now, lastUsedAt = :now, ip = :ip, userAgent = :ua',
-        ConditionExpression: 'generation = :current AND revoked = :false',
         ExpressionAttributeValues: {
           ':next': session.generation + 1,
-          ':current': session.generation,
           ':hash': tokenHash,
           ':now': now.toISOString(),
           ':ip': client.ip,
           ':ua': client.userAgent,
-          ':false': false,
         },
         ReturnValues: 'ALL_NEW',
-      }),
-    ),
+    },
+    // Still the generation it read, and not revoked meanwhile.
+    and(is('generation', session.generation), is('revoked', false)),
   );
   return out === null ? null : sessionFromItem(out.Attributes ?? {});
 }
 
 /** Revokes one session; `null` when there is no such session. */
 export async function revokeSession(d: Deps, userId: string, sessionId: string): Promise<SessionRecord | null> {
-  const out = await unlessConditionFails(
-    d.db.send(
-      new UpdateCommand({
-        TableName: d.tables.sessions,
-        Key: sessionKey(userId, sessionId),
-        UpdateExpression: 'SET revoked = :true, revokedAt = :now',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':true': true, ':now': d.clock.now().toISOString() },
-        ReturnValues: 'ALL_NEW',
-      }),
-    ),
+  const out = await updateIf(
+    d.db,
+    {
+      TableName: d.tables.sessions,
+      Key: sessionKey(userId, sessionId),
+      UpdateExpression: 'SET revoked = :true, revokedAt = :now',
+      ExpressionAttributeValues: { ':true': true, ':now': d.clock.now().toISOString() },
+      ReturnValues: 'ALL_NEW',
+    },
+    itemExists,
   );
   return out === null ? null : sessionFromItem(out.Attributes ?? {});
 }

@@ -4,9 +4,9 @@
  * concurrent creates of one name give one winner.
  */
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DeleteCommandInput, GetCommand, PutCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { emailKey, userKey, usernameKey } from './keys.ts';
-import { unlessConditionFails } from '../infra/db.ts';
+import { and, conditionInput, is, isNew, itemExists, putIf, updateIf } from '../infra/conditions.ts';
 import type { Deps } from '../deps.ts';
 import type { Identifier } from '../infra/identifiers.ts';
 import { permissionsOf, type Role } from '../infra/permissions.ts';
@@ -63,13 +63,16 @@ export async function getUser(d: Deps, userId: string): Promise<UserRecord | nul
 /** A user id that names nobody: read in place of a missing user so that both paths cost the same. */
 export const NOBODY_ID = '00000000-0000-0000-0000-000000000000';
 
+/** The id of the user a normalized email or username names, read from its pointer. */
+export async function userIdNamedBy(d: Deps, identifier: Identifier): Promise<string | null> {
+  const pointer = await d.db.send(new GetCommand({ TableName: d.tables.users, Key: pointerKey(identifier), ConsistentRead: true }));
+  const userId = pointer.Item?.userId;
+  return typeof userId === 'string' ? userId : null;
+}
+
 /** The user a normalized email or username names, or `null`; two reads either way. */
 export async function findUserByIdentifier(d: Deps, identifier: Identifier): Promise<UserRecord | null> {
-  const pointer = await d.db.send(
-    new GetCommand({ TableName: d.tables.users, Key: pointerKey(identifier), ConsistentRead: true }),
-  );
-  const userId = pointer.Item?.userId;
-  return getUser(d, typeof userId === 'string' ? userId : NOBODY_ID);
+  return getUser(d, (await userIdNamedBy(d, identifier)) ?? NOBODY_ID);
 }
 
 export interface NewUser {
@@ -129,9 +132,7 @@ export async function createUser(d: Deps, input: NewUser): Promise<CreateUserRes
 
 async function claimName(d: Deps, name: Identifier, userId: string, now: string): Promise<boolean> {
   const item = { ...pointerKey(name), userId, createdAt: now };
-  const claimed = await unlessConditionFails(
-    d.db.send(new PutCommand({ TableName: d.tables.users, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })),
-  );
+  const claimed = await putIf(d.db, { TableName: d.tables.users, Item: item }, isNew);
   return claimed !== null || takeOverOrphan(d, name, item, now);
 }
 
@@ -148,28 +149,12 @@ async function takeOverOrphan(
   const owner = existing.Item?.userId as string | undefined;
   const createdAt = Date.parse(String(existing.Item?.createdAt));
   if (!owner || Date.parse(now) - createdAt < ORPHAN_POINTER_AGE_MS || (await getUser(d, owner))) return false;
-  const out = await unlessConditionFails(
-    d.db.send(
-      new PutCommand({
-        TableName: d.tables.users,
-        Item: item,
-        ConditionExpression: 'userId = :orphanOwner',
-        ExpressionAttributeValues: { ':orphanOwner': owner },
-      }),
-    ),
-  );
-  return out === null ? false : true;
+  const out = await putIf(d.db, { TableName: d.tables.users, Item: item }, is('userId', owner));
+  return out !== null;
 }
 
 async function releaseName(d: Deps, name: Identifier, userId: string): Promise<void> {
-  await d.db.send(
-    new DeleteCommand({
-      TableName: d.tables.users,
-      Key: pointerKey(name),
-      ConditionExpression: 'userId = :me',
-      ExpressionAttributeValues: { ':me': userId },
-    }),
-  );
+  await d.db.send(new DeleteCommand(conditionInput<DeleteCommandInput>({ TableName: d.tables.users, Key: pointerKey(name) }, is('userId', userId))));
 }
 
 /**
@@ -177,25 +162,17 @@ async function releaseName(d: Deps, name: Identifier, userId: string): Promise<v
  * written, when its password hash, role or status has changed since.
  */
 export async function recordLogin(d: Deps, seen: UserRecord, at: Date, newHash?: string): Promise<boolean> {
-  const out = await unlessConditionFails(
-    d.db.send(
-      new UpdateCommand({
-        TableName: d.tables.users,
-        Key: userKey(seen.id),
-        UpdateExpression: newHash ? 'SET lastLoginAt = :at, passwordHash = :hash' : 'SET lastLoginAt = :at',
-        ConditionExpression: 'passwordHash = :seenHash AND #role = :seenRole AND #status = :active',
-        ExpressionAttributeNames: { '#role': 'role', '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':at': at.toISOString(),
-          ':seenHash': seen.passwordHash,
-          ':seenRole': seen.role,
-          ':active': 'active',
-          ...(newHash ? { ':hash': newHash } : {}),
-        },
-      }),
-    ),
+  const out = await updateIf(
+    d.db,
+    {
+      TableName: d.tables.users,
+      Key: userKey(seen.id),
+      UpdateExpression: newHash ? 'SET lastLoginAt = :at, passwordHash = :hash' : 'SET lastLoginAt = :at',
+      ExpressionAttributeValues: { ':at': at.toISOString(), ...(newHash ? { ':hash': newHash } : {}) },
+    },
+    and(is('passwordHash', seen.passwordHash), is('role', seen.role), is('status', 'active')),
   );
-  return out === null ? false : true;
+  return out !== null;
 }
 
 export function userFromItem(item: Record<string, unknown>): UserRecord {
@@ -206,13 +183,17 @@ export function userFromItem(item: Record<string, unknown>): UserRecord {
 /** Sets a new password hash. */
 export async function setPasswordHash(d: Deps, userId: string, passwordHash: string): Promise<void> {
   await d.db.send(
-    new UpdateCommand({
-      TableName: d.tables.users,
-      Key: userKey(userId),
-      UpdateExpression: 'SET passwordHash = :hash, passwordChangedAt = :at',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':hash': passwordHash, ':at': d.clock.now().toISOString() },
-    }),
+    new UpdateCommand(
+      conditionInput<UpdateCommandInput>(
+        {
+          TableName: d.tables.users,
+          Key: userKey(userId),
+          UpdateExpression: 'SET passwordHash = :hash, passwordChangedAt = :at',
+          ExpressionAttributeValues: { ':hash': passwordHash, ':at': d.clock.now().toISOString() },
+        },
+        itemExists,
+      ),
+    ),
   );
 }
 
@@ -238,21 +219,20 @@ const changeAttributes: Record<keyof UserChanges, string> = {
 export async function updateUser(d: Deps, userId: string, changes: UserChanges): Promise<UserRecord | null> {
   const entries = Object.entries(changes).filter(([, value]) => value !== undefined) as [keyof UserChanges, unknown][];
   if (entries.length === 0) return getUser(d, userId);
-  const out = await unlessConditionFails(
-    d.db.send(
-      new UpdateCommand({
-        TableName: d.tables.users,
-        Key: userKey(userId),
-        UpdateExpression: `SET ${entries.map(([name]) => `#${name} = :${name}`).join(', ')}, updatedAt = :updatedAt`,
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: Object.fromEntries(entries.map(([name]) => [`#${name}`, changeAttributes[name]])),
-        ExpressionAttributeValues: {
-          ...Object.fromEntries(entries.map(([name, value]) => [`:${name}`, value])),
-          ':updatedAt': d.clock.now().toISOString(),
-        },
-        ReturnValues: 'ALL_NEW',
-      }),
-    ),
+  const out = await updateIf(
+    d.db,
+    {
+      TableName: d.tables.users,
+      Key: userKey(userId),
+      UpdateExpression: `SET ${entries.map(([name]) => `#${name} = :${name}`).join(', ')}, updatedAt = :updatedAt`,
+      ExpressionAttributeNames: Object.fromEntries(entries.map(([name]) => [`#${name}`, changeAttributes[name]])),
+      ExpressionAttributeValues: {
+        ...Object.fromEntries(entries.map(([name, value]) => [`:${name}`, value])),
+        ':updatedAt': d.clock.now().toISOString(),
+      },
+      ReturnValues: 'ALL_NEW',
+    },
+    itemExists,
   );
   return out === null ? null : out.Attributes ? userFromItem(out.Attributes) : null;
 }
