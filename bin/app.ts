@@ -19,7 +19,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { settingNames } from '../functions/core/infra/config.ts';
+import { settingNames } from '../functions/core/infra/setting-names.ts';
 import { AuthStack } from '../lib/auth-stack.ts';
 import { parseOrigins } from '../lib/cors.ts';
 

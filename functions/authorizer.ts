@@ -11,6 +11,7 @@ import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWith
 import { decide, decisionToContext, type Decision } from './core/flows/authorize.ts';
 import { deps } from './core/deps.ts';
 import { isTransient } from './core/http/errors.ts';
+import { originOf } from './core/http/origin.ts';
 import { issuerOf } from './core/http/route.ts';
 import { logger } from './core/infra/logger.ts';
 import { operationByRouteKey } from './routes.ts';
@@ -32,11 +33,7 @@ export async function handler(
   let decision: Decision;
   try {
     const issuer = issuerOf({ headers, requestContext: event.requestContext }, d.settings.issuer);
-    const origin = {
-      ip: event.requestContext.http.sourceIp ?? null,
-      userAgent: headers['user-agent']?.slice(0, 512) ?? null,
-      requestId: event.requestContext.requestId ?? null,
-    };
+    const origin = originOf({ headers, requestContext: event.requestContext });
     decision = await decide(d, headers, operation ?? { permission: addedRoutePermission(event.routeKey) }, issuer, origin);
   } catch (error) {
     if (!isTransient(error)) throw error;

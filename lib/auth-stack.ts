@@ -35,7 +35,7 @@ import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
-import { settingNames } from '../functions/core/infra/config.ts';
+import { settingNames } from '../functions/core/infra/setting-names.ts';
 import {
   authorizerFunction,
   fallbackFunction,
@@ -401,7 +401,7 @@ export class AuthStack extends Stack {
 }
 
 function checkedSettings(settings: Readonly<Record<string, string>>): Record<string, string> {
-  const unknown = Object.keys(settings).filter((name) => !settingNames.includes(name));
+  const unknown = Object.keys(settings).filter((name) => !(settingNames as readonly string[]).includes(name));
   if (unknown.length > 0) {
     throw new Error(`Unknown setting ${unknown.join(', ')}; known: ${settingNames.join(', ')}`);
   }

@@ -5,21 +5,13 @@
  */
 import { resolve } from 'node:path';
 import { audit } from '../functions/core/records/audit.ts';
-import { systemClock } from '../functions/core/infra/clock.ts';
-import { loadSettings } from '../functions/core/infra/config.ts';
-import { createDocumentClient, tableNamesFromEnv } from '../functions/core/infra/db.ts';
-import type { Deps } from '../functions/core/deps.ts';
-import { inviteEmail } from '../functions/core/flows/emails.ts';
+import { depsFromEnvironment, type Deps } from '../functions/core/deps.ts';
 import { isEmail, normalizeIdentifier, USERNAME } from '../functions/core/infra/identifiers.ts';
 import { clearFailures } from '../functions/core/records/lockouts.ts';
-import { sendQuietly, sesMailer } from '../functions/core/infra/mail.ts';
-import { passwordProblems } from '../functions/core/flows/password-policy.ts';
-import { hashPassword } from '../functions/core/crypto/passwords.ts';
 import { isRole, roles } from '../functions/core/infra/permissions.ts';
-import { issueResetCode } from '../functions/core/records/reset-codes.ts';
 import { applyUserChanges } from '../functions/core/flows/user-admin.ts';
-import { KeyStore, keySourceFromEnv } from '../functions/core/crypto/signing-keys.ts';
-import { createUser, findUserByIdentifier, getUser, listUsers, type UserRecord } from '../functions/core/records/users.ts';
+import { createAccount } from '../functions/core/flows/user-creation.ts';
+import { findUserByIdentifier, getUser, listUsers, type UserRecord } from '../functions/core/records/users.ts';
 import { tableList } from '../lib/tables.ts';
 import { localTableName } from './dynamo.ts';
 
@@ -93,17 +85,6 @@ function environment(options: AdminOptions): Record<string, string | undefined> 
   return env;
 }
 
-function depsFor(env: Record<string, string | undefined>): Deps {
-  const settings = loadSettings(env);
-  return {
-    settings,
-    clock: systemClock,
-    db: createDocumentClient({ ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}), ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}) }),
-    tables: tableNamesFromEnv(env),
-    keys: new KeyStore(() => keySourceFromEnv(env)),
-    mailer: sesMailer({ from: settings.mailFrom, ...(env.SES_ENDPOINT ? { endpoint: env.SES_ENDPOINT } : {}) }),
-  };
-}
 
 const origin = { ip: null, userAgent: 'admin-cli', requestId: null };
 
@@ -125,7 +106,7 @@ export async function runAdmin(positionals: readonly string[], options: AdminOpt
   if (extra.length > 0) throw new AdminUsageError(`Unexpected argument: ${extra.join(' ')}`);
   const known = ['create-user', 'disable-user', 'unlock', 'list-users'];
   if (!command || !known.includes(command)) throw new AdminUsageError(`Unknown command: ${command ?? '(none)'}`);
-  const d = depsFor(environment(options));
+  const d = depsFromEnvironment(environment(options));
   try {
     switch (command) {
       case 'create-user':
@@ -159,25 +140,17 @@ async function createCommand(d: Deps, options: AdminOptions): Promise<string> {
   if (!isEmail(email)) throw new AdminUsageError('--email must be an email address');
   const username = options.username ? normalizeIdentifier(options.username) : null;
   if (username !== null && !USERNAME.test(username)) throw new AdminUsageError('--username: 3 to 64 letters, digits, dots, dashes or underscores');
-  if (options.password !== undefined) {
-    const problems = passwordProblems(options.password, { minLength: d.settings.passwordMinLength, email, username });
-    if (problems.length > 0) throw new AdminUsageError(`--password: ${problems.map((p) => p.message).join('; ')}`);
-  }
-  const result = await createUser(d, {
-    tenantId,
-    role,
-    email,
-    username,
-    passwordHash: options.password === undefined ? null : await hashPassword(options.password),
-    createdBy: null,
-  });
-  if (result.kind === 'conflict') throw new Error(`That ${result.field} is already taken`);
-  const user = result.user;
-  await audit(d, origin, { type: 'user.created', outcome: 'success', reason: 'admin_cli', userId: user.id, tenantId });
-  if (options.password !== undefined) return `Created ${describe(user)}`;
-  const code = await issueResetCode(d, user.id, d.settings.inviteCodeTtl);
-  const sent = await sendQuietly(d.mailer, inviteEmail(d.settings.productName, user.email, code, d.settings.inviteCodeTtl));
-  return sent
+  const outcome = await createAccount(
+    d,
+    { tenantId, role, email, username, password: options.password ?? null, firstName: null, lastName: null, phone: null, createdBy: null },
+    origin,
+    'admin_cli',
+  );
+  if (outcome.kind === 'weak_password') throw new AdminUsageError(`--password: ${outcome.problems.map((p) => p.message).join('; ')}`);
+  if (outcome.kind === 'conflict') throw new Error(`That ${outcome.field} is already taken`);
+  const { user, invitation } = outcome;
+  if (invitation === 'none') return `Created ${describe(user)}`;
+  return invitation === 'sent'
     ? `Created ${describe(user)}; an invitation went to ${user.email}`
     : `Created ${describe(user)}; the invitation email could not be sent: run /auth/password/forgot for it`;
 }

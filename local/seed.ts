@@ -1,9 +1,8 @@
 /** The demo users of API.md, all with `DEMO_PASSWORD`. Seeding twice changes nothing. */
 import type { Deps } from '../functions/core/deps.ts';
-import { passwordProblems } from '../functions/core/flows/password-policy.ts';
-import { hashPassword } from '../functions/core/crypto/passwords.ts';
+import { createAccount } from '../functions/core/flows/user-creation.ts';
 import type { Role } from '../functions/core/infra/permissions.ts';
-import { createUser, findUserByIdentifier } from '../functions/core/records/users.ts';
+import { findUserByIdentifier } from '../functions/core/records/users.ts';
 
 export interface DemoUser {
   readonly email: string;
@@ -23,13 +22,7 @@ export const demoUsers: readonly DemoUser[] = [
 ];
 
 export async function seedDemoUsers(d: Deps, password: string): Promise<void> {
-  for (const demo of demoUsers) {
-    const problems = passwordProblems(password, { minLength: d.settings.passwordMinLength, email: demo.email, username: demo.username ?? null });
-    if (problems.length > 0) {
-      throw new Error(`DEMO_PASSWORD breaks the password policy for ${demo.email}: ${problems.map((p) => p.message).join('; ')}`);
-    }
-  }
-  const passwordHash = await hashPassword(password);
+  const origin = { ip: null, userAgent: 'demo seed', requestId: null };
   const ids = new Map<string, string>();
   for (const demo of demoUsers) {
     const existing = await findUserByIdentifier(d, { kind: 'email', value: demo.email });
@@ -37,15 +30,26 @@ export async function seedDemoUsers(d: Deps, password: string): Promise<void> {
       ids.set(demo.email, existing.id);
       continue;
     }
-    const result = await createUser(d, {
-      tenantId: demo.tenantId,
-      role: demo.role,
-      email: demo.email,
-      username: demo.username ?? null,
-      passwordHash,
-      createdBy: demo.createdBy ? (ids.get(demo.createdBy) ?? null) : null,
-    });
-    if (result.kind !== 'created') throw new Error(`Demo user ${demo.email}: ${result.field} already taken`);
-    ids.set(demo.email, result.user.id);
+    const outcome = await createAccount(
+      d,
+      {
+        tenantId: demo.tenantId,
+        role: demo.role,
+        email: demo.email,
+        username: demo.username ?? null,
+        password,
+        firstName: null,
+        lastName: null,
+        phone: null,
+        createdBy: demo.createdBy ? (ids.get(demo.createdBy) ?? null) : null,
+      },
+      origin,
+      'demo_seed',
+    );
+    if (outcome.kind === 'weak_password') {
+      throw new Error(`DEMO_PASSWORD breaks the password policy for ${demo.email}: ${outcome.problems.map((p) => p.message).join('; ')}`);
+    }
+    if (outcome.kind === 'conflict') throw new Error(`Demo user ${demo.email}: ${outcome.field} already taken`);
+    ids.set(demo.email, outcome.user.id);
   }
 }

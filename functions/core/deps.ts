@@ -20,23 +20,24 @@ export interface Deps {
 
 let current: Deps | undefined;
 
-function fromEnvironment(): Deps {
-  const endpoint = process.env.DYNAMODB_ENDPOINT;
-  const settings = loadSettings();
-  const sesEndpoint = process.env.SES_ENDPOINT;
+/** Every dependency, built from an environment: the handlers' (process.env) or the admin CLI's. */
+export function depsFromEnvironment(env: Record<string, string | undefined> = process.env): Deps {
+  const endpoint = env.DYNAMODB_ENDPOINT;
+  const settings = loadSettings(env);
+  const sesEndpoint = env.SES_ENDPOINT;
   return {
     settings,
     clock: systemClock,
-    db: createDocumentClient(endpoint ? { endpoint } : {}),
-    tables: tableNamesFromEnv(),
+    db: createDocumentClient({ ...(endpoint ? { endpoint } : {}), ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}) }),
+    tables: tableNamesFromEnv(env),
     // Resolved on first use: functions without signing keys never configure a source.
-    keys: new KeyStore(() => keySourceFromEnv()),
+    keys: new KeyStore(() => keySourceFromEnv(env)),
     mailer: sesMailer({ from: settings.mailFrom, ...(sesEndpoint ? { endpoint: sesEndpoint } : {}) }),
   };
 }
 
 export function deps(): Deps {
-  current ??= fromEnvironment();
+  current ??= depsFromEnvironment();
   return current;
 }
 

@@ -26,19 +26,26 @@ export interface NewUserInput {
   readonly phone: string | null;
 }
 
+export interface AccountInput extends NewUserInput {
+  readonly tenantId: string;
+  /** The user who creates it; `null` for the admin CLI and the demo seed. */
+  readonly createdBy: string | null;
+}
 
-/** A user in the caller's tenant; without a password, an invitation code goes out by email. */
-export async function createManagedUser(
-  d: Deps,
-  caller: Principal,
-  input: NewUserInput,
-  origin: AuditOrigin,
-): Promise<{ readonly kind: 'created'; readonly user: UserRecord } | Extract<Refusal, { kind: 'forbidden' | 'weak_password' | 'conflict' }>> {
-  if (!mayCreate(caller, input.role)) return refused.forbidden;
+export type AccountCreation =
+  | { readonly kind: 'created'; readonly user: UserRecord; readonly invitation: 'none' | 'sent' | 'not_sent' }
+  | Extract<Refusal, { kind: 'weak_password' | 'conflict' }>;
+
+/**
+ * The one way a user comes to be, for the API, the admin CLI and the demo
+ * seed: the password policy, the unique names, the `user.created` event,
+ * and an invitation code by email when no password is given.
+ */
+export async function createAccount(d: Deps, input: AccountInput, origin: AuditOrigin, reason: string | null = null): Promise<AccountCreation> {
   const weak = input.password === null ? null : weakPassword(input.password, { minLength: d.settings.passwordMinLength, email: input.email, username: input.username });
   if (weak) return weak;
   const result = await createUser(d, {
-    tenantId: caller.tenantId,
+    tenantId: input.tenantId,
     role: input.role,
     email: input.email,
     username: input.username,
@@ -46,19 +53,30 @@ export async function createManagedUser(
     firstName: input.firstName,
     lastName: input.lastName,
     phone: input.phone,
-    createdBy: caller.userId,
+    createdBy: input.createdBy,
   });
   if (result.kind === 'conflict') return { kind: 'conflict', field: result.field };
   const user = result.user;
-  const about = { userId: user.id, tenantId: user.tenantId, actorId: caller.userId };
-  await settleAll([
-    audit(d, origin, { type: 'user.created', outcome: 'success', reason: input.password === null ? 'invited' : null, ...about }),
-    input.password === null ? invite(d, user) : Promise.resolve(),
+  const about = { userId: user.id, tenantId: user.tenantId, actorId: input.createdBy };
+  const [, invitation] = await settleAll([
+    audit(d, origin, { type: 'user.created', outcome: 'success', reason: reason ?? (input.password === null ? 'invited' : null), ...about }),
+    input.password === null ? invite(d, user) : Promise.resolve('none' as const),
   ]);
-  return { kind: 'created', user };
+  return { kind: 'created', user, invitation };
 }
 
-async function invite(d: Deps, user: UserRecord): Promise<void> {
+/** A user in the caller's tenant, of a role the caller may create. */
+export async function createManagedUser(
+  d: Deps,
+  caller: Principal,
+  input: NewUserInput,
+  origin: AuditOrigin,
+): Promise<AccountCreation | Extract<Refusal, { kind: 'forbidden' }>> {
+  if (!mayCreate(caller, input.role)) return refused.forbidden;
+  return createAccount(d, { ...input, tenantId: caller.tenantId, createdBy: caller.userId }, origin);
+}
+
+async function invite(d: Deps, user: UserRecord): Promise<'sent' | 'not_sent'> {
   const code = await issueResetCode(d, user.id, d.settings.inviteCodeTtl);
-  await sendQuietly(d.mailer, inviteEmail(d.settings.productName, user.email, code, d.settings.inviteCodeTtl));
+  return (await sendQuietly(d.mailer, inviteEmail(d.settings.productName, user.email, code, d.settings.inviteCodeTtl))) ? 'sent' : 'not_sent';
 }

@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'internal_server_error'
   | 'service_unavailable';
 
-const statusOf: Record<ErrorCode, number> = {
+/** The HTTP status of each code: the renderer's and the OpenAPI document's. */
+export const statusOf: Readonly<Record<ErrorCode, number>> = {
   invalid_request: 400,
   weak_password: 400,
   invalid_code: 400,

@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { operations, type Operation } from '../../routes.ts';
-import type { ErrorCode } from './api-error.ts';
+import { statusOf, type ErrorCode } from './api-error.ts';
 import * as s from './schemas.ts';
 
 interface Contract {
@@ -98,12 +98,6 @@ export const contracts: Readonly<Record<string, Contract>> = {
   },
 };
 
-const statusOf: Record<ErrorCode, number> = {
-  invalid_request: 400, weak_password: 400, invalid_code: 400, unauthorized: 401, invalid_credentials: 401,
-  invalid_grant: 401, forbidden: 403, account_disabled: 403, not_found: 404, method_not_allowed: 405,
-  conflict: 409, payload_too_large: 413, unsupported_media_type: 415, rate_limit_exceeded: 429,
-  account_locked: 429, internal_server_error: 500, service_unavailable: 503,
-};
 
 /** Every error an operation can answer: its own, and those of its kind. */
 export function errorsOf(operation: Operation): ErrorCode[] {

@@ -16,6 +16,7 @@ import { errorRenderer } from './errors.ts';
 import { responseHeaders } from './headers.ts';
 import { jsonBody, toDetails } from './json-body.ts';
 import { invalidRequest } from './api-error.ts';
+import { originOf } from './origin.ts';
 import { requirePrincipal } from './principal.ts';
 import type { HttpResponse } from './response.ts';
 import type { RouteContext } from './route-context.ts';
@@ -55,8 +56,6 @@ export interface RouteOptions<Schema extends z.ZodType, QuerySchema extends z.Zo
   readonly contentSecurityPolicy?: Readonly<Record<string, string>>;
 }
 
-const MAX_USER_AGENT = 512;
-
 function operationNamed(operationId: string, auth: Operation['auth']): Operation {
   const operation = operations.find((o) => o.operationId === operationId);
   if (!operation) throw new Error(`No operation ${operationId} in the operation table`);
@@ -92,11 +91,7 @@ function inputOf(event: APIGatewayProxyEventV2, context: RouteContext, query: z.
     query: parseQuery(event, query),
     headers,
     pathParameters: event.pathParameters ?? {},
-    client: {
-      ip: event.requestContext.http.sourceIp ?? null,
-      userAgent: headers['user-agent']?.slice(0, MAX_USER_AGENT) ?? null,
-      requestId: context.requestId ?? null,
-    },
+    client: originOf(event, context.requestId ?? null),
     issuer: issuerOf(event, d.settings.issuer),
   };
 }

@@ -3,6 +3,7 @@
  * stops start-up with a message that names the variable.
  */
 import * as z from 'zod';
+import type { SettingName } from './setting-names.ts';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -48,7 +49,7 @@ const settingsSchema = z.object({
   AUDIT_RETENTION_DAYS: positiveInt(90),
   MAIL_FROM: z.string().min(3).max(320).default('no-reply@example.com'),
   PRODUCT_NAME: z.string().min(1).max(100).default('Serverless Auth'),
-});
+} satisfies Record<SettingName, z.ZodType>);
 
 export type Settings = {
   /** `iss` of access tokens; when unset, the API's base URL of the request. */
@@ -113,9 +114,6 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     productName: s.PRODUCT_NAME,
   };
 }
-
-/** Names of the settings, for the stack and the docs. */
-export const settingNames = Object.keys(settingsSchema.shape);
 
 /** The time zone whose midnight ends a tenant's sessions. */
 export const tenantTimeZone = (settings: Settings, tenantId: string): string =>
