@@ -18,7 +18,8 @@ import { hashPassword, needsRehash } from '../crypto/passwords.ts';
 import { passwordGuessWindow } from '../records/rate-limits.ts';
 import { deleteSession, openSession, type SessionRecord } from '../records/sessions.ts';
 import { settleAll } from '../infra/settle.ts';
-import { getUser, NOBODY_ID, recordLogin, userIdNamedBy, type UserRecord } from '../records/users.ts';
+import { userIdNamedBy } from '../records/user-names.ts';
+import { getUser, NOBODY_ID, recordLogin, type UserRecord } from '../records/users.ts';
 
 export type LoginOutcome =
   | { readonly kind: 'ok'; readonly user: UserRecord; readonly session: SessionRecord; readonly refreshToken: string }

@@ -1,12 +1,12 @@
 /**
- * Users and their unique login names. Email and username uniqueness is kept
- * by pointer items written with a condition before the user item, so two
- * concurrent creates of one name give one winner.
+ * Users: one item per user, created only once its login names are claimed
+ * (records/user-names.ts), so an email or username names one user at most.
  */
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, type DeleteCommandInput, GetCommand, PutCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { emailKey, userKey, usernameKey } from './keys.ts';
-import { and, conditionInput, is, isNew, itemExists, putIf, updateIf } from '../infra/conditions.ts';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { userKey } from './keys.ts';
+import { claimName, releaseName, userIdNamedBy } from './user-names.ts';
+import { and, conditionInput, is, itemExists, updateIf } from '../infra/conditions.ts';
 import type { Deps } from '../deps.ts';
 import type { Identifier } from '../infra/identifiers.ts';
 import { permissionsOf, type Role } from '../infra/permissions.ts';
@@ -52,8 +52,6 @@ export function toPublicUser(user: UserRecord) {
 }
 export type PublicUser = ReturnType<typeof toPublicUser>;
 
-const pointerKey = (identifier: Identifier) =>
-  identifier.kind === 'email' ? emailKey(identifier.value) : usernameKey(identifier.value);
 
 export async function getUser(d: Deps, userId: string): Promise<UserRecord | null> {
   const out = await d.db.send(new GetCommand({ TableName: d.tables.users, Key: userKey(userId), ConsistentRead: true }));
@@ -62,13 +60,6 @@ export async function getUser(d: Deps, userId: string): Promise<UserRecord | nul
 
 /** A user id that names nobody: read in place of a missing user so that both paths cost the same. */
 export const NOBODY_ID = '00000000-0000-0000-0000-000000000000';
-
-/** The id of the user a normalized email or username names, read from its pointer. */
-export async function userIdNamedBy(d: Deps, identifier: Identifier): Promise<string | null> {
-  const pointer = await d.db.send(new GetCommand({ TableName: d.tables.users, Key: pointerKey(identifier), ConsistentRead: true }));
-  const userId = pointer.Item?.userId;
-  return typeof userId === 'string' ? userId : null;
-}
 
 /** The user a normalized email or username names, or `null`; two reads either way. */
 export async function findUserByIdentifier(d: Deps, identifier: Identifier): Promise<UserRecord | null> {
@@ -93,9 +84,6 @@ export interface NewUser {
 export type CreateUserResult =
   | { readonly kind: 'created'; readonly user: UserRecord }
   | { readonly kind: 'conflict'; readonly field: 'email' | 'username' };
-
-/** A pointer whose user item never came (a crash between the writes) may be taken over after this long. */
-const ORPHAN_POINTER_AGE_MS = 60_000;
 
 export async function createUser(d: Deps, input: NewUser): Promise<CreateUserResult> {
   const now = d.clock.now().toISOString();
@@ -128,33 +116,6 @@ export async function createUser(d: Deps, input: NewUser): Promise<CreateUserRes
   }
   await d.db.send(new PutCommand({ TableName: d.tables.users, Item: { ...userKey(user.id), ...user } }));
   return { kind: 'created', user };
-}
-
-async function claimName(d: Deps, name: Identifier, userId: string, now: string): Promise<boolean> {
-  const item = { ...pointerKey(name), userId, createdAt: now };
-  const claimed = await putIf(d.db, { TableName: d.tables.users, Item: item }, isNew);
-  return claimed !== null || takeOverOrphan(d, name, item, now);
-}
-
-/** Takes a name whose pointer is old and names no user; `false` when the name is really taken. */
-async function takeOverOrphan(
-  d: Deps,
-  name: Identifier,
-  item: Record<string, string>,
-  now: string,
-): Promise<boolean> {
-  const existing = await d.db.send(
-    new GetCommand({ TableName: d.tables.users, Key: pointerKey(name), ConsistentRead: true }),
-  );
-  const owner = existing.Item?.userId as string | undefined;
-  const createdAt = Date.parse(String(existing.Item?.createdAt));
-  if (!owner || Date.parse(now) - createdAt < ORPHAN_POINTER_AGE_MS || (await getUser(d, owner))) return false;
-  const out = await putIf(d.db, { TableName: d.tables.users, Item: item }, is('userId', owner));
-  return out !== null;
-}
-
-async function releaseName(d: Deps, name: Identifier, userId: string): Promise<void> {
-  await d.db.send(new DeleteCommand(conditionInput<DeleteCommandInput>({ TableName: d.tables.users, Key: pointerKey(name) }, is('userId', userId))));
 }
 
 /**
