@@ -55,7 +55,10 @@ export class Recorder {
 
   private tally(kind: string): Tally {
     let tally = this.tallies.get(kind);
-    if (!tally) this.tallies.set(kind, (tally = { sent: 0, durations: [], statuses: {} }));
+    if (!tally) {
+      tally = { sent: 0, durations: [], statuses: {} };
+      this.tallies.set(kind, tally);
+    }
     return tally;
   }
 

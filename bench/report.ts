@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { kb } from './cold-start.ts';
-import { valueOf, type Results, type Section } from './results.ts';
+import { sectionValue, type Results, type Section } from './results.ts';
 import { judgeTargets } from './targets.ts';
 
 export interface Machine {
@@ -111,7 +111,7 @@ export function renderReport(input: ReportInput): string {
   );
 
   add(`## Cold start${took(results.coldStart)}`, '');
-  const cold = valueOf(results.coldStart);
+  const cold = sectionValue(results.coldStart);
   if (cold) {
     add(`Bundle size and the time from process start to "handler imported" in a fresh Node process, median of ${cold.runs}; × is over the DynamoDB-client-only floor.`, '');
     add(
@@ -128,7 +128,7 @@ export function renderReport(input: ReportInput): string {
   } else add(failed(results.coldStart) ?? '', '');
 
   add(`## Latency per operation${took(results.latency)}`, '');
-  const latency = valueOf(results.latency);
+  const latency = sectionValue(results.latency);
   if (latency) {
     add(`The local server in the benchmark's process, one request at a time over loopback HTTP, ${latency.samples} samples each after 10 warm-up calls. The floor of a login is one argon2 verification alone (\`verifyPassword\`, same parameters, same process), timed alternately with the logins.`, '');
     add(
@@ -156,7 +156,7 @@ export function renderReport(input: ReportInput): string {
   } else add(failed(results.latency) ?? '', '');
 
   add(`## Throughput${took(results.throughput)}`, '');
-  const throughput = valueOf(results.throughput);
+  const throughput = sectionValue(results.throughput);
   if (throughput) {
     const { seconds, connections } = throughput.refresh;
     add(`autocannon on loopback, ${connections} connections for ${seconds} s each after a warm-up; the server (handlers and dynalite) in a process of its own, the load generator in another, on the same ${machine.cores} cores. Each refresh spends a token a previous refresh returned.`, '');
@@ -176,7 +176,7 @@ export function renderReport(input: ReportInput): string {
   } else add(failed(results.throughput) ?? '', '');
 
   add(`## Load${took(results.load)}`, '');
-  const load = valueOf(results.load);
+  const load = sectionValue(results.load);
   if (load) {
     const f = load.figures;
     add(`\`npm run bench:load\`: autocannon on loopback, ${f.connections} connections for ${f.seconds} s, the server in a process of its own; ${load.mix}.`, '');
@@ -193,7 +193,7 @@ export function renderReport(input: ReportInput): string {
   } else add(failed(results.load) ?? '', '');
 
   add(`## Micro-benchmarks${took(results.micro)}`, '');
-  const micro = valueOf(results.micro);
+  const micro = sectionValue(results.micro);
   if (micro) {
     add(`tinybench, ${micro.msPerTask} ms per task. Ours against its floor: bare jose with the same key, and a bare async handler returning the same body.`, '');
     const us = (value: number) => `${(value * 1000).toFixed(1)} µs`;
@@ -212,8 +212,8 @@ export function renderReport(input: ReportInput): string {
   else add(failed(results.peers) ?? '', '');
 
   add(`## Failed logins and password-reset requests: timing${took(results.enumeration)}`, '');
-  const enumeration = valueOf(results.enumeration);
-  const forgot = valueOf(results.forgot);
+  const enumeration = sectionValue(results.enumeration);
+  const forgot = sectionValue(results.forgot);
   const timing: (string | number)[][] = [];
   if (enumeration) {
     timing.push(

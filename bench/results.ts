@@ -45,4 +45,4 @@ export interface Results {
   readonly forgot: Section<ForgotReport>;
 }
 
-export const valueOf = <T>(section: Section<T> | null): T | undefined => (section?.ok ? section.value : undefined);
+export const sectionValue = <T>(section: Section<T> | null): T | undefined => (section?.ok ? section.value : undefined);

@@ -136,7 +136,9 @@ runMain(async () => {
   const load = await section('load', () => runLoad(s.load), printLoad);
   const micro = await section('micro-benchmarks', () => runMicro({ msPerTask: s.microMs }), printMicro);
   const peerSection =
-    s.peerSamples === null ? null : await section('peers', () => peers(s.peerSamples as number), (p) => p.printed.forEach((line) => console.log(line)));
+    s.peerSamples === null ? null : await section('peers', () => peers(s.peerSamples as number), (p) => {
+      for (const line of p.printed) console.log(line);
+    });
   const enumeration = await section('failed-login timing', () => runEnumeration({ rounds: s.enumerationRounds }), printEnumeration);
   const forgot = await section('forgot-password timing', () => runForgot({ rounds: s.forgotRounds }), printForgot);
   machine.loadAtEnd = loadavg()[0] ?? 0;

@@ -18,7 +18,8 @@ const local = await startBenchLocal({
   log: (line) => {
     const [method, url, status] = line.split(' ');
     const route = `${method} ${new URL(url ?? '/', 'http://localhost').pathname}`;
-    const byStatus = (counts[route] ??= {});
+    counts[route] ??= {};
+    const byStatus = counts[route];
     byStatus[status ?? '?'] = (byStatus[status ?? '?'] ?? 0) + 1;
   },
 });

@@ -1,5 +1,5 @@
 /** The performance targets, judged against one run's figures. Goals to report on, not assertions. */
-import { valueOf, type Results } from './results.ts';
+import { sectionValue, type Results } from './results.ts';
 
 export interface TargetRow {
   readonly target: string;
@@ -13,10 +13,10 @@ const KB = 1024;
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 
 export function judgeTargets(results: Results): TargetRow[] {
-  const latency = valueOf(results.latency);
-  const coldStart = valueOf(results.coldStart);
-  const throughput = valueOf(results.throughput);
-  const peers = valueOf(results.peers);
+  const latency = sectionValue(results.latency);
+  const coldStart = sectionValue(results.coldStart);
+  const throughput = sectionValue(results.throughput);
+  const peers = sectionValue(results.peers);
   const rows: TargetRow[] = [];
   const row = (target: string, measured: string | undefined, met: boolean | undefined) =>
     rows.push({ target, measured: measured ?? 'not measured', met: measured === undefined ? null : (met ?? null) });

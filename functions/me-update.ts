@@ -10,7 +10,7 @@ import { json } from './core/http/response.ts';
 export const handler = protectedRoute('updateMe', { body: updateMeBody }, async ({ d, body, principal, client }) => {
   const changes = profileChanges(body);
   const user = await updateUser(d, principal.userId, changes);
-  if (!user || user.status !== 'active') throw new ApiError('unauthorized');
+  if (user?.status !== 'active') throw new ApiError('unauthorized');
   if (Object.keys(changes).length > 0) {
     await audit(d, client, { type: 'user.updated', outcome: 'success', reason: Object.keys(body).sort().join(','), userId: user.id, tenantId: user.tenantId });
   }

@@ -7,6 +7,6 @@ import { json } from './core/http/response.ts';
 export const handler = protectedRoute('getMe', {}, async ({ d, principal }) => {
   const user = await getUser(d, principal.userId);
   // The credential was live a moment ago; a user removed since then is no longer anyone.
-  if (!user || user.status !== 'active') throw new ApiError('unauthorized');
+  if (user?.status !== 'active') throw new ApiError('unauthorized');
   return json(200, toPublicUser(user));
 });

@@ -11,7 +11,7 @@ import { clearFailures } from '../functions/core/records/lockouts.ts';
 import { isRole, roles } from '../functions/core/infra/permissions.ts';
 import { applyUserChanges } from '../functions/core/flows/user-admin.ts';
 import { createAccount } from '../functions/core/flows/user-creation.ts';
-import { findUserByIdentifier, getUser, listUsers, type UserRecord } from '../functions/core/records/users.ts';
+import { findUserByIdentifier, getUser, listUsers, type UserCursor, type UserRecord } from '../functions/core/records/users.ts';
 import { tableList } from '../lib/tables.ts';
 import { localTableName } from './dynamo.ts';
 
@@ -162,7 +162,7 @@ async function listCommand(d: Deps, options: AdminOptions): Promise<string[]> {
     throw new AdminUsageError('--status must be active or disabled');
   }
   const lines: string[] = [];
-  let after;
+  let after: UserCursor | undefined;
   do {
     const page = await listUsers(d, {
       tenantId,

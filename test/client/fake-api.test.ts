@@ -53,7 +53,11 @@ interface SyncStorage extends TokenStorage {
 
 function storageWith(session: StoredSession | null): SyncStorage {
   let value = session;
-  return { get: () => value, set: (next) => void (value = next), clear: () => void (value = null), current: () => value };
+  return { get: () => value, set: (next) => {
+      value = next;
+    }, clear: () => {
+      value = null;
+    }, current: () => value };
 }
 
 /** A fake API: `answer` decides each response; every request is recorded with its body. */

@@ -108,16 +108,16 @@ describe('admin CLI (runAdmin) on the local server’s tables', () => {
       expect(lines).toHaveLength(2);
       expect(lines.some((line) => line.includes('  manager2@example.com  MANAGER  active  tenant demo-2'))).toBe(true);
       expect(lines.some((line) => line.includes(`  ${email}  CASHIER  active  tenant demo-2`))).toBe(true);
-      for (const line of lines) expect(line).toMatch(/  tenant demo-2$/);
+      for (const line of lines) expect(line).toMatch(/ {2}tenant demo-2$/);
     });
 
     it('filters by --role and --status', async () => {
       const managers = await admin(['list-users'], { tenant: 'demo', role: 'MANAGER' });
       const cashiers = await admin(['list-users'], { tenant: 'demo', role: 'CASHIER', status: 'active' });
 
-      expect(managers).toEqual([expect.stringMatching(/^[0-9a-f-]{36}  manager@example\.com  MANAGER  active  tenant demo$/)]);
+      expect(managers).toEqual([expect.stringMatching(/^[0-9a-f-]{36} {2}manager@example\.com {2}MANAGER {2}active {2}tenant demo$/)]);
       expect(cashiers.some((line) => line.includes('  cashier@example.com (pos-001)  CASHIER  active  tenant demo'))).toBe(true);
-      for (const line of cashiers) expect(line).toMatch(/  CASHIER  active  tenant demo$/);
+      for (const line of cashiers) expect(line).toMatch(/ {2}CASHIER {2}active {2}tenant demo$/);
     });
 
     it('says so when a tenant has no users', async () => {

@@ -2,7 +2,7 @@
  * POST /auth/password/forgot and POST /auth/password/reset, end to end: the
  * code travels through the local SES server, as a real user's would.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deps, setDeps, type Deps } from '../../functions/core/deps.ts';
 import type { LocalEnvironment } from '../../local/environment.ts';
 import { addAccount, setUserAttributes } from '../fixtures/accounts.ts';

@@ -194,7 +194,7 @@ function expectErrorShape(answer: RawAnswer): void {
     ...(body?.error === 'forbidden' ? { role: expect.any(String) } : {}),
   });
   expect(ERROR_STATUS[body?.error as string], answer.text).toBe(answer.status);
-  expect((body?.message as string).length).toBeGreaterThan(0);
+  expect(String(body?.message ?? '').length).toBeGreaterThan(0);
   for (const detail of (body?.details as unknown[] | undefined) ?? []) {
     expect(detail).toEqual({ path: expect.any(String), message: expect.any(String) });
   }

@@ -27,9 +27,10 @@ export const needsRehash = (hash: string): boolean => argon2.needsRehash(hash, h
 let dummyHash: Promise<string> | undefined;
 /**
  * Spends one verification against a hash that matches nothing, so an unknown
- * identifier costs the same time as a wrong password.
+ * identifier costs the same time as a wrong password. Always `false`.
  */
-export async function spendVerification(password: string): Promise<void> {
+export async function spendVerification(password: string): Promise<false> {
   dummyHash ??= argon2.hash('not a password: equalizes timing', hashParameters);
   await verifyPassword(await dummyHash, password);
+  return false;
 }

@@ -22,7 +22,7 @@ export type PasswordChange = { readonly kind: 'changed' } | Refusal;
 
 export async function changePassword(d: Deps, principal: Principal, current: string, next: string, origin: AuditOrigin): Promise<PasswordChange> {
   const [window, user] = await settleAll([passwordGuessWindow(d, origin), getUser(d, principal.userId)]);
-  if (!user || user.status !== 'active') return refused.unauthorized;
+  if (user?.status !== 'active') return refused.unauthorized;
   const about = { userId: user.id, tenantId: user.tenantId };
   if (!window.allowed) {
     await audit(d, origin, { type: 'password.changed', outcome: 'failure', reason: 'rate_limited', ...about });

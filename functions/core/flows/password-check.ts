@@ -15,7 +15,7 @@ export type PasswordCheck =
 /** Without a hash (no such account) it spends the same verification and fails, so both cost the same. */
 export async function checkPassword(d: Deps, reserved: ReserveOutcome, hash: string | null, password: string): Promise<PasswordCheck> {
   if (reserved.kind === 'locked') return reserved;
-  const right = hash ? await verifyPassword(hash, password) : (await spendVerification(password), false);
+  const right = hash ? await verifyPassword(hash, password) : await spendVerification(password);
   if (right) return { kind: 'right', reservation: reserved.reservation };
   return { kind: 'wrong', locked: await failAttempt(d, reserved.reservation) };
 }

@@ -167,7 +167,7 @@ export async function checkApiToken(d: Deps, token: string, ip: string | null): 
   const due = !record.lastUsedAt || now.getTime() - Date.parse(record.lastUsedAt) >= TOUCH_EVERY_MS;
   const [owner] = await settleAll([getUser(d, record.userId), due ? touch(d, record, now, ip) : Promise.resolve()]);
   const revokedAt = (owner as { apiTokensRevokedAt?: string } | null)?.apiTokensRevokedAt;
-  if (!owner || owner.status !== 'active' || (revokedAt && revokedAt >= record.createdAt)) {
+  if (owner?.status !== 'active' || (revokedAt && revokedAt >= record.createdAt)) {
     return { kind: 'refused', record, reason: 'owner_disabled' };
   }
   return { kind: 'ok', record, owner };
