@@ -1,18 +1,13 @@
 /** PATCH /auth/me: the caller's own profile fields, and nothing else. */
-import { updateMeBody } from './core/http/schemas.ts';
-import { audit } from './core/records/audit.ts';
-import { ApiError } from './core/http/api-error.ts';
-import { profileChanges } from './core/http/user-input.ts';
-import { toPublicUser, updateUser } from './core/records/users.ts';
+import { updateOwnProfile } from './core/flows/profile.ts';
+import { unlessRefused } from './core/http/refusals.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
+import { updateMeBody } from './core/http/schemas.ts';
+import { profileChanges } from './core/http/user-input.ts';
+import { toPublicUser } from './core/records/users.ts';
 
 export const handler = protectedRoute('updateMe', { body: updateMeBody }, async ({ d, body, principal, client }) => {
-  const changes = profileChanges(body);
-  const user = await updateUser(d, principal.userId, changes);
-  if (user?.status !== 'active') throw new ApiError('unauthorized');
-  if (Object.keys(changes).length > 0) {
-    await audit(d, client, { type: 'user.updated', outcome: 'success', reason: Object.keys(body).sort().join(','), userId: user.id, tenantId: user.tenantId });
-  }
+  const { user } = unlessRefused(await updateOwnProfile(d, principal, profileChanges(body), client));
   return json(200, toPublicUser(user));
 });

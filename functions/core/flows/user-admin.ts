@@ -10,6 +10,7 @@ import type { Principal } from './authorize.ts';
 import type { Deps } from '../deps.ts';
 import { refused, type Refusal } from './outcomes.ts';
 import type { Role } from '../infra/permissions.ts';
+import { clearFailures } from '../records/lockouts.ts';
 import { revokeAllSessions } from '../records/sessions.ts';
 import { accessTo, mayCreate } from './user-management.ts';
 import { getUser, updateUser, type UserChanges, type UserRecord, type UserStatus } from '../records/users.ts';
@@ -89,3 +90,19 @@ export async function applyUserChanges(
 /** `DELETE /users/{id}`: disables. */
 export const disableManagedUser = (d: Deps, caller: Principal, userId: string, origin: AuditOrigin) =>
   changeManagedUser(d, caller, userId, { status: 'disabled' satisfies UserStatus }, origin);
+
+/** `POST /users/{id}/unlock`: clears a user's failures and lock; the event only when there was something to clear. */
+export async function unlockUser(
+  d: Deps,
+  caller: Principal,
+  userId: string,
+  origin: AuditOrigin,
+): Promise<{ readonly kind: 'unlocked' } | Extract<Refusal, { kind: 'not_found' }>> {
+  const user = userId ? await getUser(d, userId) : null;
+  // Another tenant's user is as unknown as no user at all.
+  if (!user || user.tenantId !== caller.tenantId) return refused.notFound;
+  if (await clearFailures(d, { userId: user.id })) {
+    await audit(d, origin, { type: 'lockout.unlocked', outcome: 'success', userId: user.id, tenantId: user.tenantId, actorId: caller.userId });
+  }
+  return { kind: 'unlocked' };
+}
