@@ -5,10 +5,13 @@
  * shape an authorizer's refusal); the handler refuses anything without an
  * `allow`. Routes another team adds to the API (`AuthStack.addProtectedRoute`)
  * are decided here outright, with the permission the stack lists for them in
- * `PROTECTED_ROUTES` (a JSON map of route key to permission).
+ * `PROTECTED_ROUTES` (a JSON map of route key to permission, or to `null` for
+ * a route that needs only a valid credential). A route key in neither is
+ * refused before any credential is looked at: what the authorizer was not
+ * told about, it denies.
  */
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
-import { decide, decisionToContext, type Decision } from './core/flows/authorize.ts';
+import { decide, decisionToContext, type Decision, type Requirement } from './core/flows/authorize.ts';
 import { deps } from './core/deps.ts';
 import { isTransient } from './core/http/errors.ts';
 import { originOf } from './core/http/origin.ts';
@@ -16,13 +19,17 @@ import { issuerOf } from './core/http/route.ts';
 import { logger } from './core/infra/logger.ts';
 import { operationByRouteKey } from './routes.ts';
 
-/** Routes of other teams and the permission each needs; parsed once per value of the setting. */
-let addedRoutes: { readonly source: string; readonly permissions: Readonly<Record<string, string>> } | undefined;
-function addedRoutePermission(routeKey: string): string | undefined {
+/** Routes of other teams and the permission each needs (`null`: a valid credential only); parsed once per value of the setting. */
+let addedRoutes: { readonly source: string; readonly permissions: Readonly<Record<string, string | null>> } | undefined;
+function addedRouteRequirement(routeKey: string): Requirement | undefined {
   const source = process.env.PROTECTED_ROUTES || '{}';
-  if (addedRoutes?.source !== source) addedRoutes = { source, permissions: JSON.parse(source) as Record<string, string> };
-  return addedRoutes.permissions[routeKey];
+  if (addedRoutes?.source !== source) addedRoutes = { source, permissions: JSON.parse(source) as Record<string, string | null> };
+  if (!Object.hasOwn(addedRoutes.permissions, routeKey)) return undefined;
+  const permission = addedRoutes.permissions[routeKey];
+  return typeof permission === 'string' ? { permission } : {};
 }
+
+const denied = { isAuthorized: false, context: { decision: 'forbidden' } };
 
 export async function handler(
   event: APIGatewayRequestAuthorizerEventV2,
@@ -30,11 +37,16 @@ export async function handler(
   const d = deps();
   const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const operation = operationByRouteKey(event.routeKey);
+  const requirement = operation ?? addedRouteRequirement(event.routeKey);
+  if (!requirement) {
+    logger.warn('authorizer refused a route it was not told about', { routeKey: event.routeKey });
+    return denied;
+  }
   let decision: Decision;
   try {
     const issuer = issuerOf({ headers, requestContext: event.requestContext }, d.settings.issuer);
     const origin = originOf({ headers, requestContext: event.requestContext });
-    decision = await decide(d, headers, operation ?? { permission: addedRoutePermission(event.routeKey) }, issuer, origin);
+    decision = await decide(d, headers, requirement, issuer, origin);
   } catch (error) {
     if (!isTransient(error)) throw error;
     logger.warn('authorizer dependency failed', { error: (error as Error).name });

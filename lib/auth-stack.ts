@@ -104,8 +104,12 @@ export interface ProtectedRouteOptions {
   readonly path: string;
   readonly method: OperationMethod;
   readonly handler: IFunction;
-  /** The permission the caller's role must carry. */
-  readonly permission: string;
+  /**
+   * The permission the caller's role must carry, or `null` for a route that
+   * needs only a valid credential: said explicitly, since a route the
+   * authorizer was not told about is refused.
+   */
+  readonly permission: string | null;
 }
 
 const pascal = (name: string): string => name.replace(/(^|[-_])(\w)/g, (_, __, c: string) => c.toUpperCase());
@@ -122,7 +126,7 @@ export class AuthStack extends Stack {
   /** Every function: operations by `operationId`, and `authorizer`, `fallback`, `keyManager`. */
   readonly functions = new Map<string, AuthFunction>();
   /** Routes added through `addProtectedRoute`, by route key, with the permission they require. */
-  readonly addedRoutes = new Map<string, { readonly permission: string }>();
+  readonly addedRoutes = new Map<string, { readonly permission: string | null }>();
 
   private readonly signingKeys: Secret;
   private readonly keyMaterial: CustomResource;

@@ -295,6 +295,7 @@ describe('AuthStack', () => {
       });
       extended.addProtectedRoute({ path: '/orders/{id}', method: 'GET', handler: orders, permission: 'transactions:read' });
       extended.addProtectedRoute({ path: '/orders', method: 'POST', handler: orders, permission: 'transactions:create' });
+      extended.addProtectedRoute({ path: '/orders/ping', method: 'GET', handler: orders, permission: null });
       expect(() =>
         extended.addProtectedRoute({ path: '/auth/me', method: 'GET', handler: orders, permission: 'profile:read' }),
       ).toThrow(/already exists/);
@@ -313,6 +314,8 @@ describe('AuthStack', () => {
       expect(JSON.parse(authorizerEnv.PROTECTED_ROUTES as string)).toEqual({
         'GET /orders/{id}': 'transactions:read',
         'POST /orders': 'transactions:create',
+        // Said explicitly: any valid credential; a route missing from the map is refused.
+        'GET /orders/ping': null,
       });
       // Without added routes the variable is not there at all.
       expect(environmentOf(template, stack, fn('authorizer')).PROTECTED_ROUTES).toBeUndefined();

@@ -39,9 +39,10 @@ describe('sample events', () => {
     expect(await invoke('authorizer', await sample('authorizer'))).toEqual({ isAuthorized: true, context: { decision: 'unauthorized' } });
   });
 
-  it('the authorizer refuses outright on a route that is not ours', async () => {
+  it('the authorizer refuses outright a route that is not ours and that the stack did not list', async () => {
+    delete process.env.PROTECTED_ROUTES;
     const event = { ...(await sample('authorizer')), routeKey: 'GET /partner/reports' };
-    expect(await invoke('authorizer', event)).toEqual({ isAuthorized: false, context: { decision: 'unauthorized' } });
+    expect(await invoke('authorizer', event)).toEqual({ isAuthorized: false, context: { decision: 'forbidden' } });
   });
 
   it('me.json carries an allow decision for a user that does not exist here: 401', async () => {
@@ -99,4 +100,46 @@ describe('a route another team adds behind the authorizer', () => {
     const event = { ...(await sample('authorizer')), routeKey: 'GET /partner/reports', headers: {} };
     expect(await invoke('authorizer', event)).toEqual({ isAuthorized: false, context: { decision: 'unauthorized' } });
   });
+
+  it('denies a route key it was not told about, whatever the credential', async () => {
+    // Prepare: a manager's valid token, and a route that is neither ours nor in PROTECTED_ROUTES.
+    process.env.PROTECTED_ROUTES = JSON.stringify({ 'GET /partner/reports': 'customers:read' });
+    const tokens = await loginAs('manager@example.com');
+    const event = await authorizerEvent('GET /partner/secrets', tokens.access_token);
+
+    // Act
+    const result = await invoke('authorizer', event);
+
+    // Assess
+    expect(result).toEqual({ isAuthorized: false, context: { decision: 'forbidden' } });
+  });
+
+  it('lets any valid credential through a route listed as needing authentication only, and no missing one', async () => {
+    process.env.PROTECTED_ROUTES = JSON.stringify({ 'GET /partner/status': null });
+    const tokens = await loginAs('customer@example.com');
+
+    const allowed = await invoke('authorizer', await authorizerEvent('GET /partner/status', tokens.access_token));
+    const anonymous = await invoke('authorizer', { ...(await sample('authorizer')), routeKey: 'GET /partner/status', headers: {} });
+
+    expect(allowed.isAuthorized).toBe(true);
+    expect(allowed.context).toMatchObject({ decision: 'allow', role: 'CUSTOMER' });
+    expect(anonymous).toEqual({ isAuthorized: false, context: { decision: 'unauthorized' } });
+  });
 });
+
+async function loginAs(email: string) {
+  const answer = await fetch(`${local.url}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: 'LocalDemo#2026' }),
+  });
+  return (await answer.json()) as { access_token: string };
+}
+
+async function authorizerEvent(routeKey: string, accessToken: string) {
+  const event = await sample('authorizer');
+  event.routeKey = routeKey;
+  event.headers = { ...event.headers, authorization: `Bearer ${accessToken}`, host: new URL(local.url).host, 'x-forwarded-proto': 'http' };
+  event.requestContext.domainName = new URL(local.url).host;
+  return event;
+}
