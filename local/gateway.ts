@@ -145,9 +145,13 @@ async function invoke(definition: FunctionDefinition, event: APIGatewayProxyEven
 }
 
 function toEvent(req: IncomingMessage, url: URL, method: string, body: Buffer, key: string): APIGatewayProxyEventV2 {
+  // From the raw headers, as API Gateway does: a repeated header is joined with commas (Node's own
+  // req.headers keeps only the first Authorization, which would let a second one pass unseen).
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = (req.rawHeaders[i] as string).toLowerCase();
+    const value = req.rawHeaders[i + 1] as string;
+    headers[name] = name in headers ? `${headers[name]}${name === 'cookie' ? '; ' : ','}${value}` : value;
   }
   headers['x-forwarded-proto'] = 'http';
   const query: Record<string, string> = {};

@@ -63,7 +63,8 @@ describe('sample events', () => {
     expect(jwks.statusCode).toBe(200);
     expect(jwks.headers['Cache-Control']).toBe('public, max-age=300');
     const discovery = JSON.parse((await invoke('openid-configuration', await sample('openid-configuration'))).body);
-    expect(discovery).toMatchObject({ issuer: local.url, jwks_uri: 'https://abc123.execute-api.eu-west-1.amazonaws.com/.well-known/jwks.json' });
+    // Built from the issuer, never from the request's host.
+    expect(discovery).toMatchObject({ issuer: local.url, jwks_uri: `${local.url}/.well-known/jwks.json` });
   });
 
   it('fallback.json is a 404 in the error shape', async () => {
