@@ -107,6 +107,17 @@ const claimsAttack = (name: string, change: (claims: Record<string, unknown>) =>
   async () => inBearer(await signWithServerKey(server, change((await genuine()).payload))),
 ];
 
+/** The same bytes, spelled otherwise: the last character's unused low bits set (an RS256 signature has 4 of them). */
+function withUnusedBitsSet(segment: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const unusedBits = (segment.length * 6) % 8;
+  if (unusedBits === 0) throw new Error('this segment has no unused bits to set');
+  const last = alphabet.indexOf(segment.at(-1) as string);
+  const respelled = `${segment.slice(0, -1)}${alphabet[last | ((1 << unusedBits) - 1)]}`;
+  if (respelled === segment || Buffer.from(respelled, 'base64url').compare(Buffer.from(segment, 'base64url')) !== 0) throw new Error('not a respelling');
+  return respelled;
+}
+
 const NONE_CASINGS = ['none', 'None', 'NONE', 'nOnE'];
 
 const attacks: readonly Attack[] = [
@@ -127,6 +138,39 @@ const attacks: readonly Attack[] = [
       },
     ],
   ]),
+
+  // One token, one spelling: texts that decode to a genuine token's bytes (RFC 7515 §2, base64url without padding).
+  [
+    'a genuine token with = padding after its signature',
+    async () => {
+      const t = await genuine();
+      return inBearer(`${t.encoded.header}.${t.encoded.payload}.${t.encoded.signature}==`);
+    },
+  ],
+  [
+    'a genuine token with = padding after its claims',
+    async () => {
+      const t = await genuine();
+      return inBearer(`${t.encoded.header}.${t.encoded.payload}=.${t.encoded.signature}`);
+    },
+  ],
+  [
+    'a genuine token whose signature’s last character has its unused bits set (same bytes, other text)',
+    async () => {
+      const t = await genuine();
+      return inBearer(`${t.encoded.header}.${t.encoded.payload}.${withUnusedBitsSet(t.encoded.signature)}`);
+    },
+  ],
+  [
+    'a genuine token spelled in base64 (+ and /) instead of base64url',
+    async () => {
+      const t = await genuine();
+      const base64 = (segment: string) => segment.replaceAll('-', '+').replaceAll('_', '/');
+      const spelled = `${t.encoded.header}.${t.encoded.payload}.${base64(t.encoded.signature)}`;
+      // A signature with neither - nor _ would read the same in both alphabets; force one in.
+      return inBearer(spelled.includes('+') || spelled.includes('/') ? spelled : `${t.encoded.header}.${t.encoded.payload}.${t.encoded.signature}+`);
+    },
+  ],
 
   // Signatures that do not match.
   [

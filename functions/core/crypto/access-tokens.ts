@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, decodeProtectedHeader, jwtVerify, type JWTHeaderParameters } from 'jose';
 import * as z from 'zod';
 import { isRole, permissionsOf, type Role } from '../infra/permissions.ts';
+import { isCanonicalBase64url } from './base64url.ts';
 import { hasDuplicateTopLevelKeys } from './json-keys.ts';
 import type { SigningKeys } from './signing-keys.ts';
 
@@ -69,7 +70,7 @@ export async function verifyAccessToken(
   token: string,
   options: Omit<AccessTokenOptions, 'expiresAt'>,
 ): Promise<VerifiedAccessToken | null> {
-  if (hasAmbiguousJson(token)) return null;
+  if (!token.split('.').every(isCanonicalBase64url) || hasAmbiguousJson(token)) return null;
   try {
     const { payload } = await jwtVerify(
       token,

@@ -5,6 +5,7 @@
  * successor without keeping it; only its hash is stored.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { isCanonicalBase64url } from './base64url.ts';
 
 export interface RefreshTokenParts {
   readonly userId: string;
@@ -24,7 +25,10 @@ export function deriveRefreshToken(secret: Buffer, parts: RefreshTokenParts): st
 /** The parts of a token this key set issued, or `null` for anything else. Needs no database read. */
 export function parseRefreshToken(secret: Buffer, token: string): RefreshTokenParts | null {
   const match = SHAPE.exec(token);
-  if (!match) return null;
+  // One spelling only: its hash is what the session stores, and the generation has no leading zeros.
+  if (!match || !isCanonicalBase64url(match[2] as string) || !isCanonicalBase64url(match[4] as string) || String(Number(match[3])) !== match[3]) {
+    return null;
+  }
   const parts = { userId: match[1] as string, sessionId: match[2] as string, generation: Number(match[3]) };
   const given = Buffer.from(match[4] as string, 'base64url');
   const expected = mac(secret, parts);
