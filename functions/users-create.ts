@@ -8,12 +8,8 @@ import { unlessRefused } from './core/http/refusals.ts';
 import { toPublicUser } from './core/records/users.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
-import { ApiError } from './core/http/api-error.ts';
 
 export const handler = protectedRoute('createUser', { body: createUserBody }, async ({ d, body, principal, client }) => {
-  if (body.tenant_id !== undefined && body.tenant_id !== principal.tenantId) {
-    throw new ApiError('forbidden', { message: 'Users join the caller’s tenant', extra: { role: principal.role } });
-  }
   const username = body.username ? normalizeIdentifier(body.username) : null;
   if (username !== null && !USERNAME.test(username)) {
     throw invalidRequest([{ path: 'username', message: '3 to 64 letters, digits, dots, dashes or underscores' }]);

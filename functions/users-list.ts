@@ -1,4 +1,5 @@
 /** GET /users: the users the caller may manage, with filters and an opaque cursor. */
+import { invalidRequest } from './core/http/api-error.ts';
 import { decodeUserCursor, encodeUserCursor } from './core/http/cursors.ts';
 import { listUsersQuery } from './core/http/schemas.ts';
 import { creatableRoles } from './core/flows/user-management.ts';
@@ -8,12 +9,12 @@ import { json } from './core/http/response.ts';
 
 export const handler = protectedRoute('listUsers', { query: listUsersQuery }, async ({ d, query, principal }) => {
   const after = query.cursor ? decodeUserCursor(query.cursor) : null;
+  // A cursor is handed out for the caller's tenant only: another tenant's is not one.
+  if (after && after.tenantId !== principal.tenantId) throw invalidRequest([{ path: 'cursor', message: 'Invalid cursor' }]);
   const manageable = creatableRoles[principal.role];
   const isManager = principal.role === 'MANAGER';
-  // A cursor from another tenant, or a role the caller cannot manage, lists nothing.
-  if ((after && after.tenantId !== principal.tenantId) || (query.role && !isManager && !manageable.includes(query.role))) {
-    return json(200, { items: [], cursor: null });
-  }
+  // A role the caller cannot manage lists nothing.
+  if (query.role && !isManager && !manageable.includes(query.role)) return json(200, { items: [], cursor: null });
   const page = await listUsers(d, {
     tenantId: principal.tenantId,
     limit: query.limit,

@@ -15,7 +15,6 @@ export const handler = protectedRoute('updateUser', { body: updateUserBody }, as
     {
       ...(body.role ? { role: body.role } : {}),
       ...(body.status ? { status: body.status } : {}),
-      ...(body.tenant_id !== undefined ? { tenantId: body.tenant_id } : {}),
       ...profileChanges(body),
     },
     client,

@@ -313,9 +313,9 @@ const routeCases: Record<string, Case[]> = {
       send: async () => call('updateUser', { headers: asManager(), parameters: { id: (await freshAccount()).id }, body: { role: 'AGENT', last_name: 'Hopper' } }),
     },
     {
-      name: 'refuses a move to another tenant',
-      status: 403,
-      error: 'forbidden',
+      name: 'refuses tenant_id, an unknown field: users never move',
+      status: 400,
+      error: 'invalid_request',
       send: async () => call('updateUser', { headers: asManager(), parameters: { id: (await freshAccount()).id }, body: { tenant_id: 'demo-2' } }),
     },
   ],

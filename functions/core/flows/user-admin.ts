@@ -28,31 +28,25 @@ export async function managedUser(d: Deps, caller: Principal, userId: string): P
   return { kind: 'found', user: user as UserRecord };
 }
 
-export interface ManagedChanges extends UserChanges {
-  /** Only the caller's own tenant is accepted: users never move between tenants. */
-  readonly tenantId?: string;
-}
 
 /** `PATCH /users/{id}`: a role change revokes the user's sessions; disabling revokes its sessions and API tokens. */
 export async function changeManagedUser(
   d: Deps,
   caller: Principal,
   userId: string,
-  changes: ManagedChanges,
+  changes: UserChanges,
   origin: AuditOrigin,
 ): Promise<UserChange> {
   const found = await managedUser(d, caller, userId);
   if (found.kind !== 'found') return found;
   const target = found.user;
-  const { tenantId, ...userChanges } = changes;
-  if (tenantId !== undefined && tenantId !== target.tenantId) return refused.forbidden;
-  const roleChanges = userChanges.role !== undefined && userChanges.role !== target.role;
-  const statusChanges = userChanges.status !== undefined && userChanges.status !== target.status;
+  const roleChanges = changes.role !== undefined && changes.role !== target.role;
+  const statusChanges = changes.status !== undefined && changes.status !== target.status;
   // Nobody changes their own role, or disables or enables themselves.
   if (target.id === caller.userId && (roleChanges || statusChanges)) return refused.forbidden;
-  if (roleChanges && !mayCreate(caller, userChanges.role as Role)) return refused.forbidden;
+  if (roleChanges && !mayCreate(caller, changes.role as Role)) return refused.forbidden;
 
-  return applyUserChanges(d, target, userChanges, origin, caller.userId);
+  return applyUserChanges(d, target, changes, origin, caller.userId);
 }
 
 /**

@@ -14,7 +14,12 @@ export function decodeAuditCursor(cursor: string): string | null {
 }
 
 /** User pages: the index key of the last user returned. */
-const userCursorShape = z.strictObject({ pk: z.string().startsWith('USER#'), tenantId: z.string(), createdAt: z.string() });
+// Exactly what listUsers hands out: a crafted cursor (empty strings, wrong types, keys of another index) is no cursor.
+const userCursorShape = z.strictObject({
+  pk: z.string().regex(/^USER#[0-9a-f-]{36}$/),
+  tenantId: z.string().min(1).max(256),
+  createdAt: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+});
 export const encodeUserCursor = (cursor: UserCursor): string => encode(JSON.stringify(cursor));
 export function decodeUserCursor(cursor: string): UserCursor | null {
   try {

@@ -53,15 +53,11 @@ export const createUserBody = z.strictObject({
   password: password.optional(),
   role: roleField,
   ...profileFields,
-  /** Only to refuse it: a user always joins the caller's tenant. */
-  tenant_id: text(256).optional(),
 });
 export const updateUserBody = z.strictObject({
   role: roleField.optional(),
   status: statusField.optional(),
   ...profileFields,
-  /** Only to refuse a move: users never change tenant. */
-  tenant_id: text(256).optional(),
 });
 export const createApiTokenBody = z.strictObject({
   name: z.string().trim().min(1).max(100),

@@ -5,8 +5,12 @@
  */
 export const normalizeIdentifier = (value: string): string => value.normalize('NFKC').trim().toLowerCase();
 
-/** Deliberately loose: one `@`, something on each side, no spaces; SES is the real check. */
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/**
+ * Deliberately loose: one `@`, something on each side, no spaces; SES is the
+ * real check. No control or format characters either (NUL, bidi overrides,
+ * zero-width joiners): they make one address look like another.
+ */
+const EMAIL = /^[^\s@\p{Cc}\p{Cf}]+@[^\s@\p{Cc}\p{Cf}]+\.[^\s@\p{Cc}\p{Cf}]+$/u;
 export const MAX_EMAIL_LENGTH = 254;
 export const isEmail = (value: string): boolean => value.length <= MAX_EMAIL_LENGTH && EMAIL.test(value);
 

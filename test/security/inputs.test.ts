@@ -1,0 +1,84 @@
+/**
+ * Inputs a client would never send: crafted page cursors, and email
+ * addresses with control or format characters. Each is a 400 in the error
+ * shape, on every route that takes one, and changes nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalEnvironment } from '../../local/environment.ts';
+import { bearer, expectError } from '../fixtures/e2e.ts';
+import { call, login, startTestServer } from '../fixtures/local.ts';
+import { mailbox } from '../fixtures/mail.ts';
+import { findUser } from '../fixtures/tables.ts';
+
+let local: LocalEnvironment;
+let manager: string;
+beforeAll(async () => {
+  local = await startTestServer({ env: { RESET_IP_LIMIT: '100000', RESET_EMAIL_LIMIT: '100000' } });
+  manager = (await login(local.url, 'manager@example.com')).access_token;
+});
+afterAll(() => local.close());
+
+const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+
+describe('GET /users with a crafted cursor', () => {
+  const cases: [string, () => Promise<unknown>][] = [
+    ['empty strings', async () => ({ pk: '', tenantId: '', createdAt: '' })],
+    ['an empty user id', async () => ({ pk: 'USER#', tenantId: 'demo', createdAt: '2026-11-23T10:00:00.000Z' })],
+    ['wrong types', async () => ({ pk: 1, tenantId: ['demo'], createdAt: null })],
+    ['keys of another index', async () => ({ pk: 'USER#x', sk: 'SESSION#y' })],
+    ['an unknown key besides the right ones', async () => ({ pk: `USER#${(await findUser(local, 'agent@example.com')).id}`, tenantId: 'demo', createdAt: '2026-11-23T10:00:00.000Z', admin: true })],
+    [
+      'another tenant’s keys, well formed',
+      async () => {
+        const other = await findUser(local, 'manager2@example.com');
+        return { pk: `USER#${other.id}`, tenantId: 'demo-2', createdAt: (other as unknown as { createdAt: string }).createdAt };
+      },
+    ],
+  ];
+
+  it.each(cases)('refuses %s with 400 invalid_request naming the cursor', async (_, cursor) => {
+    const answer = await call(local.url, `/users?cursor=${cursorOf(await cursor())}`, { headers: bearer(manager) });
+
+    expectError(answer, 400, 'invalid_request');
+    expect(answer.body.details).toEqual([expect.objectContaining({ path: 'cursor' })]);
+  });
+
+  it('still pages with the cursor it handed out', async () => {
+    const first = await call(local.url, '/users?limit=1', { headers: bearer(manager) });
+    const next = await call(local.url, `/users?limit=1&cursor=${first.body.cursor}`, { headers: bearer(manager) });
+
+    expect(first.status).toBe(200);
+    expect(next.status).toBe(200);
+    expect(next.body.items[0].id).not.toBe(first.body.items[0].id);
+  });
+});
+
+describe('emails with control or format characters', () => {
+  const tricks: [string, string][] = [
+    ['a NUL', 'acc\u0000x@example.com'],
+    ['a bell', 'acc\u0007x@example.com'],
+    ['a right-to-left override', 'acc\u202ex@example.com'],
+    ['a zero-width space', 'acc\u200bx@example.com'],
+    ['a zero-width joiner in the domain', 'accx@exa\u200dmple.com'],
+    ['a line separator', 'acc\u2028x@example.com'],
+  ];
+
+  const routes: [string, (email: string) => Promise<Awaited<ReturnType<typeof call>>>][] = [
+    ['POST /auth/login', (email) => call(local.url, '/auth/login', { body: { email, password: 'whatever it is 1' } })],
+    ['POST /auth/password/forgot', (email) => call(local.url, '/auth/password/forgot', { body: { email } })],
+    ['POST /auth/password/reset', (email) => call(local.url, '/auth/password/reset', { body: { email, code: '123456', password: 'A new passphrase 2026' } })],
+    ['POST /users', (email) => call(local.url, '/users', { headers: bearer(manager), body: { email, role: 'CASHIER', password: 'A new passphrase 2026' } })],
+  ];
+
+  for (const [route, send] of routes) {
+    it.each(tricks)(`${route} refuses an email with %s: 400, nothing sent or stored`, async (_, email) => {
+      const mail = mailbox(local);
+      const before = (await mail.all()).length;
+
+      const answer = await send(email);
+
+      expectError(answer, 400, 'invalid_request');
+      expect((await mail.all()).length).toBe(before);
+    });
+  }
+});
