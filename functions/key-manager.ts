@@ -1,12 +1,14 @@
 /**
  * CloudFormation custom resource (through `custom_resources.Provider`) that
- * puts signing key material into the stack's secret. The template never holds
- * a key: on Create and Update this function writes a fresh key set when the
- * secret holds no valid one, and keeps the one it finds otherwise. Delete does
- * nothing (the secret's own removal policy decides). On its schedule
- * (`{ "action": "rotate" }`) it rotates: a new key signs from then on, and
- * retired keys leave once every token they signed has expired. It never logs
- * or returns key material.
+ * puts signing key material into the stack's secrets. The template never
+ * holds a key: on Create and Update this function writes a fresh key set into
+ * the signing secret when it holds no valid one, and keeps the one it finds
+ * otherwise; the public-keys and token secrets are then made to match it.
+ * Delete does nothing (the secrets' own removal policy decides). On its
+ * schedule (`{ "action": "rotate" }`) it rotates: a new key signs from then
+ * on, and retired keys leave once every token they signed has expired. The
+ * public keys are written before the signing set, so a verifier knows a key
+ * before anything is signed with it. It never logs or returns key material.
  */
 import {
   GetSecretValueCommand,
@@ -17,7 +19,14 @@ import {
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { logger } from './core/infra/logger.ts';
 import { loadSettings } from './core/infra/config.ts';
-import { createKeyMaterial, parseKeyMaterial, rotateKeyMaterial } from './core/crypto/signing-keys.ts';
+import {
+  createKeyMaterial,
+  parseKeyMaterial,
+  publicMaterialOf,
+  rotateKeyMaterial,
+  tokenSecretOf,
+  type KeyMaterial,
+} from './core/crypto/signing-keys.ts';
 
 export interface KeyManagerDeps {
   readonly client: Pick<SecretsManagerClient, 'send'>;
@@ -53,39 +62,68 @@ function isKeyMaterial(text: string | undefined): boolean {
   }
 }
 
+/** The three secrets of a key set: the whole set, its public keys, its token secret. */
+export interface KeySecrets {
+  readonly signing: string;
+  readonly publicKeys: string;
+  readonly tokenSecret: string;
+}
+
+/** Makes a part's secret hold `value`, writing only when it does not already. */
+async function putIfDifferent(client: KeyManagerDeps['client'], secretArn: string, value: string): Promise<void> {
+  if ((await readSecret(client, secretArn)) === value) return;
+  await client.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: value }));
+}
+
+/** Writes a key set: its public keys first, then its token secret, then the set itself. */
+async function writeKeySet(client: KeyManagerDeps['client'], secrets: KeySecrets, material: KeyMaterial, signingAsWell: boolean): Promise<void> {
+  await putIfDifferent(client, secrets.publicKeys, JSON.stringify(publicMaterialOf(material)));
+  await putIfDifferent(client, secrets.tokenSecret, JSON.stringify(tokenSecretOf(material)));
+  if (signingAsWell) await client.send(new PutSecretValueCommand({ SecretId: secrets.signing, SecretString: JSON.stringify(material) }));
+}
+
 export async function manageKeys(
   event: CloudFormationCustomResourceEvent,
   { client, now }: KeyManagerDeps = defaults,
 ): Promise<KeyManagerResult> {
   if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
-  const secretArn = String(event.ResourceProperties.SecretArn ?? '');
-  if (!secretArn) throw new Error('SecretArn property is missing');
-  if (isKeyMaterial(await readSecret(client, secretArn))) {
-    logger.info('Signing key material is present; kept', { secretArn });
+  const secrets = secretsOf(event.ResourceProperties);
+  const current = await readSecret(client, secrets.signing);
+  if (isKeyMaterial(current)) {
+    await writeKeySet(client, secrets, parseKeyMaterial(current as string), false);
+    logger.info('Signing key material is present; kept', { secretArn: secrets.signing });
   } else {
-    await client.send(
-      new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify(createKeyMaterial(now())) }),
-    );
-    logger.info('Signing key material written', { secretArn });
+    await writeKeySet(client, secrets, createKeyMaterial(now()), true);
+    logger.info('Signing key material written', { secretArn: secrets.signing });
   }
-  return { PhysicalResourceId: secretArn };
+  return { PhysicalResourceId: secrets.signing };
 }
 
-/** The scheduled rotation; `SIGNING_SECRET_ARN` names the secret. */
+function secretsOf(properties: Record<string, unknown>): KeySecrets {
+  const secrets = {
+    signing: String(properties.SecretArn ?? ''),
+    publicKeys: String(properties.PublicKeysSecretArn ?? ''),
+    tokenSecret: String(properties.TokenSecretArn ?? ''),
+  };
+  for (const [name, arn] of Object.entries(secrets)) if (!arn) throw new Error(`The ${name} secret's ARN is missing`);
+  return secrets;
+}
+
+/** The scheduled rotation; `SIGNING_SECRET_ARN`, `PUBLIC_KEYS_SECRET_ARN` and `TOKEN_SECRET_ARN` name the secrets. */
 export interface RotationEvent {
   readonly action: 'rotate';
 }
 
 export async function rotateKeys(
-  secretArn: string,
+  secrets: KeySecrets,
   accessTokenTtl: number,
   { client, now }: KeyManagerDeps = defaults,
 ): Promise<{ readonly kid: string; readonly keys: number }> {
-  const current = await readSecret(client, secretArn);
+  const current = await readSecret(client, secrets.signing);
   const material = isKeyMaterial(current) ? rotateKeyMaterial(parseKeyMaterial(current as string), now(), accessTokenTtl) : createKeyMaterial(now());
-  await client.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify(material) }));
+  await writeKeySet(client, secrets, material, true);
   const result = { kid: material.keys[0]?.kid ?? '', keys: material.keys.length };
-  logger.info('Signing keys rotated', { secretArn, ...result });
+  logger.info('Signing keys rotated', { secretArn: secrets.signing, ...result });
   return result;
 }
 
@@ -93,5 +131,12 @@ const isRotation = (event: unknown): event is RotationEvent => (event as { actio
 
 export const handler = (event: CloudFormationCustomResourceEvent | RotationEvent): Promise<unknown> =>
   isRotation(event)
-    ? rotateKeys(String(process.env.SIGNING_SECRET_ARN ?? ''), loadSettings().accessTokenTtl)
+    ? rotateKeys(
+        secretsOf({
+          SecretArn: process.env.SIGNING_SECRET_ARN,
+          PublicKeysSecretArn: process.env.PUBLIC_KEYS_SECRET_ARN,
+          TokenSecretArn: process.env.TOKEN_SECRET_ARN,
+        }),
+        loadSettings().accessTokenTtl,
+      )
     : manageKeys(event);

@@ -11,13 +11,18 @@ import { administrationOperations } from './operations/administration.ts';
 import { discoveryOperations } from './operations/discovery.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-export type TableAccess = 'read' | 'readWrite';
+/** `append`: PutItem only, for the audit trail, which no function changes or deletes. */
+export type TableAccess = 'read' | 'readWrite' | 'append';
 
 /** What a function needs from its environment; the stack turns it into grants. */
 export interface FunctionNeeds {
   readonly tables?: Partial<Record<TableName, TableAccess>>;
-  /** Reads the signing key set (private keys and the refresh-token secret). */
+  /** Reads the whole signing key set, private keys included: only to sign access tokens. */
   readonly signingKeys?: boolean;
+  /** Reads the public keys: to verify access tokens or serve the JWKS. */
+  readonly publicKeys?: boolean;
+  /** Reads the token secret: to derive refresh tokens, reset codes and API-token hashes, or check them. */
+  readonly tokenSecret?: boolean;
   /** Sends email through SES. */
   readonly mail?: boolean;
 }
@@ -49,7 +54,7 @@ export const operations: readonly Operation[] = [...accountOperations, ...admini
 /** Verifies credentials for every protected route (API Gateway Lambda authorizer). */
 export const authorizerFunction: FunctionDefinition = {
   handler: 'authorizer',
-  needs: { tables: { sessions: 'read', users: 'read', apiTokens: 'readWrite', audit: 'readWrite' }, signingKeys: true },
+  needs: { tables: { sessions: 'read', users: 'read', apiTokens: 'readWrite', audit: 'append' }, publicKeys: true, tokenSecret: true },
 };
 
 /** Answers what no route matches (`$default`): 404, or 405 with `Allow`. */

@@ -25,6 +25,7 @@ const writeActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Delet
 export const tableActions: Readonly<Record<TableAccess, readonly string[]>> = {
   read: readActions,
   readWrite: [...readActions, ...writeActions],
+  append: ['dynamodb:PutItem'],
 };
 
 export interface AuthFunctionProps {

@@ -46,8 +46,9 @@ import {
 } from '../functions/routes.ts';
 import { AuthFunction } from './auth-function.ts';
 import { AuthTable } from './auth-table.ts';
-import { hashesPasswords, keyManagerHandler } from './bundling.ts';
+import { hashesPasswords } from './bundling.ts';
 import { cors } from './cors.ts';
+import { SigningKeySecrets } from './signing-keys.ts';
 import { tables, type TableName } from './tables.ts';
 
 export interface AuthStackProps extends StackProps {
@@ -128,13 +129,10 @@ export class AuthStack extends Stack {
   /** Routes added through `addProtectedRoute`, by route key, with the permission they require. */
   readonly addedRoutes = new Map<string, { readonly permission: string | null }>();
 
-  private readonly signingKeys: Secret;
-  private readonly keyMaterial: CustomResource;
+  private readonly keys: SigningKeySecrets;
   private readonly mail: MailSettings | undefined;
   private readonly logRetention: RetentionDays;
-  private readonly keyRotationDays: number;
   /** The access-token lifetime, which decides how long a retired key stays in the JWKS. */
-  private readonly accessTokenTtl: string | undefined;
   /** What every function of an operation starts with: the API settings. */
   private readonly functionEnvironment: Readonly<Record<string, string>>;
 
@@ -142,17 +140,17 @@ export class AuthStack extends Stack {
     super(scope, id, props);
     this.mail = mailSettings(this, props);
     this.logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
-    this.keyRotationDays = props.keyRotationDays ?? 30;
-    this.accessTokenTtl = props.settings?.ACCESS_TOKEN_TTL;
 
     // Create: data, keys, API.
     this.tables = Object.fromEntries(
       Object.entries(tables).map(([name, definition]) => [name, new AuthTable(this, definition)]),
     ) as Record<TableName, AuthTable>;
-    this.signingKeys = new Secret(this, 'SigningKeys', {
-      description: 'RS256 signing keys and the refresh-token secret; written by the key manager, never by the template',
+    this.keys = new SigningKeySecrets(this, 'Keys', {
+      logRetention: this.logRetention,
+      keyRotationDays: props.keyRotationDays ?? 30,
+      accessTokenTtl: props.settings?.ACCESS_TOKEN_TTL,
     });
-    this.keyMaterial = this.createKeyManager(this.signingKeys);
+    this.functions.set('keyManager', this.keys.keyManager);
     const corsOrigins = props.corsAllowOrigins ?? [];
     this.httpApi = new HttpApi(this, 'HttpApi', {
       description: 'Serverless auth API',
@@ -215,6 +213,10 @@ export class AuthStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'Base URL of the API' });
+    new CfnOutput(this, 'TokenSecretArn', {
+      value: this.keys.secrets.tokenSecret.secretArn,
+      description: 'The token secret, for the admin CLI (invitation codes); never the private keys',
+    });
     new CfnOutput(this, 'JwksUrl', {
       value: `${this.httpApi.apiEndpoint}/.well-known/jwks.json`,
       description: 'Public signing keys (JWKS)',
@@ -241,14 +243,7 @@ export class AuthStack extends Stack {
     for (const [name, access] of Object.entries(needs.tables ?? {})) {
       if (access) fn.bindTable(this.tables[name as TableName], access);
     }
-    if (needs.signingKeys) {
-      fn.addEnvironment({ SIGNING_SECRET_ARN: this.signingKeys.secretArn });
-      fn.addToRolePolicy(
-        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.signingKeys.secretArn] }),
-      );
-      // The secret holds key material only once the custom resource has run.
-      fn.lambda.node.addDependency(this.keyMaterial);
-    }
+    this.keys.grantTo(fn, needs);
     if (needs.mail && this.mail) {
       fn.addToRolePolicy(new PolicyStatement({ actions: ['ses:SendEmail'], resources: [this.mail.identityArn] }));
     }
@@ -331,75 +326,6 @@ export class AuthStack extends Stack {
           }),
         ),
       },
-    });
-  }
-
-  /**
-   * The key-manager function and the custom resource that runs it: when the
-   * stack is created, and again whenever the resource's properties change.
-   */
-  private createKeyManager(secret: Secret): CustomResource {
-    const keyManager = new AuthFunction(this, 'KeyManager', {
-      handler: keyManagerHandler,
-      description: 'Writes signing key material into its secret when it holds none, and rotates it on a schedule',
-      // RSA key generation takes a moment on a small function.
-      timeout: Duration.minutes(1),
-      logRetention: this.logRetention,
-    });
-    this.functions.set('keyManager', keyManager);
-    // On its schedule the same function rotates the keys (API.md: a new key signs, old ones stay until their tokens expire).
-    keyManager.addEnvironment({ SIGNING_SECRET_ARN: secret.secretArn, ...(this.accessTokenTtl ? { ACCESS_TOKEN_TTL: this.accessTokenTtl } : {}) });
-    new Rule(this, 'KeyRotationSchedule', {
-      description: 'Rotates the signing keys',
-      schedule: Schedule.rate(Duration.days(this.keyRotationDays)),
-      targets: [new LambdaFunction(keyManager.lambda, { event: RuleTargetInput.fromObject({ action: 'rotate' }) })],
-    });
-    keyManager.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
-        resources: [secret.secretArn],
-      }),
-    );
-
-    // The framework function gets a role and a log group of its own, so it
-    // needs no managed policy and may write to no other log group.
-    const frameworkLogs = new LogGroup(this, 'KeyProviderLogs', {
-      retention: this.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const frameworkRole = new Role(this, 'KeyProviderRole', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-    });
-    frameworkLogs.grantWrite(frameworkRole);
-    const provider = new Provider(this, 'KeyProvider', {
-      onEventHandler: keyManager.lambda,
-      logGroup: frameworkLogs,
-      frameworkOnEventRole: frameworkRole,
-    });
-    // CDK picks the framework's runtime and architecture; its handler is plain
-    // JavaScript that runs on the same runtime as ours.
-    for (const child of provider.node.findAll()) {
-      if (child instanceof CfnFunction) {
-        child.runtime = 'nodejs24.x';
-        child.architectures = ['arm64'];
-      }
-    }
-    const keyManagerId = this.resolve((keyManager.lambda.node.defaultChild as CfnFunction).logicalId) as string;
-    Validations.of(frameworkRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${keyManagerId}.Arn>:*]`,
-      reason:
-        "CDK grants the provider framework lambda:InvokeFunction on the key manager and its versions (<arn>:*); the wildcard matches only that function's qualifiers.",
-    });
-    Validations.of(secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'Signing keys rotate with overlap (a new key signs while the old ones stay in the JWKS until their tokens expire); the key manager does that, Secrets Manager rotation cannot.',
-    });
-
-    return new CustomResource(this, 'SigningKeyMaterial', {
-      serviceToken: provider.serviceToken,
-      resourceType: 'Custom::SigningKeyMaterial',
-      properties: { SecretArn: secret.secretArn },
     });
   }
 }

@@ -77,7 +77,7 @@ const needsOf = (handler: string): FunctionNeeds =>
  */
 export const unusedSdkClients = (handler: string): string[] => {
   const needs = needsOf(handler);
-  return [...(needs.mail ? [] : ['@aws-sdk/client-ses']), ...(needs.signingKeys ? [] : ['@aws-sdk/client-secrets-manager'])];
+  return [...(needs.mail ? [] : ['@aws-sdk/client-ses']), ...(readsKeys(needs) ? [] : ['@aws-sdk/client-secrets-manager'])];
 };
 
 /** Everything a handler's bundle leaves out: argon2 (shipped beside it when needed) and the SDK clients it never calls. */
@@ -139,3 +139,6 @@ export const staticFiles: Readonly<Record<string, readonly string[]>> = {
 /** Shell commands that copy the static files of `handler` (if any) into its bundle's `node_modules/`. */
 export const copyStaticFilesCommands = (handler: string, inputDir: string, outputDir: string): string[] =>
   copyCommands(staticFiles[handler] ?? [], inputDir, outputDir);
+
+/** Whether a function reads any part of the signing key set, and so may call Secrets Manager. */
+const readsKeys = (needs: FunctionNeeds): boolean => Boolean(needs.signingKeys || needs.publicKeys || needs.tokenSecret);

@@ -29,7 +29,7 @@ Where:
   --outputs FILE          the outputs of \`npx cdk deploy --outputs-file FILE\` (AWS credentials from the usual chain)
   --stack NAME            the stack's name in that file (default: its only stack)
   --region R, --endpoint URL
-Otherwise USERS_TABLE, SESSIONS_TABLE, LOCKOUTS_TABLE, AUDIT_TABLE (and SIGNING_SECRET_ARN or
+Otherwise USERS_TABLE, SESSIONS_TABLE, LOCKOUTS_TABLE, AUDIT_TABLE (and TOKEN_SECRET_ARN or
 SIGNING_KEYS_FILE, MAIL_FROM, SES_ENDPOINT for invitations) come from the environment.`;
 
 export class AdminUsageError extends Error {
@@ -76,7 +76,8 @@ function environment(options: AdminOptions): Record<string, string | undefined> 
       if (!value) throw new AdminUsageError(`The outputs have no ${table.id}TableName`);
       env[table.envVar] = value;
     }
-    if (outputs.SigningSecretArn) env.SIGNING_SECRET_ARN = outputs.SigningSecretArn;
+    // Invitation codes need the token secret, and only that part of the key set.
+    if (outputs.TokenSecretArn) env.TOKEN_SECRET_ARN = outputs.TokenSecretArn;
     if (options.endpoint) env.DYNAMODB_ENDPOINT = options.endpoint;
   } else if (options.endpoint) {
     env.DYNAMODB_ENDPOINT = options.endpoint;

@@ -13,10 +13,13 @@ import {
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../functions/core/infra/logger.ts';
-import { createKeyMaterial, parseKeyMaterial } from '../functions/core/crypto/signing-keys.ts';
+import { createKeyMaterial, parseKeyMaterial, publicMaterialOf, tokenSecretOf } from '../functions/core/crypto/signing-keys.ts';
 import { manageKeys, rotateKeys, type KeyManagerDeps } from '../functions/key-manager.ts';
 
 const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:SigningKeys-AbCdEf';
+const publicArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:PublicKeys-AbCdEf';
+const tokenArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:TokenSecret-AbCdEf';
+const secrets = { signing: secretArn, publicKeys: publicArn, tokenSecret: tokenArn };
 const now = new Date('2026-11-23T21:30:00.000Z');
 
 function event(requestType: 'Create' | 'Update' | 'Delete'): CloudFormationCustomResourceEvent {
@@ -27,7 +30,12 @@ function event(requestType: 'Create' | 'Update' | 'Delete'): CloudFormationCusto
     RequestId: 'request-1',
     LogicalResourceId: 'SigningKeyMaterial',
     ResourceType: 'Custom::SigningKeyMaterial',
-    ResourceProperties: { ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:framework', SecretArn: secretArn },
+    ResourceProperties: {
+      ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:framework',
+      SecretArn: secretArn,
+      PublicKeysSecretArn: publicArn,
+      TokenSecretArn: tokenArn,
+    },
   };
   if (requestType === 'Create') return { ...common, RequestType: 'Create' };
   if (requestType === 'Update') {
@@ -36,25 +44,41 @@ function event(requestType: 'Create' | 'Update' | 'Delete'): CloudFormationCusto
   return { ...common, RequestType: 'Delete', PhysicalResourceId: secretArn };
 }
 
-/** A Secrets Manager client that holds one secret value (or none) and records every command. */
-function fakeClient(initial: string | undefined): { deps: KeyManagerDeps; sent: unknown[]; value: () => string | undefined } {
-  let value = initial;
+/**
+ * A Secrets Manager client that holds the three secrets (the signing one as
+ * given, the others empty) and records every command.
+ */
+function fakeClient(initial: string | undefined, others: Record<string, string> = {}) {
+  const values = new Map<string, string | undefined>([[secretArn, initial], ...Object.entries(others)]);
   const sent: unknown[] = [];
   const send = async (command: unknown): Promise<unknown> => {
     sent.push(command);
     if (command instanceof GetSecretValueCommand) {
+      const value = values.get(command.input.SecretId as string);
       if (value === undefined) {
         throw new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret value", $metadata: {} });
       }
       return { SecretString: value };
     }
     if (command instanceof PutSecretValueCommand) {
-      value = command.input.SecretString;
+      values.set(command.input.SecretId as string, command.input.SecretString);
       return {};
     }
     throw new Error('unexpected command');
   };
-  return { deps: { client: { send } as unknown as Pick<SecretsManagerClient, 'send'>, now: () => now }, sent, value: () => value };
+  const deps: KeyManagerDeps = { client: { send } as unknown as Pick<SecretsManagerClient, 'send'>, now: () => now };
+  return { deps, sent, value: () => values.get(secretArn), valueOf: (arn: string) => values.get(arn) };
+}
+
+/** The public-keys and token secrets hold exactly the signing secret's public keys and refresh secret, nothing private. */
+function expectPartsOf(client: ReturnType<typeof fakeClient>) {
+  const material = parseKeyMaterial(client.value() as string);
+  const published = JSON.parse(client.valueOf(publicArn) as string);
+  expect(published).toEqual(publicMaterialOf(material));
+  expect(published.keys.map((k: { kid: string }) => k.kid)).toEqual(material.keys.map((k) => k.kid));
+  expect(client.valueOf(publicArn)).not.toMatch(/"d"|privateJwk|refreshSecret/);
+  expect(JSON.parse(client.valueOf(tokenArn) as string)).toEqual({ version: 1, refreshSecret: material.refreshSecret });
+  expect(client.valueOf(tokenArn)).not.toMatch(/"d"|privateJwk/);
 }
 
 describe('key manager', () => {
@@ -81,6 +105,7 @@ describe('key manager', () => {
     const material = parseKeyMaterial(secret.value() as string);
     expect(material.keys).toHaveLength(1);
     expect(material.keys[0]?.createdAt).toBe(now.toISOString());
+    expectPartsOf(secret);
   });
 
   it('replaces the placeholder CloudFormation generates when the secret is created', async () => {
@@ -89,14 +114,24 @@ describe('key manager', () => {
     expect(() => parseKeyMaterial(secret.value() as string)).not.toThrow();
   });
 
-  it('keeps a valid key set on Create and Update', async () => {
-    const existing = JSON.stringify(createKeyMaterial(new Date('2026-01-01T00:00:00.000Z')));
+  it('keeps a valid key set on Create and Update, and writes nothing when its parts already match it', async () => {
+    const material = createKeyMaterial(new Date('2026-01-01T00:00:00.000Z'));
+    const existing = JSON.stringify(material);
+    const parts = { [publicArn]: JSON.stringify(publicMaterialOf(material)), [tokenArn]: JSON.stringify(tokenSecretOf(material)) };
     for (const type of ['Create', 'Update'] as const) {
-      const secret = fakeClient(existing);
+      const secret = fakeClient(existing, parts);
       await expect(manageKeys(event(type), secret.deps)).resolves.toEqual({ PhysicalResourceId: secretArn });
       expect(secret.value()).toBe(existing);
       expect(secret.sent.some((command) => command instanceof PutSecretValueCommand)).toBe(false);
     }
+  });
+
+  it('fills the public-keys and token secrets from a kept key set that has none yet (a stack updated to them)', async () => {
+    const existing = JSON.stringify(createKeyMaterial(new Date('2026-01-01T00:00:00.000Z')));
+    const secret = fakeClient(existing);
+    await manageKeys(event('Update'), secret.deps);
+    expect(secret.value()).toBe(existing);
+    expectPartsOf(secret);
   });
 
   it('does nothing on Delete', async () => {
@@ -128,17 +163,25 @@ describe('key manager', () => {
 describe('scheduled rotation', () => {
   it('writes a rotated key set that keeps the old key and the refresh secret', async () => {
     const before = createKeyMaterial(now);
-    const { deps, value } = fakeClient(JSON.stringify(before));
-    const result = await rotateKeys(secretArn, 900, deps);
-    const after = parseKeyMaterial(value() as string);
+    const client = fakeClient(JSON.stringify(before));
+    const result = await rotateKeys(secrets, 900, client.deps);
+    const after = parseKeyMaterial(client.value() as string);
     expect(result).toEqual({ kid: after.keys[0]?.kid, keys: 2 });
     expect(after.keys[1]?.kid).toBe(before.keys[0]?.kid);
     expect(after.refreshSecret).toBe(before.refreshSecret);
+    expectPartsOf(client);
+  });
+
+  it('publishes the new public key before the new key set signs', async () => {
+    const client = fakeClient(JSON.stringify(createKeyMaterial(now)));
+    await rotateKeys(secrets, 900, client.deps);
+    const puts = client.sent.filter((c): c is PutSecretValueCommand => c instanceof PutSecretValueCommand).map((c) => c.input.SecretId);
+    expect(puts).toEqual([publicArn, tokenArn, secretArn]);
   });
 
   it('answers with the new kid only, never key material', async () => {
     const { deps } = fakeClient(JSON.stringify(createKeyMaterial(now)));
-    const result = await rotateKeys(secretArn, 900, deps);
+    const result = await rotateKeys(secrets, 900, deps);
     expect(JSON.stringify(result)).not.toMatch(/privateJwk|refreshSecret|"d"/);
   });
 });

@@ -127,17 +127,58 @@ describe('AuthStack', () => {
       }
     });
 
-    it.each(definitions)('%s: the signing-key secret read-only if it needs signing keys, else not at all', (key, definition) => {
-      const secretId = idOf(stack, stack.node.findChild('SigningKeys'));
-      const variables = environmentOf(template, stack, fn(key));
-      const actions = actionsOn(statementsOf(template, stack, fn(key)), secretId);
-      if (definition.needs.signingKeys) {
-        expect(actions).toEqual(['secretsmanager:GetSecretValue']);
-        expect(variables.SIGNING_SECRET_ARN).toEqual({ Ref: secretId });
-      } else {
-        expect(actions).toEqual([]);
-        expect(variables.SIGNING_SECRET_ARN).toBeUndefined();
+    const keyParts = [
+      ['signingKeys', 'SigningKeys', 'SIGNING_SECRET_ARN'],
+      ['publicKeys', 'PublicKeys', 'PUBLIC_KEYS_SECRET_ARN'],
+      ['tokenSecret', 'TokenSecret', 'TOKEN_SECRET_ARN'],
+    ] as const;
+    it.each(definitions)('%s: each key secret read-only if its needs name that part, else not at all', (key, definition) => {
+      for (const [part, secretName, variable] of keyParts) {
+        const secretId = idOf(stack, stack.node.findChild(secretName));
+        const variables = environmentOf(template, stack, fn(key));
+        const actions = actionsOn(statementsOf(template, stack, fn(key)), secretId);
+        if (definition.needs[part]) {
+          expect(actions, `${key} on ${secretName}`).toEqual(['secretsmanager:GetSecretValue']);
+          expect(variables[variable]).toEqual({ Ref: secretId });
+        } else {
+          expect(actions, `${key} on ${secretName}`).toEqual([]);
+          expect(variables[variable]).toBeUndefined();
+        }
       }
+    });
+
+    it('lets only the functions that sign access tokens read the private keys', () => {
+      const signers = definitions.filter(([, definition]) => definition.needs.signingKeys).map(([key]) => key);
+      expect(signers.sort()).toEqual(['login', 'refresh']);
+      const readers = (name: string) =>
+        definitions.filter(([key]) => actionsOn(statementsOf(template, stack, fn(key)), idOf(stack, stack.node.findChild(name))).length > 0).map(([key]) => key);
+      expect(readers('SigningKeys').sort()).toEqual(['login', 'refresh']);
+      expect(readers('PublicKeys').sort()).toEqual(['authorizer', 'jwks']);
+    });
+
+    it.each(definitions)('%s: no action beyond what its needs name (tables, key parts, mail) and writing its own logs', (key, definition) => {
+      const allowed = new Set<string>([
+        ...Object.values(definition.needs.tables ?? {}).flatMap((access) => [...tableActions[access]]),
+        ...(definition.needs.signingKeys || definition.needs.publicKeys || definition.needs.tokenSecret ? ['secretsmanager:GetSecretValue'] : []),
+        ...(definition.needs.mail ? ['ses:SendEmail'] : []),
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+      ]);
+      const granted = statementsOf(template, stack, fn(key)).flatMap((statement) => list(statement.Action));
+      expect(granted.length).toBeGreaterThan(0);
+      expect(granted.filter((action) => !allowed.has(action))).toEqual([]);
+    });
+
+    it('keeps the audit table append-only: PutItem for every function that writes it, Query for the one that lists it', () => {
+      const auditId = idOf(stack, stack.tables.audit);
+      for (const [key] of definitions) {
+        const actions = actionsOn(statementsOf(template, stack, fn(key)), auditId);
+        expect(actions.filter((action) => !['dynamodb:PutItem', ...tableActions.read].includes(action)), key).toEqual([]);
+        expect(actions, key).not.toContain('dynamodb:UpdateItem');
+        expect(actions, key).not.toContain('dynamodb:DeleteItem');
+        expect(actions, key).not.toContain('dynamodb:BatchWriteItem');
+      }
+      expect(actionsOn(statementsOf(template, stack, fn('login')), auditId)).toEqual(['dynamodb:PutItem']);
     });
 
     it.each(definitions)('%s: ses:SendEmail on the sender identity only if it sends mail', (key, definition) => {
@@ -370,8 +411,10 @@ describe('AuthStack', () => {
 
     it('starts the functions that read keys only after the key material exists', () => {
       const login = template.toJSON().Resources[idOf(stack, fn('login').lambda)];
-      const materialId = idOf(stack, stack.node.findChild('SigningKeyMaterial'));
+      const materialId = idOf(stack, stack.node.findChild('Keys').node.findChild('SigningKeyMaterial'));
       expect(login.DependsOn).toContain(materialId);
+      const jwks = template.toJSON().Resources[idOf(stack, fn('jwks').lambda)];
+      expect(jwks.DependsOn).toContain(materialId);
     });
 
     it('holds no private key material anywhere in the template', () => {
@@ -381,8 +424,10 @@ describe('AuthStack', () => {
     });
   });
 
-  it('outputs ApiUrl, JwksUrl and the table names', () => {
+  it('outputs ApiUrl, JwksUrl, the table names and the token secret (never the signing set)', () => {
     const endpoint = stack.resolve(stack.httpApi.apiEndpoint);
+    template.hasOutput('TokenSecretArn', { Value: { Ref: idOf(stack, stack.node.findChild('TokenSecret')) } });
+    expect(JSON.stringify(template.toJSON().Outputs)).not.toContain(idOf(stack, stack.node.findChild('SigningKeys')));
     template.hasOutput('ApiUrl', { Value: endpoint });
     template.hasOutput('JwksUrl', { Value: { 'Fn::Join': ['', [endpoint, '/.well-known/jwks.json']] } });
     for (const [name, definition] of Object.entries(tables)) {
@@ -454,7 +499,8 @@ describe('cdk-nag AwsSolutions', () => {
     const rules = acknowledgments.map(([id]) => id.replace(/\[.*$/, '').replace(/^.*::/, ''));
     const publicRoutes = operations.filter((operation) => operation.auth === 'public').length + 1; // + $default
     expect(rules.sort()).toEqual(
-      [...Array<string>(publicRoutes).fill('AwsSolutions-APIG4'), 'AwsSolutions-IAM5', 'AwsSolutions-SMG4'].sort(),
+      // SMG4 once per key secret: the signing set, its public keys, its token secret.
+      [...Array<string>(publicRoutes).fill('AwsSolutions-APIG4'), 'AwsSolutions-IAM5', ...Array<string>(3).fill('AwsSolutions-SMG4')].sort(),
     );
     for (const [, reason] of acknowledgments) expect(reason.length).toBeGreaterThan(40);
   });

@@ -9,7 +9,7 @@ export const accountOperations: readonly Operation[] = [
     handler: 'login',
     auth: 'public',
     summary: 'Log in with email or username and password',
-    needs: { tables: { users: 'readWrite', sessions: 'readWrite', lockouts: 'readWrite', audit: 'readWrite' }, signingKeys: true },
+    needs: { tables: { users: 'readWrite', sessions: 'readWrite', lockouts: 'readWrite', audit: 'append' }, signingKeys: true, tokenSecret: true },
   },
   {
     operationId: 'refresh',
@@ -18,7 +18,7 @@ export const accountOperations: readonly Operation[] = [
     handler: 'refresh',
     auth: 'public',
     summary: 'Rotate a refresh token for a new access token',
-    needs: { tables: { sessions: 'readWrite', users: 'read', audit: 'readWrite' }, signingKeys: true },
+    needs: { tables: { sessions: 'readWrite', users: 'read', audit: 'append' }, signingKeys: true, tokenSecret: true },
   },
   {
     operationId: 'logout',
@@ -27,7 +27,7 @@ export const accountOperations: readonly Operation[] = [
     handler: 'logout',
     auth: 'protected',
     summary: "Revoke the caller's session, or all of them",
-    needs: { tables: { sessions: 'readWrite', audit: 'readWrite' } },
+    needs: { tables: { sessions: 'readWrite', audit: 'append' } },
   },
   {
     operationId: 'getMe',
@@ -46,7 +46,7 @@ export const accountOperations: readonly Operation[] = [
     handler: 'password-forgot',
     auth: 'public',
     summary: 'Email a password reset code',
-    needs: { tables: { users: 'read', lockouts: 'readWrite', audit: 'readWrite' }, signingKeys: true, mail: true },
+    needs: { tables: { users: 'read', lockouts: 'readWrite', audit: 'append' }, tokenSecret: true, mail: true },
   },
   {
     operationId: 'resetPassword',
@@ -56,8 +56,8 @@ export const accountOperations: readonly Operation[] = [
     auth: 'public',
     summary: 'Set a new password with an emailed code',
     needs: {
-      tables: { users: 'readWrite', lockouts: 'readWrite', sessions: 'readWrite', audit: 'readWrite' },
-      signingKeys: true,
+      tables: { users: 'readWrite', lockouts: 'readWrite', sessions: 'readWrite', audit: 'append' },
+      tokenSecret: true,
       mail: true,
     },
   },
@@ -69,7 +69,7 @@ export const accountOperations: readonly Operation[] = [
     auth: 'protected',
     permission: 'profile:update',
     summary: "Change the caller's password",
-    needs: { tables: { users: 'readWrite', lockouts: 'readWrite', sessions: 'readWrite', audit: 'readWrite' }, mail: true },
+    needs: { tables: { users: 'readWrite', lockouts: 'readWrite', sessions: 'readWrite', audit: 'append' }, mail: true },
   },
   {
     operationId: 'updateMe',
@@ -79,7 +79,7 @@ export const accountOperations: readonly Operation[] = [
     auth: 'protected',
     permission: 'profile:update',
     summary: "Change the caller's profile fields",
-    needs: { tables: { users: 'readWrite', audit: 'readWrite' } },
+    needs: { tables: { users: 'readWrite', audit: 'append' } },
   },
   {
     operationId: 'listSessions',
@@ -97,7 +97,7 @@ export const accountOperations: readonly Operation[] = [
     handler: 'sessions-revoke',
     auth: 'protected',
     summary: 'Revoke one of the caller’s sessions',
-    needs: { tables: { sessions: 'readWrite', audit: 'readWrite' } },
+    needs: { tables: { sessions: 'readWrite', audit: 'append' } },
   },
   {
     operationId: 'createApiToken',
@@ -108,7 +108,7 @@ export const accountOperations: readonly Operation[] = [
     auth: 'protected',
     permission: 'api_tokens:manage',
     summary: 'Create an API token for server-to-server calls',
-    needs: { tables: { apiTokens: 'readWrite', audit: 'readWrite' }, signingKeys: true },
+    needs: { tables: { apiTokens: 'readWrite', audit: 'append' }, tokenSecret: true },
   },
   {
     operationId: 'listApiTokens',
@@ -130,7 +130,7 @@ export const accountOperations: readonly Operation[] = [
     auth: 'protected',
     permission: 'api_tokens:manage',
     summary: 'A new secret for an API token; the old one stops at once',
-    needs: { tables: { apiTokens: 'readWrite', audit: 'readWrite' }, signingKeys: true },
+    needs: { tables: { apiTokens: 'readWrite', audit: 'append' }, tokenSecret: true },
   },
   {
     operationId: 'deleteApiToken',
@@ -141,6 +141,6 @@ export const accountOperations: readonly Operation[] = [
     auth: 'protected',
     permission: 'api_tokens:manage',
     summary: 'Delete an API token; it stops at once',
-    needs: { tables: { apiTokens: 'readWrite', audit: 'readWrite' } },
+    needs: { tables: { apiTokens: 'readWrite', audit: 'append' } },
   },
 ];

@@ -10,7 +10,7 @@ export const administrationOperations: readonly Operation[] = [
     auth: 'protected',
     permission: ['users:write', 'users:write:own'],
     summary: "Create a user in the caller's tenant, or invite one by email",
-    needs: { tables: { users: 'readWrite', lockouts: 'readWrite', audit: 'readWrite' }, signingKeys: true, mail: true },
+    needs: { tables: { users: 'readWrite', lockouts: 'readWrite', audit: 'append' }, tokenSecret: true, mail: true },
   },
   {
     operationId: 'listUsers',
@@ -40,7 +40,7 @@ export const administrationOperations: readonly Operation[] = [
     auth: 'protected',
     permission: ['users:write', 'users:write:own'],
     summary: "Change a user's role, status or profile",
-    needs: { tables: { users: 'readWrite', sessions: 'readWrite', apiTokens: 'readWrite', audit: 'readWrite' } },
+    needs: { tables: { users: 'readWrite', sessions: 'readWrite', apiTokens: 'readWrite', audit: 'append' } },
   },
   {
     operationId: 'disableUser',
@@ -50,7 +50,7 @@ export const administrationOperations: readonly Operation[] = [
     auth: 'protected',
     permission: ['users:write', 'users:write:own'],
     summary: 'Disable a user: its sessions and API tokens stop at once',
-    needs: { tables: { users: 'readWrite', sessions: 'readWrite', apiTokens: 'readWrite', audit: 'readWrite' } },
+    needs: { tables: { users: 'readWrite', sessions: 'readWrite', apiTokens: 'readWrite', audit: 'append' } },
   },
   {
     operationId: 'unlockUser',
@@ -60,7 +60,7 @@ export const administrationOperations: readonly Operation[] = [
     auth: 'protected',
     roles: ['MANAGER'],
     summary: "Clear a user's login lockout",
-    needs: { tables: { users: 'read', lockouts: 'readWrite', audit: 'readWrite' } },
+    needs: { tables: { users: 'read', lockouts: 'readWrite', audit: 'append' } },
   },
   {
     operationId: 'listAuditEvents',

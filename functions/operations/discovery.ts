@@ -9,7 +9,7 @@ export const discoveryOperations: readonly Operation[] = [
     handler: 'jwks',
     auth: 'public',
     summary: 'Public signing keys',
-    needs: { signingKeys: true },
+    needs: { publicKeys: true },
   },
   {
     operationId: 'openidConfiguration',

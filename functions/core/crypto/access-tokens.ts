@@ -8,7 +8,7 @@ import * as z from 'zod';
 import { isRole, permissionsOf, type Role } from '../infra/permissions.ts';
 import { isCanonicalBase64url } from './base64url.ts';
 import { hasDuplicateTopLevelKeys } from './json-keys.ts';
-import type { SigningKeys } from './signing-keys.ts';
+import type { SigningKeys, VerificationKeys } from './signing-keys.ts';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 const CLOCK_SKEW_SECONDS = 5;
@@ -66,7 +66,7 @@ export interface VerifiedAccessToken extends AccessTokenSubject {
 
 /** The token's subject, or `null` for anything that is not a live access token of ours. */
 export async function verifyAccessToken(
-  keys: SigningKeys,
+  keys: VerificationKeys,
   token: string,
   options: Omit<AccessTokenOptions, 'expiresAt'>,
 ): Promise<VerifiedAccessToken | null> {

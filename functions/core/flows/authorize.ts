@@ -58,9 +58,9 @@ export async function authenticate(d: Deps, credential: Credential, issuer: stri
   }
   const now = d.clock.now();
   const options = { issuer, audience: d.settings.audience, now };
-  let keys = await d.keys.get();
+  let keys = await d.keys.verification();
   // A kid this container has not seen may be a key rotated in since it loaded the set.
-  if (!keys.publicKeys.has(kidOf(credential.token) ?? '')) keys = await d.keys.reload();
+  if (!keys.publicKeys.has(kidOf(credential.token) ?? '')) keys = await d.keys.reloadVerification();
   const verified = await verifyAccessToken(keys, credential.token, options);
   if (!verified) return null;
   const session = await getSession(d, verified.userId, verified.sessionId);

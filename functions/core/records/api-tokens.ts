@@ -42,7 +42,7 @@ const fromItem = (item: Record<string, unknown>): ApiTokenRecord => {
 };
 
 async function secretHash(d: Deps, tokenId: string, secret: string): Promise<string> {
-  return hashTokenSecret((await d.keys.get()).refreshSecret, tokenId, secret);
+  return hashTokenSecret(await d.keys.tokenSecret(), tokenId, secret);
 }
 
 export async function createApiToken(

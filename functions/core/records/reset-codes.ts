@@ -15,7 +15,7 @@ import type { Deps } from '../deps.ts';
 export const MAX_CODE_TRIES = 5;
 
 async function codeHash(d: Deps, userId: string, code: string): Promise<string> {
-  const { refreshSecret } = await d.keys.get();
+  const refreshSecret = await d.keys.tokenSecret();
   // A key of its own, derived from the key set's secret, so a code hash is useless elsewhere.
   const key = createHmac('sha256', refreshSecret).update('reset-code').digest();
   return createHmac('sha256', key).update(`${userId}:${code}`).digest('base64url');

@@ -56,7 +56,7 @@ export async function openSession(
   client: ClientInfo,
 ): Promise<{ session: SessionRecord; refreshToken: string }> {
   const now = d.clock.now();
-  const { refreshSecret } = await d.keys.get();
+  const refreshSecret = await d.keys.tokenSecret();
   const endsAt = nextMidnight(now, tenantTimeZone(d.settings, owner.tenantId));
   const sessionId = randomBytes(16).toString('base64url');
   const refreshToken = deriveRefreshToken(refreshSecret, { userId: owner.id, sessionId, generation: 0 });
@@ -110,7 +110,7 @@ export async function rotateRefreshToken(
   load: (parts: RefreshTokenParts) => Promise<SessionRecord | null> = (parts) =>
     getSession(d, parts.userId, parts.sessionId),
 ): Promise<RotationResult> {
-  const { refreshSecret } = await d.keys.get();
+  const refreshSecret = await d.keys.tokenSecret();
   const parts = parseRefreshToken(refreshSecret, token);
   if (!parts) return { kind: 'invalid' };
   const now = d.clock.now();
