@@ -5,6 +5,8 @@ import { ApiError } from './core/http/api-error.ts';
 import { profileChanges } from './core/http/user-input.ts';
 import { toPublicUser, updateUser } from './core/records/users.ts';
 import { protectedRoute } from './core/http/route.ts';
+import { copyUserToSessions } from './core/records/sessions.ts';
+import { settleAll } from './core/infra/settle.ts';
 import { json } from './core/http/response.ts';
 
 export const handler = protectedRoute('updateMe', { body: updateMeBody }, async ({ d, body, principal, client }) => {
@@ -12,7 +14,10 @@ export const handler = protectedRoute('updateMe', { body: updateMeBody }, async 
   const user = await updateUser(d, principal.userId, changes);
   if (!user || user.status !== 'active') throw new ApiError('unauthorized');
   if (Object.keys(changes).length > 0) {
-    await audit(d, client, { type: 'user.updated', outcome: 'success', reason: Object.keys(body).sort().join(','), userId: user.id, tenantId: user.tenantId });
+    await settleAll([
+      copyUserToSessions(d, user),
+      audit(d, client, { type: 'user.updated', outcome: 'success', reason: Object.keys(body).sort().join(','), userId: user.id, tenantId: user.tenantId }),
+    ]);
   }
   return json(200, toPublicUser(user));
 });

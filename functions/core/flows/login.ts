@@ -16,7 +16,7 @@ import { forgetAttempts, releaseAttempt, reserveAttempt, type LockoutSubject } f
 import { checkPassword } from './password-check.ts';
 import { hashPassword, needsRehash } from '../crypto/passwords.ts';
 import { passwordGuessWindow } from '../records/rate-limits.ts';
-import { deleteSession, openSession, type SessionRecord } from '../records/sessions.ts';
+import { deleteSession, openSession, sessionUserOf, type SessionRecord } from '../records/sessions.ts';
 import { settleAll } from '../infra/settle.ts';
 import { getUser, NOBODY_ID, recordLogin, userIdNamedBy, type UserRecord } from '../records/users.ts';
 
@@ -64,7 +64,8 @@ export async function attemptLogin(d: Deps, identifier: Identifier, password: st
 
   const now = d.clock.now();
   const newHash = known.passwordHash && needsRehash(known.passwordHash) ? await hashPassword(password) : undefined;
-  const { session, refreshToken } = await openSession(d, known, origin);
+  const loggedIn: UserRecord = { ...known, lastLoginAt: now.toISOString(), ...(newHash ? { passwordHash: newHash } : {}) };
+  const { session, refreshToken } = await openSession(d, known, origin, sessionUserOf(loggedIn));
   const writes = await Promise.allSettled([
     recordLogin(d, known, now, newHash),
     forgetAttempts(d, reservation),
@@ -79,7 +80,7 @@ export async function attemptLogin(d: Deps, identifier: Identifier, password: st
     if (failed) throw failed.reason;
     return refused.unavailable;
   }
-  return { kind: 'ok', user: { ...known, lastLoginAt: now.toISOString(), ...(newHash ? { passwordHash: newHash } : {}) }, session, refreshToken };
+  return { kind: 'ok', user: loggedIn, session, refreshToken };
 }
 
 const aboutUser = (user: UserRecord | null) => ({ userId: user?.id ?? null, tenantId: user?.tenantId ?? null });

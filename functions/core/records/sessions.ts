@@ -13,8 +13,17 @@ import { SESSION_PREFIX, sessionKey, sessionsOfUser } from './keys.ts';
 import type { Deps } from '../deps.ts';
 import { nextMidnight } from '../infra/midnight.ts';
 import type { Role } from '../infra/permissions.ts';
-import { deriveRefreshToken, hashToken, parseRefreshToken, sameHash, type RefreshTokenParts } from '../crypto/refresh-tokens.ts';
+import { deriveRefreshToken, hashToken } from '../crypto/refresh-tokens.ts';
 import { settleAll } from '../infra/settle.ts';
+import type { UserRecord } from './users.ts';
+
+/**
+ * The user as the session's login saw it (never the password hash): what a
+ * refresh answers and mints from without reading the user. A role change or
+ * disabling revokes the session, and a profile change rewrites this copy on
+ * the user's live sessions, so it cannot go stale while the session lives.
+ */
+export type SessionUser = Omit<UserRecord, 'passwordHash'>;
 
 export interface SessionRecord {
   readonly userId: string;
@@ -34,6 +43,8 @@ export interface SessionRecord {
   readonly endsAt: string;
   /** `endsAt` in epoch seconds: DynamoDB's TTL attribute. */
   readonly expiresAt: number;
+  /** Missing on sessions opened before the copy existed: their refresh reads the user. */
+  readonly user?: SessionUser;
 }
 
 export interface SessionOwner {
@@ -47,6 +58,8 @@ export interface ClientInfo {
   readonly userAgent: string | null;
 }
 
+export const sessionUserOf = ({ passwordHash: _hash, ...user }: UserRecord): SessionUser => user;
+
 export const isLive = (session: SessionRecord, now: Date): boolean =>
   !session.revoked && now.getTime() < Date.parse(session.endsAt);
 
@@ -54,6 +67,8 @@ export async function openSession(
   d: Deps,
   owner: SessionOwner,
   client: ClientInfo,
+  /** The user as this login leaves it, copied onto the session for its refreshes. */
+  user?: SessionUser,
 ): Promise<{ session: SessionRecord; refreshToken: string }> {
   const now = d.clock.now();
   const { refreshSecret } = await d.keys.get();
@@ -75,6 +90,7 @@ export async function openSession(
     revoked: false,
     endsAt: endsAt.toISOString(),
     expiresAt: epochSeconds(endsAt),
+    ...(user ? { user } : {}),
   };
   await d.db.send(new PutCommand(conditionInput<PutCommandInput>({ TableName: d.tables.sessions, Item: { ...sessionKey(owner.id, sessionId), ...session } }, isNew)));
   return { session, refreshToken };
@@ -90,89 +106,6 @@ export async function getSession(d: Deps, userId: string, sessionId: string): Pr
     new GetCommand({ TableName: d.tables.sessions, Key: sessionKey(userId, sessionId), ConsistentRead: true }),
   );
   return out.Item ? sessionFromItem(out.Item) : null;
-}
-
-export type RotationResult =
-  | { readonly kind: 'rotated'; readonly session: SessionRecord; readonly refreshToken: string }
-  | { readonly kind: 'invalid' }
-  | { readonly kind: 'reuse'; readonly session: SessionRecord };
-
-/**
- * Spends a refresh token for its successor. Concurrent calls with one token
- * all get the one successor; a token spent longer ago than the grace window
- * (or any older one) revokes the session.
- */
-export async function rotateRefreshToken(
-  d: Deps,
-  token: string,
-  client: ClientInfo,
-  /** Reads the token's session first; a caller may read more in the same round trip. */
-  load: (parts: RefreshTokenParts) => Promise<SessionRecord | null> = (parts) =>
-    getSession(d, parts.userId, parts.sessionId),
-): Promise<RotationResult> {
-  const { refreshSecret } = await d.keys.get();
-  const parts = parseRefreshToken(refreshSecret, token);
-  if (!parts) return { kind: 'invalid' };
-  const now = d.clock.now();
-  let session = await load(parts);
-
-  for (let attempt = 0; attempt < 2 && session; attempt++) {
-    if (!isLive(session, now)) return { kind: 'invalid' };
-    const successor = { ...parts, generation: parts.generation + 1 };
-    if (parts.generation === session.generation) {
-      if (!sameHash(hashToken(token), session.tokenHash)) return { kind: 'invalid' };
-      const refreshToken = deriveRefreshToken(refreshSecret, successor);
-      const rotated = await advance(d, session, hashToken(refreshToken), now, client);
-      if (rotated) return { kind: 'rotated', session: rotated, refreshToken };
-      // Another request rotated this token a moment ago: read what it wrote and answer as it did.
-      session = await getSession(d, parts.userId, parts.sessionId);
-      continue;
-    }
-    if (parts.generation === session.generation - 1 && withinGrace(d, session, now)) {
-      const refreshToken = deriveRefreshToken(refreshSecret, successor);
-      if (!sameHash(hashToken(refreshToken), session.tokenHash)) return { kind: 'invalid' };
-      return { kind: 'rotated', session, refreshToken };
-    }
-    if (parts.generation < session.generation) {
-      const revoked = await revokeSession(d, session.userId, session.sessionId);
-      return { kind: 'reuse', session: revoked ?? session };
-    }
-    return { kind: 'invalid' };
-  }
-  return { kind: 'invalid' };
-}
-
-const withinGrace = (d: Deps, session: SessionRecord, now: Date): boolean =>
-  now.getTime() - Date.parse(session.rotatedAt) <= d.settings.refreshReuseGrace * 1000;
-
-/** Moves the session one generation on, if nobody else did first and it is still live. */
-async function advance(
-  d: Deps,
-  session: SessionRecord,
-  tokenHash: string,
-  now: Date,
-  client: ClientInfo,
-): Promise<SessionRecord | null> {
-  const out = await updateIf(
-    d.db,
-    {
-        TableName: d.tables.sessions,
-        Key: sessionKey(session.userId, session.sessionId),
-        UpdateExpression:
-          'SET generation = :next, tokenHash = :hash, rotatedAt = :now, lastUsedAt = :now, ip = :ip, userAgent = :ua',
-        ExpressionAttributeValues: {
-          ':next': session.generation + 1,
-          ':hash': tokenHash,
-          ':now': now.toISOString(),
-          ':ip': client.ip,
-          ':ua': client.userAgent,
-        },
-        ReturnValues: 'ALL_NEW',
-    },
-    // Still the generation it read, and not revoked meanwhile.
-    and(is('generation', session.generation), is('revoked', false)),
-  );
-  return out === null ? null : sessionFromItem(out.Attributes ?? {});
 }
 
 /** Revokes one session; `null` when there is no such session. */
@@ -217,6 +150,23 @@ export async function revokeAllSessions(d: Deps, userId: string, keep?: string):
   const live = (await listSessions(d, userId)).filter((s) => isLive(s, now) && s.sessionId !== keep);
   await settleAll(live.map((s) => revokeSession(d, userId, s.sessionId)));
   return live.length;
+}
+
+/** Rewrites the user's copy on each of its live sessions, after a change that leaves them live. */
+export async function copyUserToSessions(d: Deps, user: UserRecord): Promise<void> {
+  const now = d.clock.now();
+  const live = (await listSessions(d, user.id)).filter((s) => isLive(s, now));
+  const copy = sessionUserOf(user);
+  await settleAll(
+    live.map((s) =>
+      updateIf(
+        d.db,
+        { TableName: d.tables.sessions, Key: sessionKey(user.id, s.sessionId), UpdateExpression: 'SET #user = :user', ExpressionAttributeNames: { '#user': 'user' }, ExpressionAttributeValues: { ':user': copy } },
+        // A session revoked meanwhile stays as it is.
+        and(itemExists, is('revoked', false)),
+      ),
+    ),
+  );
 }
 
 export function sessionFromItem(item: Record<string, unknown>): SessionRecord {

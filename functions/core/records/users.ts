@@ -32,7 +32,7 @@ export interface UserRecord {
 }
 
 /** The user object of API.md: never a hash, never a secret. */
-export function toPublicUser(user: UserRecord) {
+export function toPublicUser(user: Omit<UserRecord, 'passwordHash'>) {
   return {
     id: user.id,
     email: user.email,
