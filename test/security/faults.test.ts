@@ -471,7 +471,7 @@ describe('GET /auth/me with an API token (X-Auth-Token)', () => {
     'GetItem apiTokens', // authorizer: the token
     'GetItem users', // authorizer: its owner, now
     'UpdateItem apiTokens', // authorizer: last use, once a minute
-    'GetItem users', // handler: the user object
+    // The handler takes the owner the authorizer read: no read of its own.
   ];
 
   async function tokenOfFreshManager() {
@@ -510,7 +510,8 @@ describe('GET /auth/me with an API token (X-Auth-Token)', () => {
 });
 
 describe('the authorizer with an access token (GET /auth/me)', () => {
-  const STEPS = ['GetItem sessions', 'GetItem users'];
+  // The session carries its user: the handler reads nothing more.
+  const STEPS = ['GetItem sessions'];
 
   it('makes these DynamoDB calls, in this order', async () => {
     const { email } = await freshAccount();
