@@ -11,6 +11,7 @@ import type { Deps } from '../deps.ts';
 import { refused, type Refusal } from './outcomes.ts';
 import type { Role } from '../infra/permissions.ts';
 import { copyUserToSessions, revokeAllSessions } from '../records/sessions.ts';
+import { openingSessionsOf } from '../records/user-logins.ts';
 import { accessTo, mayCreate } from './user-management.ts';
 import { getUser, updateUser, type UserChanges, type UserRecord, type UserStatus } from '../records/users.ts';
 import { settleAll } from '../infra/settle.ts';
@@ -74,7 +75,7 @@ export async function applyUserChanges(
   const updated = await updateUser(d, target.id, { ...changes, ...customerId });
   if (!updated) return refused.notFound;
   await settleAll([
-    revoke ? revokeAllSessions(d, target.id) : copyUserToSessions(d, updated),
+    revoke ? revokeAllSessions(d, target.id, undefined, openingSessionsOf(updated)) : copyUserToSessions(d, updated),
     disabled ? revokeApiTokensOf(d, target.id) : Promise.resolve(),
     audit(d, origin, {
       type: disabled ? 'user.disabled' : 'user.updated',

@@ -5,8 +5,8 @@
  * any other spent token is reuse and revokes the session.
  */
 import { randomBytes } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, type PutCommandInput, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { and, conditionInput, is, isNew, itemExists, updateIf } from '../infra/conditions.ts';
+import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { and, is, isNew, itemExists, putIf, updateIf } from '../infra/conditions.ts';
 import { epochSeconds } from '../infra/clock.ts';
 import { tenantTimeZone } from '../infra/config.ts';
 import { SESSION_PREFIX, sessionKey, sessionsOfUser } from './keys.ts';
@@ -23,7 +23,7 @@ import type { UserRecord } from './users.ts';
  * disabling revokes the session, and a profile change rewrites this copy on
  * the user's live sessions, so it cannot go stale while the session lives.
  */
-export type SessionUser = Omit<UserRecord, 'passwordHash'>;
+export type SessionUser = Omit<UserRecord, 'passwordHash' | 'openingSessions'>;
 
 export interface SessionRecord {
   readonly userId: string;
@@ -58,12 +58,13 @@ export interface ClientInfo {
   readonly userAgent: string | null;
 }
 
-export const sessionUserOf = ({ passwordHash: _hash, ...user }: UserRecord): SessionUser => user;
+export const sessionUserOf = ({ passwordHash: _hash, openingSessions: _opening, ...user }: UserRecord): SessionUser => user;
 
 export const isLive = (session: SessionRecord, now: Date): boolean =>
   !session.revoked && now.getTime() < Date.parse(session.endsAt);
 
-export async function openSession(
+/** A new session of generation 0 and its refresh token, not yet stored (`putSession`). */
+export async function newSession(
   d: Deps,
   owner: SessionOwner,
   client: ClientInfo,
@@ -92,8 +93,24 @@ export async function openSession(
     expiresAt: epochSeconds(endsAt),
     ...(user ? { user } : {}),
   };
-  await d.db.send(new PutCommand(conditionInput<PutCommandInput>({ TableName: d.tables.sessions, Item: { ...sessionKey(owner.id, sessionId), ...session } }, isNew)));
   return { session, refreshToken };
+}
+
+/** Stores a new session; `false` when its id is taken: a change ended it before it landed (`revokeAllSessions`). */
+export async function putSession(d: Deps, session: SessionRecord): Promise<boolean> {
+  const out = await putIf(d.db, { TableName: d.tables.sessions, Item: { ...sessionKey(session.userId, session.sessionId), ...session } }, isNew);
+  return out !== null;
+}
+
+export async function openSession(
+  d: Deps,
+  owner: SessionOwner,
+  client: ClientInfo,
+  user?: SessionUser,
+): Promise<{ session: SessionRecord; refreshToken: string }> {
+  const opened = await newSession(d, owner, client, user);
+  if (!(await putSession(d, opened.session))) throw new Error('session id taken');
+  return opened;
 }
 
 /** Takes back a session whose tokens never left: its login failed after writing it. */
@@ -144,12 +161,33 @@ export async function listSessions(d: Deps, userId: string): Promise<SessionReco
   return sessions;
 }
 
-/** Revokes every live session of a user but `keep`; returns how many it revoked. */
-export async function revokeAllSessions(d: Deps, userId: string, keep?: string): Promise<number> {
+/**
+ * Revokes every live session of a user but `keep`, and ends the sessions its
+ * logins are `opening` whose items have not landed yet (records/user-logins.ts);
+ * returns how many live sessions it revoked.
+ */
+export async function revokeAllSessions(d: Deps, userId: string, keep?: string, opening: readonly string[] = []): Promise<number> {
   const now = d.clock.now();
-  const live = (await listSessions(d, userId)).filter((s) => isLive(s, now) && s.sessionId !== keep);
-  await settleAll(live.map((s) => revokeSession(d, userId, s.sessionId)));
+  const sessions = await listSessions(d, userId);
+  const live = sessions.filter((s) => isLive(s, now) && s.sessionId !== keep);
+  const listed = new Set(sessions.map((s) => s.sessionId));
+  const unlanded = opening.filter((id) => id !== keep && !listed.has(id));
+  await settleAll([...live.map((s) => revokeSession(d, userId, s.sessionId)), ...unlanded.map((id) => endUnlandedSession(d, userId, id))]);
   return live.length;
+}
+
+/** Revokes a session whether or not its item is there yet: if not, the revoked item takes its id, so its put fails. */
+async function endUnlandedSession(d: Deps, userId: string, sessionId: string): Promise<void> {
+  const now = d.clock.now();
+  await d.db.send(
+    new UpdateCommand({
+      TableName: d.tables.sessions,
+      Key: sessionKey(userId, sessionId),
+      UpdateExpression: 'SET revoked = :true, revokedAt = :now, expiresAt = if_not_exists(expiresAt, :gone)',
+      // Collected a day later when it never landed; a landed session keeps its own midnight.
+      ExpressionAttributeValues: { ':true': true, ':now': now.toISOString(), ':gone': epochSeconds(now) + 86_400 },
+    }),
+  );
 }
 
 /** Rewrites the user's copy on each of its live sessions, after a change that leaves them live. */
