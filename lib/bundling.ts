@@ -77,8 +77,26 @@ const needsOf = (handler: string): FunctionNeeds =>
  */
 export const unusedSdkClients = (handler: string): string[] => {
   const needs = needsOf(handler);
-  return [...(needs.mail ? [] : ['@aws-sdk/client-ses']), ...(readsKeys(needs) ? [] : ['@aws-sdk/client-secrets-manager'])];
+  return [
+    ...(needs.mail ? [] : ['@aws-sdk/client-ses']),
+    ...(readsKeys(needs) ? [] : ['@aws-sdk/client-secrets-manager']),
+    ...credentialProvidersLambdaSkips,
+  ];
 };
+
+/**
+ * Providers of the SDK's default credential chain that no function reaches:
+ * Lambda hands a function its credentials in environment variables, which the
+ * chain's first provider reads. The chain loads these with a dynamic import;
+ * bundled, they (and the SSO and STS clients they bring) were about 110 KB of
+ * every bundle.
+ */
+const credentialProvidersLambdaSkips = [
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-web-identity',
+];
 
 /** Everything a handler's bundle leaves out: argon2 (shipped beside it when needed) and the SDK clients it never calls. */
 export const externalsOf = (handler: string): string[] => [...bundleOptions.external, ...unusedSdkClients(handler)];

@@ -49,7 +49,14 @@ describe('function bundles', () => {
     expect(missing).toEqual([]);
   });
 
+  /** The size budget of a minified bundle: what a cold start parses. */
+  const MAX_BUNDLE_BYTES = 600 * 1024;
+
   describe.each(present)('%s', (handler) => {
+    it('stays within 600 KB minified', () => {
+      expect((built.get(handler) as BuiltFunction).bytes).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
+    });
+
     it('loads in a fresh Node process and exports a handler function', () => {
       const exports = loaded.get(handler);
       if (exports instanceof Error) throw exports;

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { verifyAccessToken } from '../../functions/core/crypto/access-tokens.ts';
 import { refreshGrant } from '../../functions/core/flows/refresh.ts';
-import { getSession, listSessions, openSession, revokeAllSessions } from '../../functions/core/records/sessions.ts';
+import { copyUserToSessions, getSession, listSessions, openSession, revokeAllSessions, sessionUserOf } from '../../functions/core/records/sessions.ts';
+import { audit, listAuditEvents } from '../../functions/core/records/audit.ts';
 import { issueTokens } from '../../functions/core/flows/tokens.ts';
 import { createUser, type UserRecord } from '../../functions/core/records/users.ts';
 import type { Deps } from '../../functions/core/deps.ts';
@@ -165,6 +166,79 @@ describe('refreshGrant', () => {
     const { userKey } = await import('../../functions/core/records/keys.ts');
     await fx.deps.db.send(new UpdateCommand({ TableName: fx.deps.tables.users, Key: userKey(other.id), UpdateExpression: 'SET #s = :d', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':d': 'disabled' } }));
     expect((await refreshGrant(fx.deps, refreshToken, client)).kind).toBe('invalid');
+  });
+});
+
+describe('the user copied onto a session', () => {
+  it('answers a refresh with the copy of the login, and keeps it on the rotated session', async () => {
+    fx.clock.set('2026-11-23T12:00:00.000Z');
+    const owner = await newUser(fx.deps);
+    const { session, refreshToken } = await openSession(fx.deps, owner, client, sessionUserOf(owner));
+
+    const result = await refreshGrant(fx.deps, refreshToken, client);
+
+    if (result.kind !== 'rotated') throw new Error(`refresh refused: ${result.kind}`);
+    expect(result.user).toEqual(sessionUserOf(owner));
+    expect(result.user).not.toHaveProperty('passwordHash');
+    expect((await getSession(fx.deps, owner.id, session.sessionId))?.user).toEqual(sessionUserOf(owner));
+  });
+
+  it('rotates a session opened before the copy existed by reading its user once, and copies it for the next refresh', async () => {
+    const owner = await newUser(fx.deps);
+    const { session, refreshToken } = await openSession(fx.deps, owner, client);
+    expect(session.user).toBeUndefined();
+
+    const first = await refreshGrant(fx.deps, refreshToken, client);
+
+    if (first.kind !== 'rotated') throw new Error(`refresh refused: ${first.kind}`);
+    expect(first.user).toEqual(sessionUserOf(owner));
+    expect((await getSession(fx.deps, owner.id, session.sessionId))?.user).toEqual(sessionUserOf(owner));
+    expect((await refreshGrant(fx.deps, first.refreshToken, client)).kind).toBe('rotated');
+  });
+
+  it('takes a profile change to the live sessions, and leaves a revoked one revoked', async () => {
+    const owner = await newUser(fx.deps);
+    const live = await openSession(fx.deps, owner, client, sessionUserOf(owner));
+    const ended = await openSession(fx.deps, owner, client, sessionUserOf(owner));
+    await revokeAllSessions(fx.deps, owner.id, live.session.sessionId);
+
+    await copyUserToSessions(fx.deps, { ...owner, firstName: 'Renamed' });
+
+    const result = await refreshGrant(fx.deps, live.refreshToken, client);
+    if (result.kind !== 'rotated') throw new Error(`refresh refused: ${result.kind}`);
+    expect(result.user.firstName).toBe('Renamed');
+    const revoked = await getSession(fx.deps, owner.id, ended.session.sessionId);
+    expect(revoked).toMatchObject({ revoked: true, user: { firstName: null } });
+  });
+
+  it('refuses a token whose session was revoked, with the copy still on it', async () => {
+    const owner = await newUser(fx.deps);
+    const { refreshToken } = await openSession(fx.deps, owner, client, sessionUserOf(owner));
+    await revokeAllSessions(fx.deps, owner.id);
+    expect((await refreshGrant(fx.deps, refreshToken, client)).kind).toBe('invalid');
+  });
+});
+
+describe('AUDIT_REFRESHES', () => {
+  const eventsOf = async (d: Deps, owner: UserRecord) =>
+    (await listAuditEvents(d, { tenantId: owner.tenantId, userId: owner.id, limit: 10 })).items.map((e) => e.type).sort();
+  const origin = { ...client, requestId: null };
+  const both = async (d: Deps, owner: UserRecord) => {
+    await audit(d, origin, { type: 'refresh.succeeded', outcome: 'success', userId: owner.id, tenantId: owner.tenantId });
+    await audit(d, origin, { type: 'refresh.reuse_detected', outcome: 'failure', reason: 'spent_token', userId: owner.id, tenantId: owner.tenantId });
+  };
+
+  it('writes refresh.succeeded to the table by default', async () => {
+    const owner = await newUser(fx.deps);
+    await both(fx.deps, owner);
+    expect(await eventsOf(fx.deps, owner)).toEqual(['refresh.reuse_detected', 'refresh.succeeded']);
+  });
+
+  it('with log, keeps refresh.succeeded out of the table and every other type in it', async () => {
+    const d = fx.withSettings({ AUDIT_REFRESHES: 'log' });
+    const owner = await newUser(d);
+    await both(d, owner);
+    expect(await eventsOf(d, owner)).toEqual(['refresh.reuse_detected']);
   });
 });
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalEnvironment } from '../../local/environment.ts';
 import { bearer, decodeAccessToken, detailPaths, expectDemoUser, expectError, send, startSessionServer, tokenBody, utf8 } from '../fixtures/e2e.ts';
 import { type Answer, call, login } from '../fixtures/local.ts';
+import { addAccount } from '../fixtures/accounts.ts';
 
 let server: LocalEnvironment;
 
@@ -48,6 +49,23 @@ describe('POST /auth/refresh', () => {
       expect(answer.body.refresh_token).not.toBe(session.refresh_token);
       expect(answer.body.access_token).not.toBe(session.access_token);
       expect(answer.body.refresh_expires_at).toBe(session.refresh_expires_at);
+    });
+
+    it('answers with the user as it is after a profile change, though the refresh reads no user', async () => {
+      // Prepare
+      const email = 'renamed-before-refresh@example.com';
+      await addAccount({ email, password: 'Renamed passphrase 2026' });
+      const session = await login(server.url, email, 'Renamed passphrase 2026');
+      const changed = await call(server.url, '/auth/me', { method: 'PATCH', headers: bearer(session.access_token), body: { first_name: 'Ada' } });
+      expect(changed.status, changed.text).toBe(200);
+
+      // Act
+      const answer = await refresh(session.refresh_token);
+
+      // Assess
+      expectTokens(answer);
+      expect(answer.body.user).toEqual({ ...session.user, first_name: 'Ada' });
+      expect(answer.body.user).toEqual(changed.body);
     });
 
     it.each([

@@ -17,6 +17,8 @@ import {
 } from '../fixtures/e2e.ts';
 import { call, login } from '../fixtures/local.ts';
 import { signWithServerKey } from '../fixtures/server-keys.ts';
+import { openDirectSession } from '../fixtures/direct-sessions.ts';
+import { addAccount } from '../fixtures/accounts.ts';
 
 let server: LocalEnvironment;
 
@@ -57,6 +59,35 @@ describe('GET /auth/me', () => {
     expect(answer.body).toEqual(session.user);
     expect(answer.headers.get('cache-control')).toBe('no-store');
     expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+  });
+
+  it('answers for a session opened before sessions carried their user, by reading the user', async () => {
+    // Prepare: a session item without the user's copy, as older deployments wrote them
+    const session = await openDirectSession(server, 'cashier@example.com');
+
+    // Act
+    const answer = await me(bearer(session.accessToken));
+
+    // Assess
+    expect(answer.status, answer.text).toBe(200);
+    expectDemoUser(answer.body, { email: 'cashier@example.com', role: 'CASHIER', tenant_id: 'demo', username: 'pos-001' });
+  });
+
+  it('answers the profile as a PATCH /auth/me left it, from the session’s copy', async () => {
+    // Prepare
+    const email = 'renamed-before-me@example.com';
+    await addAccount({ email, password: 'Renamed passphrase 2026' });
+    const session = await login(server.url, email, 'Renamed passphrase 2026');
+    const other = await login(server.url, email, 'Renamed passphrase 2026');
+    const changed = await call(server.url, '/auth/me', { method: 'PATCH', headers: bearer(session.access_token), body: { last_name: 'Lovelace' } });
+    expect(changed.status, changed.text).toBe(200);
+
+    // Act
+    const [mine, theirs] = await Promise.all([me(bearer(session.access_token)), me(bearer(other.access_token))]);
+
+    // Assess
+    expect(mine.body).toEqual(changed.body);
+    expect(theirs.body).toMatchObject({ id: changed.body.id, last_name: 'Lovelace' });
   });
 
   it('answers each user with its own object', async () => {

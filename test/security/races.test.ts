@@ -127,10 +127,10 @@ describe('concurrent logins past the lockout threshold', () => {
     const { email, id } = await freshAccount();
     expect((await attempt(email, 'wrong-before')).status).toBe(401);
 
-    // Act: the right password has read the count and is held at its first write (its session),
-    // so that its reset of the count lands after three wrong ones.
+    // Act: the right password has read the count and its reset of the count is held,
+    // so that it lands after three wrong ones.
     const { first: right, second: wrong } = await interleave(
-      (c) => c.command === 'PutItem' && c.table === 'sessions',
+      (c) => c.command === 'UpdateItem' && c.table === 'lockouts' && c.input.UpdateExpression === 'ADD failures :forget',
       () => attempt(email, PASSWORD),
       async () => {
         const answers: Answer[] = [];
@@ -348,6 +348,50 @@ describe('password change racing login', () => {
     if (loggedIn.status === 200) await expectDead(loggedIn.body);
     const live = (await scanTable(local, 'SESSIONS_TABLE')).filter((s) => s.userId === id && s.revoked !== true);
     expect(live.map((s) => s.sessionId)).toEqual([sidOf(changer.access_token)]);
+  });
+});
+
+describe('password change racing a login’s writes, sent in one round trip', () => {
+  const change = (accessToken: string, current: string, next: string) =>
+    call(local.url, '/auth/password/change', { headers: bearer(accessToken), body: { currentPassword: current, newPassword: next } });
+  const liveSessionsOf = async (id: string) =>
+    (await scanTable(local, 'SESSIONS_TABLE')).filter((s) => s.userId === id && s.revoked !== true).map((s) => s.sessionId);
+
+  it('ends the session whose user write landed before the change and whose item lands after the change listed the sessions', async () => {
+    // Prepare
+    const { email, id } = await freshAccount();
+    const changer = await login(local.url, email, PASSWORD);
+
+    // Act: the login's write on the user (naming its session) lands; its session item is held until the change is done.
+    const { first: loggedIn, second: changed } = await interleave(
+      (c) => c.command === 'PutItem' && c.table === 'sessions',
+      () => attempt(email, PASSWORD),
+      () => change(changer.access_token, PASSWORD, OTHER_PASSWORD),
+    );
+
+    // Assess: the change took the session's id before its item came, so the item never landed live.
+    expect(changed.status, changed.text).toBe(200);
+    expectError(loggedIn, 503, 'service_unavailable');
+    expect(await liveSessionsOf(id)).toEqual([sidOf(changer.access_token)]);
+    expect((await me(changer.access_token)).status).toBe(200);
+  });
+
+  it('takes back the session when the change lands before the login’s user write', async () => {
+    // Prepare
+    const { email, id } = await freshAccount();
+    const changer = await login(local.url, email, PASSWORD);
+
+    // Act: the login's session item lands; its write on the user is held until the change is done.
+    const { first: loggedIn, second: changed } = await interleave(
+      (c) => c.command === 'UpdateItem' && c.table === 'users' && String(c.input.UpdateExpression).startsWith('SET lastLoginAt'),
+      () => attempt(email, PASSWORD),
+      () => change(changer.access_token, PASSWORD, OTHER_PASSWORD),
+    );
+
+    // Assess
+    expect(changed.status, changed.text).toBe(200);
+    expectError(loggedIn, 503, 'service_unavailable');
+    expect(await liveSessionsOf(id)).toEqual([sidOf(changer.access_token)]);
   });
 });
 

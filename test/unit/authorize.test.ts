@@ -33,7 +33,13 @@ describe('authorizer context', () => {
     },
   };
 
-  it.each<Decision>([allow, { kind: 'forbidden', role: 'CUSTOMER' }, { kind: 'unauthorized' }, { kind: 'unavailable' }])(
+  const user = {
+    id: 'u1', tenantId: 't1', role: 'AGENT' as const, email: 'a@example.com', username: null, status: 'active' as const,
+    customerId: null, firstName: 'Ada', lastName: null, phone: null, createdAt: '2026-11-23T10:00:00.000Z', createdBy: null, lastLoginAt: null,
+  };
+  const allowWithUser: Decision = { kind: 'allow', principal: { ...allow.principal, user } };
+
+  it.each<Decision>([allow, allowWithUser, { kind: 'forbidden', role: 'CUSTOMER' }, { kind: 'unauthorized' }, { kind: 'unavailable' }])(
     'round-trips %j through flat string values',
     (decision) => {
       const context = decisionToContext(decision);
@@ -41,6 +47,13 @@ describe('authorizer context', () => {
       expect(decisionFromContext(context)).toEqual(decision);
     },
   );
+
+  it('drops a passed user object that is not JSON or names someone else, so the route reads the user itself', () => {
+    const context = decisionToContext(allowWithUser);
+    for (const bad of ['{not json', 'null', JSON.stringify({ ...user, id: 'u2' })]) {
+      expect(decisionFromContext({ ...context, user: bad })).toEqual(allow);
+    }
+  });
 
   it('reads a missing or malformed context as unauthorized (fail closed)', () => {
     expect(decisionFromContext(undefined)).toEqual({ kind: 'unauthorized' });

@@ -20,6 +20,7 @@ describe('loadSettings', () => {
       resetIpLimit: 20,
       passwordMinLength: 8,
       auditRetentionDays: 90,
+      auditRefreshes: 'table',
       mailFrom: 'no-reply@example.com',
       productName: 'Serverless Auth',
     });
@@ -32,6 +33,10 @@ describe('loadSettings', () => {
     expect(settings.issuer).toBe('https://auth.example.com');
   });
 
+  it('reads AUDIT_REFRESHES=log', () => {
+    expect(loadSettings({ AUDIT_REFRESHES: 'log' }).auditRefreshes).toBe('log');
+  });
+
   it.each([
     ['ACCESS_TOKEN_TTL', 'soon'],
     ['ACCESS_TOKEN_TTL', '-5'],
@@ -42,6 +47,7 @@ describe('loadSettings', () => {
     ['TENANT_TIMEZONES', '{not json'],
     ['TENANT_TIMEZONES', '{"acme":"Nowhere/City"}'],
     ['ISSUER', 'not a url'],
+    ['AUDIT_REFRESHES', 'none'],
   ])('stops on a bad %s and names it', (name, value) => {
     expect(() => loadSettings({ [name]: value })).toThrow(ConfigurationError);
     expect(() => loadSettings({ [name]: value })).toThrow(name);

@@ -9,7 +9,7 @@ import { checkApiToken } from '../records/api-tokens.ts';
 import { audit, type AuditOrigin } from '../records/audit.ts';
 import type { Deps } from '../deps.ts';
 import { isRole, permissionsOf, type Role } from '../infra/permissions.ts';
-import { getSession, isLive } from '../records/sessions.ts';
+import { getSession, isLive, sessionUserOf, type SessionUser } from '../records/sessions.ts';
 
 export interface Principal {
   readonly userId: string;
@@ -19,6 +19,13 @@ export interface Principal {
   /** The session of an access token; `null` for an API token. */
   readonly sessionId: string | null;
   readonly credential: 'access_token' | 'api_token';
+  /**
+   * The caller's user object as the authorizer's one read found it (the
+   * session's copy, or an API token's owner), so that a route needing no
+   * more does not read the user again; absent for a session opened before
+   * sessions carried the copy.
+   */
+  readonly user?: SessionUser;
 }
 
 export type Decision =
@@ -74,6 +81,7 @@ export async function authenticate(d: Deps, credential: Credential, issuer: stri
     permissions: permissionsOf(verified.role),
     sessionId: verified.sessionId,
     credential: 'access_token',
+    ...(session.user ? { user: session.user } : {}),
   };
 }
 
@@ -108,6 +116,7 @@ async function authenticateApiToken(d: Deps, token: string, origin: AuditOrigin)
     permissions: permissionsOf(owner.role),
     sessionId: null,
     credential: 'api_token',
+    user: sessionUserOf(owner),
   };
 }
 
@@ -143,6 +152,7 @@ export function decisionToContext(decision: Decision): Record<string, string> {
         tenantId: p.tenantId,
         sessionId: p.sessionId ?? '',
         credential: p.credential,
+        ...(p.user ? { user: JSON.stringify(p.user) } : {}),
       };
     }
   }
@@ -170,8 +180,20 @@ export function decisionFromContext(context: Record<string, unknown> | undefined
         permissions: permissionsOf(c.role),
         sessionId: typeof c.sessionId === 'string' && c.sessionId ? c.sessionId : null,
         credential: c.credential,
+        ...userFromContext(c.user, c.userId),
       },
     };
   }
   return { kind: 'unauthorized' };
+}
+
+/** The user object the authorizer passed, if it is one and names the caller; otherwise the route reads it. */
+function userFromContext(text: unknown, userId: string): { user?: SessionUser } {
+  if (typeof text !== 'string') return {};
+  try {
+    const user = JSON.parse(text) as SessionUser | null;
+    return user?.id === userId ? { user } : {};
+  } catch {
+    return {};
+  }
 }

@@ -1,12 +1,14 @@
 /**
- * A login attempt. A refusal takes three round trips that do not depend on
- * whether the identifier exists: the IP window with the name's pointer, then
- * the user with a reserved place in the lockout budget, then the writes.
- * Every guess with a place costs one argon2 verification, so an unknown
- * identifier takes as long as a wrong password. A success writes its session first and then,
- * with a condition, the user as it read it: a password change, role change
- * or disabling that lands in between (each revokes only the sessions it
- * lists) cannot miss the new session.
+ * A login attempt: three round trips whether it succeeds or not, and
+ * whether the identifier exists or not: the IP window with the name's
+ * pointer, then the user with a reserved place in the lockout budget, then
+ * the writes. Every guess with a place costs one argon2 verification, so an
+ * unknown identifier takes as long as a wrong password. A success writes its
+ * session and, in the same round trip, the user as it read it, naming the
+ * session: a password change, role change or disabling that lands before
+ * the user's write fails it (the session is taken back), and one that lands
+ * after gets the session's name back from its own write and ends it, even
+ * if the session's item lands later (records/user-logins.ts).
  */
 import { audit, type AuditOrigin } from '../records/audit.ts';
 import type { Deps } from '../deps.ts';
@@ -16,10 +18,11 @@ import { forgetAttempts, releaseAttempt, reserveAttempt, type LockoutSubject } f
 import { checkPassword } from './password-check.ts';
 import { hashPassword, needsRehash } from '../crypto/passwords.ts';
 import { passwordGuessWindow } from '../records/rate-limits.ts';
-import { deleteSession, openSession, type SessionRecord } from '../records/sessions.ts';
+import { deleteSession, newSession, putSession, sessionUserOf, type SessionRecord } from '../records/sessions.ts';
+import { recordLogin } from '../records/user-logins.ts';
 import { settleAll } from '../infra/settle.ts';
 import { userIdNamedBy } from '../records/user-names.ts';
-import { getUser, NOBODY_ID, recordLogin, type UserRecord } from '../records/users.ts';
+import { getUser, NOBODY_ID, type UserRecord } from '../records/users.ts';
 
 export type LoginOutcome =
   | { readonly kind: 'ok'; readonly user: UserRecord; readonly session: SessionRecord; readonly refreshToken: string }
@@ -65,22 +68,25 @@ export async function attemptLogin(d: Deps, identifier: Identifier, password: st
 
   const now = d.clock.now();
   const newHash = known.passwordHash && needsRehash(known.passwordHash) ? await hashPassword(password) : undefined;
-  const { session, refreshToken } = await openSession(d, known, origin);
+  const loggedIn: UserRecord = { ...known, lastLoginAt: now.toISOString(), ...(newHash ? { passwordHash: newHash } : {}) };
+  const { session, refreshToken } = await newSession(d, known, origin, sessionUserOf(loggedIn));
+  // One round trip: the session, and the user as read naming it (see records/user-logins.ts for why that is enough).
   const writes = await Promise.allSettled([
-    recordLogin(d, known, now, newHash),
+    putSession(d, session),
+    recordLogin(d, known, session.sessionId, now, newHash),
     forgetAttempts(d, reservation),
     audit(d, origin, { type: 'login.succeeded', outcome: 'success', ...about }),
   ]);
   const failed = writes.find((write): write is PromiseRejectedResult => write.status === 'rejected');
-  const unchanged = writes[0].status === 'fulfilled' && writes[0].value;
-  if (failed || !unchanged) {
+  const held = writes[0].status === 'fulfilled' && writes[0].value && writes[1].status === 'fulfilled' && writes[1].value;
+  if (failed || !held) {
     // No token without every write of its login: the session goes, and the caller's retry starts
     // over, judged on the account as it is by then.
     await deleteSession(d, known.id, session.sessionId).catch(() => undefined);
     if (failed) throw failed.reason;
     return refused.unavailable;
   }
-  return { kind: 'ok', user: { ...known, lastLoginAt: now.toISOString(), ...(newHash ? { passwordHash: newHash } : {}) }, session, refreshToken };
+  return { kind: 'ok', user: loggedIn, session, refreshToken };
 }
 
 const aboutUser = (user: UserRecord | null) => ({ userId: user?.id ?? null, tenantId: user?.tenantId ?? null });

@@ -15,6 +15,7 @@ import { weakPassword } from './password-policy.ts';
 import { hashPassword } from '../crypto/passwords.ts';
 import { passwordGuessWindow } from '../records/rate-limits.ts';
 import { revokeAllSessions } from '../records/sessions.ts';
+import { openingSessionsOf } from '../records/user-logins.ts';
 import { getUser, setPasswordHash } from '../records/users.ts';
 import { settleAll } from '../infra/settle.ts';
 
@@ -44,9 +45,9 @@ export async function changePassword(d: Deps, principal: Principal, current: str
     return weak;
   }
 
-  await setPasswordHash(d, user.id, await hashPassword(next));
+  const changed = await setPasswordHash(d, user.id, await hashPassword(next));
   await settleAll([
-    revokeAllSessions(d, user.id, principal.sessionId ?? undefined),
+    revokeAllSessions(d, user.id, principal.sessionId ?? undefined, openingSessionsOf(changed)),
     forgetAttempts(d, check.reservation),
     sendQuietly(d.mailer, passwordChangedEmail(d.settings.productName, user.email, d.clock.now())),
     audit(d, origin, { type: 'password.changed', outcome: 'success', ...about }),

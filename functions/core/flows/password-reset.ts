@@ -15,6 +15,7 @@ import { hashPassword } from '../crypto/passwords.ts';
 import { hitWindow, type WindowResult } from '../records/rate-limits.ts';
 import { giveBackTry, issueResetCode, restoreResetCode, spendResetCode, tryResetCode } from '../records/reset-codes.ts';
 import { revokeAllSessions } from '../records/sessions.ts';
+import { openingSessionsOf } from '../records/user-logins.ts';
 import { settleAll } from '../infra/settle.ts';
 import { findUserByIdentifier, setPasswordHash, type UserRecord } from '../records/users.ts';
 
@@ -94,9 +95,9 @@ export async function resetPassword(d: Deps, input: ResetInput, origin: AuditOri
     return refused.invalidCode;
   }
   try {
-    await setPasswordHash(d, owner.id, await hashPassword(input.password));
+    const changed = await setPasswordHash(d, owner.id, await hashPassword(input.password));
     await settleAll([
-      revokeAllSessions(d, owner.id),
+      revokeAllSessions(d, owner.id, undefined, openingSessionsOf(changed)),
       clearFailures(d, { userId: owner.id }),
       sendQuietly(d.mailer, passwordChangedEmail(d.settings.productName, owner.email, d.clock.now())),
       audit(d, origin, { type: 'password.reset', outcome: 'success', ...about }),

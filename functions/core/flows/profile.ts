@@ -1,6 +1,8 @@
 /** A user changing its own profile fields (never its role, status or names). */
 import type { Deps } from '../deps.ts';
+import { settleAll } from '../infra/settle.ts';
 import { audit, type AuditOrigin } from '../records/audit.ts';
+import { copyUserToSessions } from '../records/sessions.ts';
 import { updateUser, type UserChanges, type UserRecord } from '../records/users.ts';
 import type { Principal } from './authorize.ts';
 import { refused, type Refusal } from './outcomes.ts';
@@ -18,7 +20,11 @@ export async function updateOwnProfile(
   if (user?.status !== 'active') return refused.unauthorized;
   const changed = Object.keys(changes).sort();
   if (changed.length > 0) {
-    await audit(d, origin, { type: 'user.updated', outcome: 'success', reason: changed.join(','), userId: user.id, tenantId: user.tenantId });
+    await settleAll([
+      // The sessions carry the user as GET /auth/me answers it.
+      copyUserToSessions(d, user),
+      audit(d, origin, { type: 'user.updated', outcome: 'success', reason: changed.join(','), userId: user.id, tenantId: user.tenantId }),
+    ]);
   }
   return { kind: 'updated', user };
 }

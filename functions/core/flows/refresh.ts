@@ -1,37 +1,32 @@
 /**
- * The refresh grant: the session and its user are read in one round trip,
- * then the token is rotated with one conditional write.
+ * The refresh grant: one conditional write on the session, which carries what
+ * the next access token and the answer need (its user as of the login). Only
+ * a session opened before it carried that copy costs a read of the user.
  */
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import { sessionKey, userKey } from '../records/keys.ts';
-import { requireAllProcessed } from '../infra/db.ts';
 import type { Deps } from '../deps.ts';
-import { rotateRefreshToken, sessionFromItem, type ClientInfo, type SessionRecord } from '../records/sessions.ts';
-import { userFromItem, type UserRecord } from '../records/users.ts';
+import { parseRefreshToken } from '../crypto/refresh-tokens.ts';
+import { rotateRefreshToken } from '../records/session-rotation.ts';
+import { sessionUserOf, type ClientInfo, type SessionRecord, type SessionUser } from '../records/sessions.ts';
+import { getUser } from '../records/users.ts';
 
 export type RefreshResult =
-  | { readonly kind: 'rotated'; readonly session: SessionRecord; readonly refreshToken: string; readonly user: UserRecord }
+  | { readonly kind: 'rotated'; readonly session: SessionRecord; readonly refreshToken: string; readonly user: SessionUser }
   | { readonly kind: 'invalid' }
   | { readonly kind: 'reuse'; readonly session: SessionRecord };
 
+/** The user of a session without its copy, read now; a user who is gone or disabled has no session worth rotating. */
+async function activeUser(d: Deps, session: SessionRecord): Promise<SessionUser | null> {
+  const user = await getUser(d, session.userId);
+  return user?.status === 'active' ? sessionUserOf(user) : null;
+}
+
 export async function refreshGrant(d: Deps, token: string, client: ClientInfo): Promise<RefreshResult> {
-  let user: UserRecord | null = null;
-  const result = await rotateRefreshToken(d, token, client, async ({ userId, sessionId }) => {
-    const out = await d.db.send(
-      new BatchGetCommand({
-        RequestItems: {
-          [d.tables.sessions]: { Keys: [sessionKey(userId, sessionId)], ConsistentRead: true },
-          [d.tables.users]: { Keys: [userKey(userId)], ConsistentRead: true },
-        },
-      }),
-    );
-    const [sessionItem] = out.Responses?.[d.tables.sessions] ?? [];
-    const [userItem] = out.Responses?.[d.tables.users] ?? [];
-    requireAllProcessed(out);
-    user = userItem ? userFromItem(userItem) : null;
-    // A user who is gone or disabled has no session worth rotating.
-    return sessionItem && user?.status === 'active' ? sessionFromItem(sessionItem) : null;
-  });
+  const refreshSecret = await d.keys.tokenSecret();
+  const parts = parseRefreshToken(refreshSecret, token);
+  if (!parts) return { kind: 'invalid' };
+  const result = await rotateRefreshToken(d, refreshSecret, token, parts, client, (session) => activeUser(d, session));
   if (result.kind !== 'rotated') return result;
+  // Inside the grace window a session rotated by an older deployment may still lack the copy.
+  const user = result.session.user ?? (await activeUser(d, result.session));
   return user ? { ...result, user } : { kind: 'invalid' };
 }

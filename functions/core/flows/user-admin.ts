@@ -11,7 +11,8 @@ import type { Deps } from '../deps.ts';
 import { refused, type Refusal } from './outcomes.ts';
 import type { Role } from '../infra/permissions.ts';
 import { clearFailures } from '../records/lockouts.ts';
-import { revokeAllSessions } from '../records/sessions.ts';
+import { copyUserToSessions, revokeAllSessions } from '../records/sessions.ts';
+import { openingSessionsOf } from '../records/user-logins.ts';
 import { accessTo, mayCreate } from './user-management.ts';
 import { getUser, updateUser, type UserChanges, type UserRecord, type UserStatus } from '../records/users.ts';
 import { settleAll } from '../infra/settle.ts';
@@ -62,12 +63,14 @@ export async function applyUserChanges(
 ): Promise<UserChange> {
   const roleChanges = changes.role !== undefined && changes.role !== target.role;
   const disabled = changes.status === 'disabled' && target.status !== 'disabled';
+  // A retried disable finishes the revocations a failed first try left, as refreshes no longer read the user.
+  const revoke = roleChanges || changes.status === 'disabled';
   // Customers, and only customers, carry a customer id.
   const customerId = roleChanges ? { customerId: changes.role === 'CUSTOMER' ? (target.customerId ?? randomUUID()) : null } : {};
   const updated = await updateUser(d, target.id, { ...changes, ...customerId });
   if (!updated) return refused.notFound;
   await settleAll([
-    roleChanges || disabled ? revokeAllSessions(d, target.id) : Promise.resolve(),
+    revoke ? revokeAllSessions(d, target.id, undefined, openingSessionsOf(updated)) : copyUserToSessions(d, updated),
     disabled ? revokeApiTokensOf(d, target.id) : Promise.resolve(),
     audit(d, origin, {
       type: disabled ? 'user.disabled' : 'user.updated',

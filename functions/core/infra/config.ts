@@ -47,6 +47,7 @@ const settingsSchema = z.object({
   // ASVS 5.0 V6.2.1 and NIST SP 800-63B: never fewer than 8.
   PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(8),
   AUDIT_RETENTION_DAYS: positiveInt(90),
+  AUDIT_REFRESHES: z.enum(['table', 'log']).default('table'),
   MAIL_FROM: z.string().min(3).max(320).default('no-reply@example.com'),
   PRODUCT_NAME: z.string().min(1).max(100).default('Serverless Auth'),
 } satisfies Record<SettingName, z.ZodType>);
@@ -70,6 +71,13 @@ export type Settings = {
   readonly resetIpLimit: number;
   readonly passwordMinLength: number;
   readonly auditRetentionDays: number;
+  /**
+   * Where `refresh.succeeded` goes: `table` (an audit item per refresh, one
+   * write) or `log` (the structured log line and its metric only, no write).
+   * Every other event type always goes to the table.
+   * @default 'table'
+   */
+  readonly auditRefreshes: 'table' | 'log';
   /** Sender of every email; in AWS an SES-verified identity. */
   readonly mailFrom: string;
   /** Names the service in emails. */
@@ -110,6 +118,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     resetIpLimit: s.RESET_IP_LIMIT,
     passwordMinLength: s.PASSWORD_MIN_LENGTH,
     auditRetentionDays: s.AUDIT_RETENTION_DAYS,
+    auditRefreshes: s.AUDIT_REFRESHES,
     mailFrom: s.MAIL_FROM,
     productName: s.PRODUCT_NAME,
   };

@@ -20,6 +20,7 @@ export const settingNames = [
   'RESET_IP_LIMIT',
   'PASSWORD_MIN_LENGTH',
   'AUDIT_RETENTION_DAYS',
+  'AUDIT_REFRESHES',
   'MAIL_FROM',
   'PRODUCT_NAME',
 ] as const;

@@ -79,7 +79,10 @@ export async function audit(d: Deps, origin: AuditOrigin, input: AuditInput): Pr
     user_agent: origin.userAgent,
     request_id: origin.requestId,
   };
-  logger.info('audit', { audit: { ...event, tenant_id: input.tenantId } });
+  const logOnly = input.type === 'refresh.succeeded' && d.settings.auditRefreshes === 'log';
+  // Logged only, the event is also a CloudWatch metric (embedded metric format), so refreshes stay countable.
+  logger.info('audit', { audit: { ...event, tenant_id: input.tenantId }, ...(logOnly ? refreshMetric(now) : {}) });
+  if (logOnly) return;
   const sk = auditSk(event.time, event.id);
   await d.db.send(
     new PutCommand({
@@ -95,6 +98,11 @@ export async function audit(d: Deps, origin: AuditOrigin, input: AuditInput): Pr
     }),
   );
 }
+
+const refreshMetric = (now: Date) => ({
+  _aws: { Timestamp: now.getTime(), CloudWatchMetrics: [{ Namespace: 'ServerlessAuth', Dimensions: [[]], Metrics: [{ Name: 'RefreshSucceeded', Unit: 'Count' }] }] },
+  RefreshSucceeded: 1,
+});
 
 export interface AuditQuery {
   readonly tenantId: string;

@@ -78,11 +78,13 @@ export async function reserveAttempt(d: Deps, subject: LockoutSubject): Promise<
 
     const state = stateOf((await d.db.send(new GetCommand({ TableName: d.tables.lockouts, Key: key, ConsistentRead: true }))).Item);
     if (!state) continue; // cleared meanwhile: the next ADD starts a new count
-    if (state.lockedUntil !== undefined && state.lockedUntil > now) return { kind: 'locked', retryAfter: state.lockedUntil - now };
+    // A concurrent guess may have read the clock a second later than this one: never promise more than LOCKOUT_SECONDS.
+    const wait = (until: number) => Math.min(d.settings.lockoutSeconds, Math.max(1, until - now));
+    if (state.lockedUntil !== undefined && state.lockedUntil > now) return { kind: 'locked', retryAfter: wait(state.lockedUntil) };
     const stale = state.lockedUntil !== undefined || state.lastFailureAt + d.settings.lockoutSeconds <= now;
     if (!stale) {
       // Every place is held by a guess in flight; when they fail, they lock for LOCKOUT_SECONDS.
-      return { kind: 'locked', retryAfter: Math.max(1, state.lastFailureAt + d.settings.lockoutSeconds - now) };
+      return { kind: 'locked', retryAfter: wait(state.lastFailureAt + d.settings.lockoutSeconds) };
     }
     if (await startOver(d, subject, state, now, keep)) return { kind: 'reserved', reservation: { subject, place: 1 } };
   }

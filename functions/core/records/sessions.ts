@@ -5,16 +5,25 @@
  * any other spent token is reuse and revokes the session.
  */
 import { randomBytes } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, type PutCommandInput, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { and, conditionInput, is, isNew, itemExists, updateIf } from '../infra/conditions.ts';
+import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { and, is, isNew, itemExists, putIf, updateIf } from '../infra/conditions.ts';
 import { epochSeconds } from '../infra/clock.ts';
 import { tenantTimeZone } from '../infra/config.ts';
 import { SESSION_PREFIX, sessionKey, sessionsOfUser } from './keys.ts';
 import type { Deps } from '../deps.ts';
 import { nextMidnight } from '../infra/midnight.ts';
 import type { Role } from '../infra/permissions.ts';
-import { deriveRefreshToken, hashToken, parseRefreshToken, sameHash, type RefreshTokenParts } from '../crypto/refresh-tokens.ts';
+import { deriveRefreshToken, hashToken } from '../crypto/refresh-tokens.ts';
 import { settleAll } from '../infra/settle.ts';
+import type { UserRecord } from './users.ts';
+
+/**
+ * The user as the session's login saw it (never the password hash): what a
+ * refresh answers and mints from without reading the user. A role change or
+ * disabling revokes the session, and a profile change rewrites this copy on
+ * the user's live sessions, so it cannot go stale while the session lives.
+ */
+export type SessionUser = Omit<UserRecord, 'passwordHash' | 'openingSessions'>;
 
 export interface SessionRecord {
   readonly userId: string;
@@ -34,6 +43,8 @@ export interface SessionRecord {
   readonly endsAt: string;
   /** `endsAt` in epoch seconds: DynamoDB's TTL attribute. */
   readonly expiresAt: number;
+  /** Missing on sessions opened before the copy existed: their refresh reads the user. */
+  readonly user?: SessionUser;
 }
 
 export interface SessionOwner {
@@ -47,13 +58,18 @@ export interface ClientInfo {
   readonly userAgent: string | null;
 }
 
+export const sessionUserOf = ({ passwordHash: _hash, openingSessions: _opening, ...user }: UserRecord): SessionUser => user;
+
 export const isLive = (session: SessionRecord, now: Date): boolean =>
   !session.revoked && now.getTime() < Date.parse(session.endsAt);
 
-export async function openSession(
+/** A new session of generation 0 and its refresh token, not yet stored (`putSession`). */
+export async function newSession(
   d: Deps,
   owner: SessionOwner,
   client: ClientInfo,
+  /** The user as this login leaves it, copied onto the session for its refreshes. */
+  user?: SessionUser,
 ): Promise<{ session: SessionRecord; refreshToken: string }> {
   const now = d.clock.now();
   const refreshSecret = await d.keys.tokenSecret();
@@ -75,9 +91,26 @@ export async function openSession(
     revoked: false,
     endsAt: endsAt.toISOString(),
     expiresAt: epochSeconds(endsAt),
+    ...(user ? { user } : {}),
   };
-  await d.db.send(new PutCommand(conditionInput<PutCommandInput>({ TableName: d.tables.sessions, Item: { ...sessionKey(owner.id, sessionId), ...session } }, isNew)));
   return { session, refreshToken };
+}
+
+/** Stores a new session; `false` when its id is taken: a change ended it before it landed (`revokeAllSessions`). */
+export async function putSession(d: Deps, session: SessionRecord): Promise<boolean> {
+  const out = await putIf(d.db, { TableName: d.tables.sessions, Item: { ...sessionKey(session.userId, session.sessionId), ...session } }, isNew);
+  return out !== null;
+}
+
+export async function openSession(
+  d: Deps,
+  owner: SessionOwner,
+  client: ClientInfo,
+  user?: SessionUser,
+): Promise<{ session: SessionRecord; refreshToken: string }> {
+  const opened = await newSession(d, owner, client, user);
+  if (!(await putSession(d, opened.session))) throw new Error('session id taken');
+  return opened;
 }
 
 /** Takes back a session whose tokens never left: its login failed after writing it. */
@@ -90,89 +123,6 @@ export async function getSession(d: Deps, userId: string, sessionId: string): Pr
     new GetCommand({ TableName: d.tables.sessions, Key: sessionKey(userId, sessionId), ConsistentRead: true }),
   );
   return out.Item ? sessionFromItem(out.Item) : null;
-}
-
-export type RotationResult =
-  | { readonly kind: 'rotated'; readonly session: SessionRecord; readonly refreshToken: string }
-  | { readonly kind: 'invalid' }
-  | { readonly kind: 'reuse'; readonly session: SessionRecord };
-
-/**
- * Spends a refresh token for its successor. Concurrent calls with one token
- * all get the one successor; a token spent longer ago than the grace window
- * (or any older one) revokes the session.
- */
-export async function rotateRefreshToken(
-  d: Deps,
-  token: string,
-  client: ClientInfo,
-  /** Reads the token's session first; a caller may read more in the same round trip. */
-  load: (parts: RefreshTokenParts) => Promise<SessionRecord | null> = (parts) =>
-    getSession(d, parts.userId, parts.sessionId),
-): Promise<RotationResult> {
-  const refreshSecret = await d.keys.tokenSecret();
-  const parts = parseRefreshToken(refreshSecret, token);
-  if (!parts) return { kind: 'invalid' };
-  const now = d.clock.now();
-  let session = await load(parts);
-
-  for (let attempt = 0; attempt < 2 && session; attempt++) {
-    if (!isLive(session, now)) return { kind: 'invalid' };
-    const successor = { ...parts, generation: parts.generation + 1 };
-    if (parts.generation === session.generation) {
-      if (!sameHash(hashToken(token), session.tokenHash)) return { kind: 'invalid' };
-      const refreshToken = deriveRefreshToken(refreshSecret, successor);
-      const rotated = await advance(d, session, hashToken(refreshToken), now, client);
-      if (rotated) return { kind: 'rotated', session: rotated, refreshToken };
-      // Another request rotated this token a moment ago: read what it wrote and answer as it did.
-      session = await getSession(d, parts.userId, parts.sessionId);
-      continue;
-    }
-    if (parts.generation === session.generation - 1 && withinGrace(d, session, now)) {
-      const refreshToken = deriveRefreshToken(refreshSecret, successor);
-      if (!sameHash(hashToken(refreshToken), session.tokenHash)) return { kind: 'invalid' };
-      return { kind: 'rotated', session, refreshToken };
-    }
-    if (parts.generation < session.generation) {
-      const revoked = await revokeSession(d, session.userId, session.sessionId);
-      return { kind: 'reuse', session: revoked ?? session };
-    }
-    return { kind: 'invalid' };
-  }
-  return { kind: 'invalid' };
-}
-
-const withinGrace = (d: Deps, session: SessionRecord, now: Date): boolean =>
-  now.getTime() - Date.parse(session.rotatedAt) <= d.settings.refreshReuseGrace * 1000;
-
-/** Moves the session one generation on, if nobody else did first and it is still live. */
-async function advance(
-  d: Deps,
-  session: SessionRecord,
-  tokenHash: string,
-  now: Date,
-  client: ClientInfo,
-): Promise<SessionRecord | null> {
-  const out = await updateIf(
-    d.db,
-    {
-        TableName: d.tables.sessions,
-        Key: sessionKey(session.userId, session.sessionId),
-        UpdateExpression:
-          'SET generation = :next, tokenHash = :hash, rotatedAt = :now, lastUsedAt = :now, ip = :ip, userAgent = :ua',
-        ExpressionAttributeValues: {
-          ':next': session.generation + 1,
-          ':hash': tokenHash,
-          ':now': now.toISOString(),
-          ':ip': client.ip,
-          ':ua': client.userAgent,
-        },
-        ReturnValues: 'ALL_NEW',
-    },
-    // Still the generation it read, and not revoked meanwhile.
-    and(is('generation', session.generation), is('revoked', false)),
-  );
-  return out === null ? null : sessionFromItem(out.Attributes ?? {});
 }
 
 /** Revokes one session; `null` when there is no such session. */
@@ -211,12 +161,50 @@ export async function listSessions(d: Deps, userId: string): Promise<SessionReco
   return sessions;
 }
 
-/** Revokes every live session of a user but `keep`; returns how many it revoked. */
-export async function revokeAllSessions(d: Deps, userId: string, keep?: string): Promise<number> {
+/**
+ * Revokes every live session of a user but `keep`, and ends the sessions its
+ * logins are `opening` whose items have not landed yet (records/user-logins.ts);
+ * returns how many live sessions it revoked.
+ */
+export async function revokeAllSessions(d: Deps, userId: string, keep?: string, opening: readonly string[] = []): Promise<number> {
   const now = d.clock.now();
-  const live = (await listSessions(d, userId)).filter((s) => isLive(s, now) && s.sessionId !== keep);
-  await settleAll(live.map((s) => revokeSession(d, userId, s.sessionId)));
+  const sessions = await listSessions(d, userId);
+  const live = sessions.filter((s) => isLive(s, now) && s.sessionId !== keep);
+  const listed = new Set(sessions.map((s) => s.sessionId));
+  const unlanded = opening.filter((id) => id !== keep && !listed.has(id));
+  await settleAll([...live.map((s) => revokeSession(d, userId, s.sessionId)), ...unlanded.map((id) => endUnlandedSession(d, userId, id))]);
   return live.length;
+}
+
+/** Revokes a session whether or not its item is there yet: if not, the revoked item takes its id, so its put fails. */
+async function endUnlandedSession(d: Deps, userId: string, sessionId: string): Promise<void> {
+  const now = d.clock.now();
+  await d.db.send(
+    new UpdateCommand({
+      TableName: d.tables.sessions,
+      Key: sessionKey(userId, sessionId),
+      UpdateExpression: 'SET revoked = :true, revokedAt = :now, expiresAt = if_not_exists(expiresAt, :gone)',
+      // Collected a day later when it never landed; a landed session keeps its own midnight.
+      ExpressionAttributeValues: { ':true': true, ':now': now.toISOString(), ':gone': epochSeconds(now) + 86_400 },
+    }),
+  );
+}
+
+/** Rewrites the user's copy on each of its live sessions, after a change that leaves them live. */
+export async function copyUserToSessions(d: Deps, user: UserRecord): Promise<void> {
+  const now = d.clock.now();
+  const live = (await listSessions(d, user.id)).filter((s) => isLive(s, now));
+  const copy = sessionUserOf(user);
+  await settleAll(
+    live.map((s) =>
+      updateIf(
+        d.db,
+        { TableName: d.tables.sessions, Key: sessionKey(user.id, s.sessionId), UpdateExpression: 'SET #user = :user', ExpressionAttributeNames: { '#user': 'user' }, ExpressionAttributeValues: { ':user': copy } },
+        // A session revoked meanwhile stays as it is.
+        and(itemExists, is('revoked', false)),
+      ),
+    ),
+  );
 }
 
 export function sessionFromItem(item: Record<string, unknown>): SessionRecord {

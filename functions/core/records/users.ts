@@ -29,10 +29,16 @@ export interface UserRecord {
   readonly createdAt: string;
   readonly createdBy: string | null;
   readonly lastLoginAt: string | null;
+  /**
+   * Sessions that logins are opening, by id, with when each began
+   * (records/user-logins.ts): a change that ends the user's sessions also
+   * ends these, whose items may not have landed yet. Never shown.
+   */
+  readonly openingSessions?: Readonly<Record<string, string>>;
 }
 
 /** The user object of API.md: never a hash, never a secret. */
-export function toPublicUser(user: UserRecord) {
+export function toPublicUser(user: Omit<UserRecord, 'passwordHash'>) {
   return {
     id: user.id,
     email: user.email,
@@ -102,6 +108,7 @@ export async function createUser(d: Deps, input: NewUser): Promise<CreateUserRes
     createdAt: now,
     createdBy: input.createdBy,
     lastLoginAt: null,
+    openingSessions: {},
   };
   const names: Identifier[] = [{ kind: 'email', value: user.email }];
   if (user.username) names.push({ kind: 'username', value: user.username });
@@ -118,32 +125,14 @@ export async function createUser(d: Deps, input: NewUser): Promise<CreateUserRes
   return { kind: 'created', user };
 }
 
-/**
- * Records a login on the user as the login read it: `false`, and nothing
- * written, when its password hash, role or status has changed since.
- */
-export async function recordLogin(d: Deps, seen: UserRecord, at: Date, newHash?: string): Promise<boolean> {
-  const out = await updateIf(
-    d.db,
-    {
-      TableName: d.tables.users,
-      Key: userKey(seen.id),
-      UpdateExpression: newHash ? 'SET lastLoginAt = :at, passwordHash = :hash' : 'SET lastLoginAt = :at',
-      ExpressionAttributeValues: { ':at': at.toISOString(), ...(newHash ? { ':hash': newHash } : {}) },
-    },
-    and(is('passwordHash', seen.passwordHash), is('role', seen.role), is('status', 'active')),
-  );
-  return out !== null;
-}
-
 export function userFromItem(item: Record<string, unknown>): UserRecord {
   const { pk: _pk, ...rest } = item;
   return rest as unknown as UserRecord;
 }
 
-/** Sets a new password hash. */
-export async function setPasswordHash(d: Deps, userId: string, passwordHash: string): Promise<void> {
-  await d.db.send(
+/** Sets a new password hash; returns the user as it now is, for the sessions its logins are opening. */
+export async function setPasswordHash(d: Deps, userId: string, passwordHash: string): Promise<UserRecord> {
+  const out = await d.db.send(
     new UpdateCommand(
       conditionInput<UpdateCommandInput>(
         {
@@ -151,11 +140,13 @@ export async function setPasswordHash(d: Deps, userId: string, passwordHash: str
           Key: userKey(userId),
           UpdateExpression: 'SET passwordHash = :hash, passwordChangedAt = :at',
           ExpressionAttributeValues: { ':hash': passwordHash, ':at': d.clock.now().toISOString() },
+          ReturnValues: 'ALL_NEW',
         },
         itemExists,
       ),
     ),
   );
+  return userFromItem(out.Attributes ?? {});
 }
 
 export interface UserChanges {
