@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Tests of packages/ import their built output (dist/), as an installer would get it.
+    globalSetup: ['test/setup/build-packages.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // argon2 and dynalite are CPU-heavy; two cores are what CI has.

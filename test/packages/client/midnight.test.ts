@@ -5,11 +5,11 @@
  * the session ended without calling the API.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SessionEndedError, type AuthClient, type StoredSession } from '../../client/index.ts';
-import type { LocalEnvironment } from '../../local/environment.ts';
-import { FakeClock } from '../fixtures/clock.ts';
-import { clientOn, recordingFetch } from '../fixtures/client.ts';
-import { demoPassword, startTestServer } from '../fixtures/local.ts';
+import { SessionEndedError, type AuthClient, type StoredSession } from '@serverless-auth/client';
+import type { LocalEnvironment } from '../../../local/environment.ts';
+import { FakeClock } from '../../fixtures/clock.ts';
+import { clientOn, recordingFetch } from '../../fixtures/client.ts';
+import { demoPassword, startTestServer } from '../../fixtures/local.ts';
 
 const clock = new FakeClock(new Date('2026-11-23T20:00:00.000Z'));
 let server: LocalEnvironment;

@@ -1,5 +1,5 @@
 /** The two errors the client throws: an API answer that is not a success, and the end of the session. */
-import type { ErrorBody, ErrorCode } from './types.ts';
+import type { ErrorBody, ErrorCode } from './types.js';
 
 /** A non-2xx answer of the API, with the fields of its error body. */
 export class ApiError extends Error {
@@ -44,7 +44,9 @@ export type SessionEndReason = 'midnight' | 'invalid_grant' | 'cleared' | 'no_se
 /** The session is over; only a new login helps. */
 export class SessionEndedError extends Error {
   override readonly name = 'SessionEndedError';
-  constructor(readonly reason: SessionEndReason) {
+  readonly reason: SessionEndReason;
+  constructor(reason: SessionEndReason) {
     super(reason === 'no_session' ? 'Not logged in' : `The session has ended (${reason}); log in again`);
+    this.reason = reason;
   }
 }

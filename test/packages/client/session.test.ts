@@ -5,12 +5,12 @@
  * after a 401, and never a second.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, SessionEndedError, type AuthClient } from '../../client/index.ts';
-import type { LocalEnvironment } from '../../local/environment.ts';
-import { FakeClock } from '../fixtures/clock.ts';
-import { clientOn, recordingFetch } from '../fixtures/client.ts';
-import { bearer, expectDemoUser, expectError, tokenBody } from '../fixtures/e2e.ts';
-import { call, demoPassword, startTestServer } from '../fixtures/local.ts';
+import { ApiError, SessionEndedError, type AuthClient } from '@serverless-auth/client';
+import type { LocalEnvironment } from '../../../local/environment.ts';
+import { FakeClock } from '../../fixtures/clock.ts';
+import { clientOn, recordingFetch } from '../../fixtures/client.ts';
+import { bearer, expectDemoUser, expectError, tokenBody } from '../../fixtures/e2e.ts';
+import { call, demoPassword, startTestServer } from '../../fixtures/local.ts';
 
 const clock = new FakeClock(new Date('2026-11-23T10:00:00.000Z'));
 let server: LocalEnvironment;
@@ -62,6 +62,8 @@ describe('auth client: sessions', () => {
       refresh_token: tokens.refresh_token,
       refresh_expires_at: '2026-11-24T00:00:00.000Z',
       user: tokens.user,
+      // The server's clock and the client's are the same here.
+      clock_offset_ms: 0,
     });
     expect(user).toEqual(tokens.user);
     expect(requests.sent).toEqual([
@@ -246,16 +248,18 @@ describe('auth client: sessions', () => {
 
   describe('a 401 on a token that looks valid', () => {
     it('refreshes once and retries once when the API refuses a token the client still deems valid', async () => {
-      // Prepare: the client's clock is ten minutes behind the API's, so it sees a token the API holds expired.
-      const requests = recordingFetch();
-      const ended = vi.fn();
-      const client = clientOn(server.url, clock, {
-        fetch: requests.fetch,
-        onSessionEnded: ended,
-        now: () => clock.now().getTime() - 10 * 60_000,
+      // Prepare: the first /auth/me leaves with a token whose signature the API cannot accept.
+      let spoiled = false;
+      const requests = recordingFetch((request) => {
+        if (spoiled || new URL(request.url).pathname !== '/auth/me') return request;
+        spoiled = true;
+        const copy = new Request(request);
+        copy.headers.set('authorization', `${request.headers.get('authorization')}x`);
+        return copy;
       });
+      const ended = vi.fn();
+      const client = clientOn(server.url, clock, { fetch: requests.fetch, onSessionEnded: ended });
       const tokens = await loginAs(client, 'agent@example.com');
-      clock.advance(16 * 60);
 
       // Act
       const response = await client.authorizedFetch('/auth/me');
@@ -267,11 +271,33 @@ describe('auth client: sessions', () => {
       expect(fresh.access_token).not.toBe(tokens.access_token);
       expect(fresh.refresh_expires_at).toBe(tokens.refresh_expires_at);
       expect(requests.sent.slice(1)).toEqual([
-        { method: 'GET', path: '/auth/me', authorization: `Bearer ${tokens.access_token}` },
+        { method: 'GET', path: '/auth/me', authorization: `Bearer ${tokens.access_token}x` },
         { method: 'POST', path: '/auth/refresh', authorization: null },
         { method: 'GET', path: '/auth/me', authorization: `Bearer ${fresh.access_token}` },
       ]);
       expect(ended).not.toHaveBeenCalled();
+    });
+
+    it('times the token by the server’s clock: a device clock ten minutes slow still refreshes before sending an expired token', async () => {
+      // Prepare: the device's clock is ten minutes behind the API's, so its own reading says the token has minutes left.
+      const requests = recordingFetch();
+      const client = clientOn(server.url, clock, { fetch: requests.fetch, now: () => clock.now().getTime() - 10 * 60_000 });
+      const tokens = await loginAs(client, 'agent@example.com');
+      clock.advance(16 * 60);
+
+      // Act
+      const response = await client.authorizedFetch('/auth/me');
+
+      // Assess
+      expect(response.status).toBe(200);
+      const fresh = (await client.session())!;
+      expect(requests.sent.slice(1)).toEqual([
+        { method: 'POST', path: '/auth/refresh', authorization: null },
+        { method: 'GET', path: '/auth/me', authorization: `Bearer ${fresh.access_token}` },
+      ]);
+      expect(fresh.access_token).not.toBe(tokens.access_token);
+      expect(fresh.clock_offset_ms).toBeGreaterThan(10 * 60_000 - 1_000);
+      expect(fresh.clock_offset_ms).toBeLessThanOrEqual(10 * 60_000);
     });
 
     it('returns a second 401 to the caller instead of refreshing again', async () => {

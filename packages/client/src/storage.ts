@@ -1,7 +1,12 @@
 /** Where the client keeps its tokens: memory by default, any synchronous or asynchronous store otherwise. */
-import type { StoredSession } from './types.ts';
+import type { StoredSession } from './types.js';
 
 export interface TokenStorage {
+  /**
+   * Set when other tabs or workers can share this storage: they then refresh
+   * one at a time and hear each other's sign-in, refresh and sign-out.
+   */
+  readonly name?: string;
   get(): StoredSession | null | Promise<StoredSession | null>;
   set(session: StoredSession): void | Promise<void>;
   clear(): void | Promise<void>;
@@ -36,6 +41,7 @@ export interface WebStorageLike {
  */
 export function webStorage(store: WebStorageLike, key = 'serverless-auth.session'): TokenStorage {
   return {
+    name: key,
     get() {
       const text = store.getItem(key);
       if (text === null) return null;

@@ -6,7 +6,7 @@
  * stage, and the Web Storage adapter.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { ApiError, createAuthClient, webStorage, type FetchLike, type StoredSession, type TokenStorage, type User } from '../../client/index.ts';
+import { ApiError, createAuthClient, webStorage, type FetchLike, type StoredSession, type TokenStorage, type User } from '@serverless-auth/client';
 
 const NOW = Date.parse('2026-11-23T10:14:00.000Z');
 const BASE = 'https://api.example.com/prod';

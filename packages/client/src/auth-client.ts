@@ -1,18 +1,31 @@
 /**
  * A fetch-based client of the auth API: login, logout, /auth/me, refresh,
  * and `authorizedFetch`, which keeps the access token fresh (one refresh for
- * any number of callers), retries a 401 once with a new token, and reports
- * the end of the session instead of looping.
+ * any number of callers, and for any number of tabs sharing a storage),
+ * retries a 401 once with a new token, and reports the end of the session
+ * instead of looping. A timer refreshes ahead of expiry, timed by the
+ * server's clock rather than the device's.
  */
-import { ApiError, SessionEndedError } from './errors.ts';
-import { plan } from './schedule.ts';
-import { memoryStorage, type TokenStorage } from './storage.ts';
-import type { LoginCredentials, LogoutOptions, StoredSession, TokenResponse, User } from './types.ts';
+import { accountApi, type AccountApi } from './account.js';
+import { ApiError, SessionEndedError, type SessionEndReason } from './errors.js';
+import { clockOffset, plan, refreshAt, serverNow } from './schedule.js';
+import { memoryStorage, type TokenStorage } from './storage.js';
+import { sharedTabs, singleTab, type TabMessage, type Tabs } from './tabs.js';
+import type { LoginCredentials, LogoutOptions, StoredSession, TokenResponse, User } from './types.js';
 
 /** `globalThis.fetch` or anything that answers a `Request` the same way. */
 export type FetchLike = (request: Request) => Promise<Response>;
 
 export type SessionEndedListener = (error: SessionEndedError) => void;
+
+/** What `onAuthStateChange` reports. Events of another tab sharing the storage are reported too. */
+export type AuthEvent =
+  | { readonly type: 'signed_in'; readonly session: StoredSession }
+  | { readonly type: 'refreshed'; readonly session: StoredSession }
+  | { readonly type: 'signed_out' }
+  | { readonly type: 'session_ended'; readonly reason: SessionEndReason };
+
+export type AuthEventListener = (event: AuthEvent) => void;
 
 export interface AuthClientOptions {
   /** The API's base URL, stage path included (`https://….execute-api.….amazonaws.com/prod`). */
@@ -27,13 +40,21 @@ export interface AuthClientOptions {
    * @default 300
    */
   readonly refreshBufferSeconds?: number;
-  /** The time in milliseconds since the epoch. @default Date.now */
+  /** The device's time in milliseconds since the epoch; only differences of it are trusted. @default Date.now */
   readonly now?: () => number;
+  /** Refresh on a timer ahead of expiry, not only when a call needs it. @default true */
+  readonly autoRefresh?: boolean;
+  /**
+   * Coordinate with other tabs sharing a named storage (`webStorage`): one
+   * refresh at a time through Web Locks, news through BroadcastChannel.
+   * @default true
+   */
+  readonly crossTab?: boolean;
   /** Called once each time the session ends other than by this client's `logout()`. */
   readonly onSessionEnded?: SessionEndedListener;
 }
 
-export interface AuthClient {
+export interface AuthClient extends AccountApi {
   /** Logs in and keeps the tokens. Throws `ApiError` (`invalid_credentials`, `account_locked`, …). */
   login(credentials: LoginCredentials): Promise<TokenResponse>;
   /** Revokes the session on the API (`{ all: true }`: every session of the user) and forgets the tokens, whatever the API says. */
@@ -53,6 +74,10 @@ export interface AuthClient {
   session(): Promise<StoredSession | null>;
   /** Adds a listener for the end of the session; returns its removal. */
   onSessionEnded(listener: SessionEndedListener): () => void;
+  /** Adds a listener for sign-in, refresh, sign-out and the end of the session; returns its removal. */
+  onAuthStateChange(listener: AuthEventListener): () => void;
+  /** Stops the refresh timer and the tab channel (the session stays stored). */
+  dispose(): void;
 }
 
 /**
@@ -62,15 +87,8 @@ export interface AuthClient {
 const flights = new WeakMap<TokenStorage, Promise<StoredSession>>();
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
-
-const keep = (body: TokenResponse): StoredSession => ({
-  access_token: body.access_token,
-  expires_in: body.expires_in,
-  expires_at: body.expires_at,
-  refresh_token: body.refresh_token,
-  refresh_expires_at: body.refresh_expires_at,
-  user: body.user,
-});
+/** After a refresh that failed for a reason other than the session's end (the network, a 503). */
+const RETRY_MS = 10_000;
 
 export function createAuthClient(options: AuthClientOptions): AuthClient {
   const storage = options.storage ?? memoryStorage();
@@ -79,11 +97,29 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const buffer = options.refreshBufferSeconds ?? 300;
   const now = options.now ?? Date.now;
   const base = options.baseUrl.replace(/\/+$/, '');
-  const listeners = new Set<SessionEndedListener>(options.onSessionEnded ? [options.onSessionEnded] : []);
+  const endListeners = new Set<SessionEndedListener>(options.onSessionEnded ? [options.onSessionEnded] : []);
+  const eventListeners = new Set<AuthEventListener>();
+  const tabs: Tabs = storage.name !== undefined && options.crossTab !== false ? sharedTabs(storage.name, heard) : singleTab;
   /** This client holds a session it has not yet reported ended. */
   let live = false;
   /** How this client's last session ended, for the callers that come after. */
   let lastEnd: SessionEndedError | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const keep = (body: TokenResponse, receivedAt: number): StoredSession => ({
+    access_token: body.access_token,
+    expires_in: body.expires_in,
+    expires_at: body.expires_at,
+    refresh_token: body.refresh_token,
+    refresh_expires_at: body.refresh_expires_at,
+    user: body.user,
+    clock_offset_ms: clockOffset(body, receivedAt),
+  });
+  const planOf = (session: StoredSession) => plan(session, serverNow(session, now()), buffer);
+
+  function emit(event: AuthEvent): void {
+    for (const listener of eventListeners) guard(() => listener(event));
+  }
 
   function resolve(input: string | URL | Request): string | URL | Request {
     if (typeof input !== 'string' || /^[a-z][a-z\d+.-]*:/i.test(input)) return input;
@@ -96,22 +132,72 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     return session;
   }
 
+  function ended(error: SessionEndedError): void {
+    live = false;
+    lastEnd = error;
+    stopTimer();
+    for (const listener of endListeners) guard(() => listener(error));
+    emit({ type: 'session_ended', reason: error.reason });
+  }
+
   function report(error: unknown): never {
     if (error instanceof SessionEndedError && live) {
-      live = false;
-      lastEnd = error;
-      for (const listener of listeners) {
-        try {
-          listener(error);
-        } catch (fault) {
-          // A listener's fault is not the caller's: surface it on its own.
-          queueMicrotask(() => {
-            throw fault;
-          });
-        }
-      }
+      ended(error);
+      if (error.reason !== 'cleared') tabs.announce({ type: 'session_ended', reason: error.reason });
     }
     throw error;
+  }
+
+  /** What another tab sharing the storage did. */
+  async function heard(message: TabMessage): Promise<void> {
+    const session = await storage.get();
+    if (message.type === 'signed_in' || message.type === 'refreshed') {
+      if (!session) return;
+      live = true;
+      lastEnd = null;
+      schedule(session);
+      emit({ type: message.type, session });
+    } else if (live && !session) {
+      if (message.type === 'session_ended') return ended(new SessionEndedError(message.reason as SessionEndReason));
+      live = false;
+      stopTimer();
+      emit({ type: 'signed_out' });
+    }
+  }
+
+  function stopTimer(): void {
+    clearTimeout(timer);
+    timer = undefined;
+  }
+
+  /** Arms the timer for `session`'s refresh (or its end at midnight), measured on the server's clock. */
+  function schedule(session: StoredSession, delayMs?: number): void {
+    stopTimer();
+    if (options.autoRefresh === false) return;
+    const wait = delayMs ?? Math.max(0, refreshAt(session, buffer) - serverNow(session, now()));
+    // setTimeout holds at most 2^31 - 1 ms; a longer wait is re-armed when it runs out.
+    timer = setTimeout(() => void tick(), Math.min(wait, 2 ** 31 - 1));
+    (timer as { unref?: () => void }).unref?.();
+  }
+
+  async function tick(): Promise<void> {
+    timer = undefined;
+    try {
+      const session = await read();
+      if (!session) return;
+      if (planOf(session) === 'use') return schedule(session);
+      schedule(await renew(session));
+    } catch (error) {
+      if (error instanceof SessionEndedError) {
+        if (live) {
+          ended(error);
+          if (error.reason !== 'cleared') tabs.announce({ type: 'session_ended', reason: error.reason });
+        }
+        return;
+      }
+      const session = await storage.get();
+      if (session) schedule(session, RETRY_MS);
+    }
   }
 
   async function postJson(path: string, body: unknown): Promise<Response> {
@@ -122,14 +208,17 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   async function rotate(): Promise<StoredSession> {
     const current = await storage.get();
     if (!current) throw new SessionEndedError(lastEnd?.reason ?? 'cleared');
-    if (plan(current, now(), buffer) === 'ended') {
+    if (planOf(current) === 'ended') {
       await storage.clear();
       throw new SessionEndedError('midnight');
     }
     const response = await postJson('/auth/refresh', { refresh_token: current.refresh_token });
     if (response.ok) {
-      const session = keep((await response.json()) as TokenResponse);
+      const session = keep((await response.json()) as TokenResponse, now());
       await storage.set(session);
+      schedule(session);
+      emit({ type: 'refreshed', session });
+      tabs.announce({ type: 'refreshed' });
       return session;
     }
     const error = await ApiError.from(response);
@@ -142,20 +231,20 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   }
 
   /**
-   * A session newer than `stale`: the one another caller just stored, or a
-   * refreshed one. Without `stale`, always a refresh.
+   * A session newer than `stale`: the one another caller (or tab) just
+   * stored, or a refreshed one. Without `stale`, always a refresh.
    */
   function renew(stale: StoredSession | null): Promise<StoredSession> {
     const running = flights.get(storage);
     if (running) return running;
-    const flight = (async () => {
+    const flight = tabs.exclusive(async () => {
       if (stale) {
         const current = await storage.get();
         if (!current) throw new SessionEndedError(lastEnd?.reason ?? 'cleared');
-        if (current.access_token !== stale.access_token && plan(current, now(), buffer) === 'use') return current;
+        if (current.access_token !== stale.access_token && planOf(current) === 'use') return current;
       }
       return rotate();
-    })();
+    });
     flights.set(storage, flight);
     const land = () => {
       if (flights.get(storage) === flight) flights.delete(storage);
@@ -173,7 +262,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     };
     let session = await read();
     if (!session) throw new SessionEndedError(live ? 'cleared' : (lastEnd?.reason ?? 'no_session'));
-    if (plan(session, now(), buffer) !== 'use') session = await renew(session);
+    if (planOf(session) !== 'use') session = await renew(session);
     const first = await attempt(session);
     if (first.status !== 401) return first;
     const fresh = await renew(session);
@@ -195,13 +284,18 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const response = await postJson('/auth/login', credentials);
     if (!response.ok) throw await ApiError.from(response);
     const body = (await response.json()) as TokenResponse;
-    await storage.set(keep(body));
+    const session = keep(body, now());
+    await storage.set(session);
     live = true;
     lastEnd = null;
+    schedule(session);
+    emit({ type: 'signed_in', session });
+    tabs.announce({ type: 'signed_in' });
     return body;
   }
 
   async function logout(logoutOptions: LogoutOptions = {}): Promise<void> {
+    const wasLive = live || (await storage.get()) !== null;
     try {
       if (!(await storage.get())) return;
       const response = await authorized('/auth/logout', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(logoutOptions) });
@@ -212,14 +306,13 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     } finally {
       live = false;
       lastEnd = null;
+      stopTimer();
       await storage.clear();
+      if (wasLive) {
+        emit({ type: 'signed_out' });
+        tabs.announce({ type: 'signed_out' });
+      }
     }
-  }
-
-  async function me(): Promise<User> {
-    const response = await authorizedFetch('/auth/me');
-    if (!response.ok) throw await ApiError.from(response);
-    return (await response.json()) as User;
   }
 
   async function refresh(): Promise<StoredSession> {
@@ -231,16 +324,47 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     }
   }
 
+  const account = accountApi(authorizedFetch, postJson, async (user) => {
+    // The stored user follows a profile change, so that `session().user` stays true.
+    const session = await storage.get();
+    if (session && session.user.id === user.id) await storage.set({ ...session, user });
+  });
+
+  // A session stored by an earlier page or another tab gets its timer now.
+  void Promise.resolve(storage.get()).then((session) => {
+    if (session && timer === undefined) schedule(session);
+  });
+
   return {
+    ...account,
     login,
     logout,
-    me,
+    me: account.me,
     refresh,
     authorizedFetch,
     session: async () => storage.get(),
     onSessionEnded(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      endListeners.add(listener);
+      return () => endListeners.delete(listener);
+    },
+    onAuthStateChange(listener) {
+      eventListeners.add(listener);
+      return () => eventListeners.delete(listener);
+    },
+    dispose() {
+      stopTimer();
+      tabs.close();
     },
   };
+}
+
+/** A listener's fault is not the caller's: surface it on its own. */
+function guard(call: () => void): void {
+  try {
+    call();
+  } catch (fault) {
+    queueMicrotask(() => {
+      throw fault;
+    });
+  }
 }

@@ -1,6 +1,6 @@
 /** The client's schedule, on its own: use the access token, refresh it, or end the session. */
 import { describe, expect, it } from 'vitest';
-import { plan } from '../../client/index.ts';
+import { plan } from '@serverless-auth/client';
 
 const at = (iso: string) => Date.parse(iso);
 

@@ -5,11 +5,11 @@
  * tabs that each refresh on their own (the API's grace window).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { memoryStorage, webStorage, type AuthClient, type WebStorageLike } from '../../client/index.ts';
-import type { LocalEnvironment } from '../../local/environment.ts';
-import { FakeClock } from '../fixtures/clock.ts';
-import { clientOn, recordingFetch } from '../fixtures/client.ts';
-import { demoPassword, startTestServer } from '../fixtures/local.ts';
+import { memoryStorage, webStorage, type AuthClient, type WebStorageLike } from '@serverless-auth/client';
+import type { LocalEnvironment } from '../../../local/environment.ts';
+import { FakeClock } from '../../fixtures/clock.ts';
+import { clientOn, recordingFetch } from '../../fixtures/client.ts';
+import { demoPassword, startTestServer } from '../../fixtures/local.ts';
 
 const clock = new FakeClock(new Date('2026-11-23T10:00:00.000Z'));
 let server: LocalEnvironment;
