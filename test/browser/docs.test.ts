@@ -11,7 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operations } from '../../functions/routes.ts';
 import type { LocalEnvironment } from '../../local/environment.ts';
-import { startTestServer } from '../fixtures/local.ts';
+import { demoPassword, startTestServer } from '../fixtures/local.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const screenshot = join(import.meta.dirname, '../../test-output/docs.png');
@@ -124,6 +124,52 @@ describe('GET /docs in Chromium', () => {
     requireChromium();
     expect(existsSync(screenshot)).toBe(true);
   });
+
+  /** A manager's access token, or an API token for X-Auth-Token. */
+  async function credentialFor(scheme: 'bearer' | 'accessToken' | 'authToken'): Promise<string> {
+    const login = await fetch(`${server.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'manager@example.com', password: demoPassword }),
+    });
+    const { access_token } = (await login.json()) as { access_token: string };
+    if (scheme !== 'authToken') return access_token;
+    const created = await fetch(`${server.url}/auth/api-tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${access_token}` },
+      body: JSON.stringify({ name: 'docs page', expires_in: '24h' }),
+    });
+    return ((await created.json()) as { token: string }).token;
+  }
+
+  it.each(['bearer', 'accessToken', 'authToken'] as const)(
+    'authorizes with %s in the Authorize dialog and gets 200 from GET /auth/me through "Try it out"',
+    async (scheme) => {
+      requireChromium();
+      // Prepare: a page of its own, so that no other scheme's credential is set.
+      const own = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      try {
+        await own.goto(`${server.url}/docs`, { waitUntil: 'load' });
+        const credential = await credentialFor(scheme);
+
+        // Act: fill this scheme alone in the dialog, then call GET /auth/me.
+        await own.locator('button.authorize').first().click();
+        const container = own.locator('.auth-container').filter({ hasText: scheme });
+        await container.locator('input').first().fill(credential);
+        await container.locator('button[type=submit]').click();
+        await own.locator('.modal-ux button.btn-done, .modal-ux button.close-modal').first().click();
+        const me = own.locator('[id$="-getMe"]');
+        await me.locator('.opblock-summary-control').click();
+        await me.locator('button.try-out__btn').click();
+        await me.locator('button.execute').click();
+
+        // Assess
+        await expect.poll(() => me.locator('.live-responses-table tbody .response-col_status').first().textContent(), { timeout: 10_000 }).toBe('200');
+      } finally {
+        await own.close();
+      }
+    },
+  );
 
   it('calls the API from the page with "Try it out" (the page policy lets it fetch its own origin)', async () => {
     requireChromium();

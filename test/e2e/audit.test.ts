@@ -191,6 +191,8 @@ describe('secrets in the audit trail and the logs', () => {
 describe('a rate-limited login', () => {
   it('is audited', async () => {
     const limited = await startTestServer({ env: { LOGIN_RATE_LIMIT: '1' } });
+    // A still clock, early in a minute: the two logins cannot fall into two windows.
+    vi.useFakeTimers({ now: new Date('2026-12-04T10:00:01.000Z'), toFake: ['Date'] });
     try {
       await call(limited.url, '/auth/login', { body: { email: 'manager@example.com', password: demoPassword } });
       const refused = await call(limited.url, '/auth/login', { body: { email: 'manager@example.com', password: demoPassword } });
@@ -198,6 +200,7 @@ describe('a rate-limited login', () => {
       const items = await scanTable(limited, 'AUDIT_TABLE');
       expect(items.filter((i) => i.reason === 'rate_limited')).toMatchObject([{ type: 'login.failed', outcome: 'failure', tenantId: 'demo' }]);
     } finally {
+      vi.useRealTimers();
       await limited.close();
     }
   });

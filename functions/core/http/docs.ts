@@ -33,7 +33,8 @@ export const docsPage = `<!doctype html>
  * style sheet (Swagger UI also sets inline styles), data: icons, and fetches
  * to this API only. Swagger UI renders Markdown through innerHTML, which
  * Trusted Types would refuse, so that directive is dropped here; the sandbox
- * keeps scripts, the origin (for fetch) and downloads of responses.
+ * keeps scripts, the origin (for fetch), downloads of responses, and forms
+ * (the Authorize dialog submits one to take a credential).
  */
 export const docsPagePolicy: Readonly<Record<string, string>> = {
   'default-src': "'none'",
@@ -41,7 +42,7 @@ export const docsPagePolicy: Readonly<Record<string, string>> = {
   'style-src': "'self' 'unsafe-inline'",
   'img-src': "'self' data:",
   'connect-src': "'self'",
-  sandbox: 'allow-scripts allow-same-origin allow-downloads',
+  sandbox: 'allow-scripts allow-same-origin allow-downloads allow-forms',
   'require-trusted-types-for': '',
 };
 

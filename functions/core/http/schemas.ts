@@ -112,18 +112,15 @@ export const errorBody = z.object({
   details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   role: roleField.optional(),
 });
-export const sessionList = z.object({
-  items: z.array(
-    z.object({
-      id: z.string(),
-      created_at: timestamp,
-      last_used_at: timestamp,
-      ip: z.string().nullable(),
-      user_agent: z.string().nullable(),
-      current: z.boolean(),
-    }),
-  ),
+export const session = z.object({
+  id: z.string(),
+  created_at: timestamp,
+  last_used_at: timestamp,
+  ip: z.string().nullable(),
+  user_agent: z.string().nullable(),
+  current: z.boolean(),
 });
+export const sessionList = z.object({ items: z.array(session) });
 const apiTokenFields = {
   id: z.string(),
   name: z.string(),
@@ -131,26 +128,23 @@ const apiTokenFields = {
   expires_at: timestamp,
   last_used_at: timestamp.nullable(),
 };
+export const apiToken = z.object(apiTokenFields);
 export const apiTokenWithText = z.object({ ...apiTokenFields, token: z.string() });
-export const apiTokenList = z.object({ items: z.array(z.object(apiTokenFields)) });
+export const apiTokenList = z.object({ items: z.array(apiToken) });
 export const userList = z.object({ items: z.array(userObject), cursor: z.string().nullable() });
-export const auditEventList = z.object({
-  items: z.array(
-    z.object({
-      id: z.string(),
-      time: timestamp,
-      type: z.enum(auditTypes),
-      outcome: z.enum(['success', 'failure']),
-      reason: z.string().nullable(),
-      user_id: z.string().nullable(),
-      actor_id: z.string().nullable(),
-      ip: z.string().nullable(),
-      user_agent: z.string().nullable(),
-      request_id: z.string().nullable(),
-    }),
-  ),
-  cursor: z.string().nullable(),
+export const auditEvent = z.object({
+  id: z.string(),
+  time: timestamp,
+  type: z.enum(auditTypes),
+  outcome: z.enum(['success', 'failure']),
+  reason: z.string().nullable(),
+  user_id: z.string().nullable(),
+  actor_id: z.string().nullable(),
+  ip: z.string().nullable(),
+  user_agent: z.string().nullable(),
+  request_id: z.string().nullable(),
 });
+export const auditEventList = z.object({ items: z.array(auditEvent), cursor: z.string().nullable() });
 export const jwksDocument = z.object({
   keys: z.array(z.object({ kty: z.literal('RSA'), n: z.string(), e: z.string(), kid: z.string(), alg: z.literal('RS256'), use: z.literal('sig') })),
 });
