@@ -41,6 +41,8 @@ export interface CostReport {
   readonly months: readonly MonthCost[];
   readonly cognito: { readonly lite: number; readonly essentials: number };
   readonly mau: number;
+  /** API Gateway requests and Lambda invocations of the month, before any duration, DynamoDB or logs: the floor of this design. */
+  readonly requestsOnly: number;
 }
 
 const MAU = 1_000_000;
@@ -118,6 +120,16 @@ function month(setting: 'table' | 'log', login: OperationCost, refresh: Operatio
   return { setting, parts, total: parts.reduce((s, [, v]) => s + v, 0) };
 }
 
+function requestsOnly(): number {
+  const days = MAU * DAYS;
+  const api = days * (PER_DAY.login + PER_DAY.refresh);
+  const invocations = days * (PER_DAY.login + PER_DAY.refresh + PER_DAY.authorized);
+  return (
+    (Math.min(api, 300e6) * prices.apiGateway.perMillionRequests + Math.max(0, api - 300e6) * prices.apiGateway.perMillionRequestsBeyond300M) / 1e6 +
+    (invocations * prices.lambda.perMillionRequests) / 1e6
+  );
+}
+
 export function computeCost(latency: LatencyReport, cpu: CpuReport): CostReport {
   const calls = (name: string) => {
     const c = latency.calls.find((row) => row.name === name);
@@ -151,6 +163,7 @@ export function computeCost(latency: LatencyReport, cpu: CpuReport): CostReport 
     months: [month('table', loginCost, refreshTable, authorized), month('log', loginCost, refreshLogged, authorized)],
     cognito: cognito(MAU),
     mau: MAU,
+    requestsOnly: requestsOnly(),
   };
 }
 
@@ -178,6 +191,7 @@ export function costMarkdownLines(r: CostReport): string[] {
     lines.push(`| ${name} | ${value(table) === undefined ? '' : usd(value(table) as number)} | ${value(log) === undefined ? '' : usd(value(log) as number)} |`);
   }
   lines.push(`| **total** | **${usd(table.total)}** | **${usd(log.total)}** |`);
+  lines.push(`| of which requests alone (API Gateway, and Lambda invocations before any duration) | ${usd(r.requestsOnly)} | ${usd(r.requestsOnly)} |`);
   lines.push(`| Cognito Lite, same users | ${usd(r.cognito.lite)} | |`, `| Cognito Essentials, same users | ${usd(r.cognito.essentials)} | |`);
   return lines;
 }
