@@ -25,6 +25,8 @@ export interface ColdStartRow {
   readonly bytes: number;
   /** Median time from process start to "handler imported". */
   readonly ms: number;
+  /** The three packages (or files of ours) that weigh most in the bundle, with their minified bytes. */
+  readonly heaviest?: readonly { readonly name: string; readonly bytes: number }[];
 }
 
 export interface ColdStartReport {
@@ -93,7 +95,7 @@ export async function runColdStart(options: ColdStartOptions): Promise<ColdStart
   for (const handler of options.handlers ?? deployedHandlers) {
     const built = await buildFunction(handler);
     try {
-      functions.push({ name: handler, bytes: built.bytes, ms: await medianImport(built.file, runs) });
+      functions.push({ name: handler, bytes: built.bytes, ms: await medianImport(built.file, runs), heaviest: built.weights.slice(0, 3) });
     } finally {
       await built.remove();
     }
@@ -103,12 +105,15 @@ export async function runColdStart(options: ColdStartOptions): Promise<ColdStart
 
 export const kb = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KB`;
 
+/** "@smithy/core 131 KB, zod 97 KB, …" */
+export const heaviestText = (row: ColdStartRow): string => (row.heaviest ?? []).map((w) => `${w.name} ${kb(w.bytes)}`).join(', ');
+
 export function printColdStart(report: ColdStartReport): void {
   const row = (r: ColdStartRow, note = '') => `  ${r.name.padEnd(34)} ${kb(r.bytes).padStart(8)}  ${r.ms.toFixed(1).padStart(6)} ms${note}`;
   console.log(`Cold start: import time in a fresh Node ${report.node} process, median of ${report.runs}`);
   console.log(row(report.floors.bare));
   console.log(row(report.floors.dynamodb));
-  for (const f of report.functions) console.log(row(f, `  (${(f.ms / report.floors.dynamodb.ms).toFixed(2)} × floor)`));
+  for (const f of report.functions) console.log(row(f, `  (${(f.ms / report.floors.dynamodb.ms).toFixed(2)} × floor)  ${heaviestText(f)}`));
 }
 
 if (isMain(import.meta.url)) {

@@ -9,7 +9,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { deps, setDeps } from '../functions/core/deps.ts';
+import { createDocumentClient } from '../functions/core/infra/db.ts';
+import { tables } from '../lib/tables.ts';
+import { itemSize, unitsOf, type RecordedCall, type Units } from './capacity.ts';
 import { hashPassword, verifyPassword } from '../functions/core/crypto/passwords.ts';
 import { DEFAULT_DEMO_PASSWORD } from '../local/environment.ts';
 import { call, login } from '../test/fixtures/local.ts';
@@ -27,6 +31,8 @@ export interface DbCalls {
   readonly roundTrips: number;
   /** e.g. "2 Get, 1 Put" */
   readonly commands: string;
+  /** The units DynamoDB would bill for them (bench/capacity.ts), and the audit bytes written (for storage). */
+  readonly units?: Units & { readonly auditBytes: number };
 }
 
 export interface LatencyReport {
@@ -39,14 +45,16 @@ export interface LatencyReport {
   readonly calls: readonly DbCalls[];
 }
 
-/** Counts the calls made through the handlers' DynamoDB client, and how many waves they came in. */
-function countCalls() {
+/** Counts the calls made through the handlers' DynamoDB client, how many waves they came in, and the units they take. */
+function countCalls(side: DynamoDBDocumentClient) {
   let names: string[] = [];
+  let recorded: RecordedCall[] = [];
   let roundTrips = 0;
   let inFlight = 0;
   deps().db.middlewareStack.add(
     (next, context) => async (args) => {
       names.push(context.commandName ?? 'unknown');
+      recorded.push({ command: context.commandName ?? 'unknown', input: structuredClone(args.input as Record<string, unknown>) });
       if (inFlight++ === 0) roundTrips++;
       try {
         return await next(args);
@@ -58,12 +66,16 @@ function countCalls() {
   );
   return async function callsOf(name: string, fn: () => Promise<unknown>): Promise<DbCalls> {
     names = [];
+    recorded = [];
     roundTrips = 0;
     await fn();
     const counts = new Map<string, number>();
     for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
     const commands = [...counts].map(([n, c]) => `${c} ${n.replace('Command', '')}`).join(', ');
-    return { name, calls: names.length, roundTrips, commands };
+    const auditBytes = recorded
+      .filter((c) => c.command === 'PutItemCommand' && String(c.input.TableName).endsWith(tables.audit.id))
+      .reduce((sum, c) => sum + 2 * itemSize(c.input.Item as Record<string, unknown>), 0); // the table and its byUser index
+    return { name, calls: names.length, roundTrips, commands, units: { ...(await unitsOf(side, recorded)), auditBytes } };
   };
 }
 
@@ -77,8 +89,9 @@ async function measure(name: string, samples: number, fn: () => Promise<unknown>
 export async function runLatency(options: { samples: number }): Promise<LatencyReport> {
   const { samples } = options;
   const local = await startBenchLocal();
+  const side = createDocumentClient({ endpoint: local.dynamoEndpoint });
   try {
-    const callsOf = countCalls();
+    const callsOf = countCalls(side);
     const expect = async (status: number, answer: Promise<{ status: number; text: string }>) => {
       const a = await answer;
       if (a.status !== status) throw new Error(`expected ${status}, got ${a.status} ${a.text}`);
@@ -136,6 +149,9 @@ export async function runLatency(options: { samples: number }): Promise<LatencyR
     session = await login(local.url, loginBody.email);
     const spent = session.refresh_token;
     calls.push(await callsOf('refresh', async () => (session = (await expect(200, postRefresh(spent))).body)));
+    setDeps({ settings: { ...settings, auditRefreshes: 'log' } });
+    calls.push(await callsOf('refresh, AUDIT_REFRESHES=log', async () => (session = (await expect(200, postRefresh(session.refresh_token))).body)));
+    setDeps({ settings });
     session = (await expect(200, postRefresh(session.refresh_token))).body;
     // Two generations back is reuse at once, grace window or not.
     calls.push(await callsOf('refresh, reuse (session revoked)', () => expect(401, postRefresh(spent))));
@@ -148,6 +164,7 @@ export async function runLatency(options: { samples: number }): Promise<LatencyR
 
     return { samples, operations, argon2, loginBesidesArgon2: loginTimes.p50 - argon2.p50, calls };
   } finally {
+    side.destroy();
     await local.close();
   }
 }
@@ -158,7 +175,10 @@ export function printLatency(r: LatencyReport): void {
   console.log(`  ${'argon2 verify alone (floor)'.padEnd(28)} p50 ${ms(r.argon2.p50)}  p95 ${ms(r.argon2.p95)}  p99 ${ms(r.argon2.p99)}`);
   console.log(`  login besides argon2         p50 ${ms(r.loginBesidesArgon2)}`);
   console.log('DynamoDB calls per operation: calls (round trips): commands');
-  for (const c of r.calls) console.log(`  ${c.name.padEnd(38)} ${c.calls} (${c.roundTrips}): ${c.commands}`);
+  for (const c of r.calls) {
+    const units = c.units ? `  [${c.units.read} RRU, ${c.units.write} WRU of which ${c.units.indexWrite} on indexes]` : '';
+    console.log(`  ${c.name.padEnd(38)} ${c.calls} (${c.roundTrips}): ${c.commands}${units}`);
+  }
 }
 
 if (isMain(import.meta.url)) {

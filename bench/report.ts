@@ -1,7 +1,8 @@
 /** BENCHMARKS.md: one run's machine, versions, settings, figures and targets, as Markdown. */
 import { readFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { kb } from './cold-start.ts';
+import { heaviestText, kb } from './cold-start.ts';
+import { costMarkdownLines } from './cost.ts';
 import { sectionValue, type Results, type Section } from './results.ts';
 import { judgeTargets } from './targets.ts';
 
@@ -116,11 +117,11 @@ export function renderReport(input: ReportInput): string {
     add(`Bundle size and the time from process start to "handler imported" in a fresh Node process, median of ${cold.runs}; × is over the DynamoDB-client-only floor.`, '');
     add(
       table(
-        ['function', 'bundle', 'import p50', '× floor'],
+        ['function', 'bundle', 'import p50', '× floor', 'weighs most (esbuild metafile, minified)'],
         [
-          [cold.floors.bare.name, kb(cold.floors.bare.bytes), `${cold.floors.bare.ms.toFixed(1)} ms`, f2(cold.floors.bare.ms / cold.floors.dynamodb.ms)],
-          [cold.floors.dynamodb.name, kb(cold.floors.dynamodb.bytes), `${cold.floors.dynamodb.ms.toFixed(1)} ms`, '1.00'],
-          ...cold.functions.map((f) => [f.name, kb(f.bytes), `${f.ms.toFixed(1)} ms`, f2(f.ms / cold.floors.dynamodb.ms)]),
+          [cold.floors.bare.name, kb(cold.floors.bare.bytes), `${cold.floors.bare.ms.toFixed(1)} ms`, f2(cold.floors.bare.ms / cold.floors.dynamodb.ms), ''],
+          [cold.floors.dynamodb.name, kb(cold.floors.dynamodb.bytes), `${cold.floors.dynamodb.ms.toFixed(1)} ms`, '1.00', ''],
+          ...cold.functions.map((f) => [f.name, kb(f.bytes), `${f.ms.toFixed(1)} ms`, f2(f.ms / cold.floors.dynamodb.ms), heaviestText(f)]),
         ],
       ),
       '',
@@ -152,7 +153,14 @@ export function renderReport(input: ReportInput): string {
     if (login) add(`argon2 is ${((latency.argon2.p50 / login.p50) * 100).toFixed(0)} % of a login's p50.`, '');
     add('### DynamoDB calls per operation', '');
     add('Counted by a middleware on the client the handlers use. Calls that start while another is in flight share a round trip.', '');
-    add(table(['operation', 'calls', 'round trips', 'commands'], latency.calls.map((c) => [c.name, c.calls, c.roundTrips, c.commands])), '');
+    add('Units are what DynamoDB would bill (bench/capacity.ts): one write unit per KB of the item, one more per KB on each index whose keys it carries; one read unit per 4 KB read consistently.', '');
+    add(
+      table(
+        ['operation', 'calls', 'round trips', 'commands', 'read units', 'write units (on indexes)'],
+        latency.calls.map((c) => [c.name, c.calls, c.roundTrips, c.commands, c.units?.read ?? '', c.units ? `${c.units.write} (${c.units.indexWrite})` : '']),
+      ),
+      '',
+    );
   } else add(failed(results.latency) ?? '', '');
 
   add(`## Throughput${took(results.throughput)}`, '');
@@ -205,6 +213,31 @@ export function renderReport(input: ReportInput): string {
       '',
     );
   } else add(failed(results.micro) ?? '', '');
+
+  add(`## CPU per operation${took(results.cpu)}`, '');
+  const cpu = sectionValue(results.cpu);
+  if (cpu) {
+    add(
+      `The refresh and authorizer handlers run in this process as Lambda runs them, ${cpu.iterations} calls each after a warm-up, with the DynamoDB client answering from a stub at its HTTP handler (for measuring only; no test stubs the store), logs at INFO. CPU is user + system time (\`process.cpuUsage\`). The floors: one RS256 signature and one RS256 verification with jose and the same key, and one DynamoDB call through the SDK against the same stub (request signing and (de)serialization), which every operation pays per call.`,
+      '',
+    );
+    add(
+      table(
+        ['what', 'CPU per call', '× one sign', '× one verify', 'log bytes per call'],
+        [cpu.refresh, cpu.refreshLogAudit, cpu.authorizer, cpu.sign, cpu.verify, cpu.sdkCall].map((r) => [r.name, `${r.cpuUs.toFixed(0)} µs`, f2(r.cpuUs / cpu.sign.cpuUs), f2(r.cpuUs / cpu.verify.cpuUs), r.logBytes.toFixed(0)]),
+      ),
+      '',
+    );
+    add(
+      `Besides its floors: a refresh (one sign and ${'two'} SDK calls with the audit in the table) leaves ${(cpu.refresh.cpuUs - cpu.sign.cpuUs - 2 * cpu.sdkCall.cpuUs).toFixed(0)} µs to the rest; the authorizer (one verify, one SDK call) ${(cpu.authorizer.cpuUs - cpu.verify.cpuUs - cpu.sdkCall.cpuUs).toFixed(0)} µs.`,
+      '',
+    );
+  } else add(failed(results.cpu) ?? '', '');
+
+  add(`## Cost${took(results.cost)}`, '');
+  const cost = sectionValue(results.cost);
+  if (cost) add(...costMarkdownLines(cost), '');
+  else add(failed(results.cost) ?? '', '');
 
   add(`## Peers${took(results.peers)}`, '');
   if (results.peers === null) add('Skipped in this run.', '');

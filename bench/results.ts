@@ -1,5 +1,7 @@
 /** What one run of every benchmark produced, as the runner keeps it: each section's figures, or why it has none. */
 import type { ColdStartReport } from './cold-start.ts';
+import type { CostReport } from './cost.ts';
+import type { CpuReport } from './cpu.ts';
 import type { EnumerationReport } from './enumeration.ts';
 import type { ForgotReport } from './forgot.ts';
 import type { LatencyReport } from './latency.ts';
@@ -39,6 +41,8 @@ export interface Results {
   readonly throughput: Section<ThroughputReport>;
   readonly load: Section<LoadReport>;
   readonly micro: Section<MicroReport>;
+  readonly cpu: Section<CpuReport>;
+  readonly cost: Section<CostReport>;
   /** `null` when the run skipped the peers. */
   readonly peers: Section<Peers> | null;
   readonly enumeration: Section<EnumerationReport>;

@@ -25,8 +25,10 @@ import { printLatency, runLatency } from './latency.ts';
 import { benchEnv } from './local.ts';
 import { loadPassed, printLoad, runLoad } from './load.ts';
 import { printMicro, runMicro } from './micro.ts';
+import { printCpu, runCpu } from './cpu.ts';
+import { computeCost, printCost } from './cost.ts';
 import { describeMachine, renderReport, versions } from './report.ts';
-import type { PeerReportLike, Peers, Results, Section } from './results.ts';
+import { sectionValue, type PeerReportLike, type Peers, type Results, type Section } from './results.ts';
 import { printThroughput, runThroughput } from './throughput.ts';
 
 interface RunSettings {
@@ -37,6 +39,8 @@ interface RunSettings {
   readonly throughput: LoadSettings;
   readonly load: LoadSettings;
   readonly microMs: number;
+  /** Calls per operation in the CPU section. */
+  readonly cpuIterations: number;
   /** `null`: peers skipped. */
   readonly peerSamples: number | null;
   readonly enumerationRounds: number;
@@ -49,6 +53,7 @@ const full: RunSettings = {
   throughput: { seconds: 15, connections: 20 },
   load: { seconds: 60, connections: 20 },
   microMs: 1000,
+  cpuIterations: 3000,
   peerSamples: 100,
   enumerationRounds: 150,
   forgotRounds: 60,
@@ -61,6 +66,7 @@ const quick: RunSettings = {
   throughput: { seconds: 2, connections: 4 },
   load: { seconds: 2, connections: 4 },
   microMs: 50,
+  cpuIterations: 100,
   peerSamples: null,
   enumerationRounds: 3,
   forgotRounds: 3,
@@ -109,6 +115,7 @@ function settingsLines(s: RunSettings, isQuick: boolean): string[] {
     `throughput: ${s.throughput.connections} connections × ${s.throughput.seconds} s per request kind, autocannon, server in its own process`,
     `load: ${s.load.connections} connections × ${s.load.seconds} s, autocannon, server in its own process, 50 pool users`,
     `micro: tinybench, ${s.microMs} ms per task`,
+    `CPU: ${s.cpuIterations} calls per operation, handlers in process, DynamoDB answering from a stub, logs at INFO`,
     `peers: ${s.peerSamples === null ? 'skipped' : `${s.peerSamples} samples (bench/peers.ts)`}`,
     `enumeration: ${s.enumerationRounds} rounds of each; forgot: ${s.forgotRounds} rounds of each`,
   ];
@@ -135,6 +142,16 @@ runMain(async () => {
   const throughput = await section('throughput', () => runThroughput(s.throughput), printThroughput);
   const load = await section('load', () => runLoad(s.load), printLoad);
   const micro = await section('micro-benchmarks', () => runMicro({ msPerTask: s.microMs }), printMicro);
+  const cpu = await section('CPU per operation', () => runCpu({ iterations: s.cpuIterations }), printCpu);
+  const cost = await section(
+    'cost',
+    async () => {
+      const [l, c] = [sectionValue(latency), sectionValue(cpu)];
+      if (!l || !c) throw new Error('needs the latency and CPU sections');
+      return computeCost(l, c);
+    },
+    printCost,
+  );
   const peerSection =
     s.peerSamples === null ? null : await section('peers', () => peers(s.peerSamples as number), (p) => {
       for (const line of p.printed) console.log(line);
@@ -143,7 +160,7 @@ runMain(async () => {
   const forgot = await section('forgot-password timing', () => runForgot({ rounds: s.forgotRounds }), printForgot);
   machine.loadAtEnd = loadavg()[0] ?? 0;
 
-  const results: Results = { coldStart, latency, throughput, load, micro, peers: peerSection, enumeration, forgot };
+  const results: Results = { coldStart, latency, throughput, load, micro, cpu, cost, peers: peerSection, enumeration, forgot };
   const markdown = renderReport({ machine, versions: await versions(root), settings: settingsLines(s, isQuick), quick: isQuick, seconds: (performance.now() - started) / 1000, results });
   await writeFile(out, markdown);
   console.log(`\nAll benchmarks in ${((performance.now() - started) / 1000).toFixed(0)} s; report written to ${out}`);

@@ -11,6 +11,8 @@ export interface TargetRow {
 
 const KB = 1024;
 const ms = (value: number) => `${value.toFixed(2)} ms`;
+const us = (value: number) => `${value.toFixed(0)} µs`;
+const f2 = (value: number) => value.toFixed(2);
 
 export function judgeTargets(results: Results): TargetRow[] {
   const latency = sectionValue(results.latency);
@@ -56,6 +58,20 @@ export function judgeTargets(results: Results): TargetRow[] {
     const c = trips(name);
     row(label, c && `${c.roundTrips} (${c.calls} calls: ${c.commands})`, c && c.roundTrips <= limit);
   }
+
+  const cpu = sectionValue(results.cpu);
+  const refreshCpu = cpu && cpu.refresh.cpuUs / cpu.sign.cpuUs;
+  row('CPU per refresh ≤ 2 × one RS256 sign', cpu && `${f2(refreshCpu ?? NaN)} × (${us(cpu.refresh.cpuUs)} vs ${us(cpu.sign.cpuUs)}; with AUDIT_REFRESHES=log ${f2(cpu.refreshLogAudit.cpuUs / cpu.sign.cpuUs)} ×)`, refreshCpu !== undefined && refreshCpu <= 2);
+  const authorizerCpu = cpu && cpu.authorizer.cpuUs / cpu.verify.cpuUs;
+  row('CPU per authorizer decision ≤ 2 × one RS256 verify', cpu && `${f2(authorizerCpu ?? NaN)} × (${us(cpu.authorizer.cpuUs)} vs ${us(cpu.verify.cpuUs)}; one SDK call alone ${us(cpu.sdkCall.cpuUs)})`, authorizerCpu !== undefined && authorizerCpu <= 2);
+  const cost = sectionValue(results.cost);
+  const logMonth = cost?.months.find((m) => m.setting === 'log');
+  const tableMonth = cost?.months.find((m) => m.setting === 'table');
+  row(
+    'a month of 1 M MAU ≤ $1,500 with AUDIT_REFRESHES=log',
+    logMonth && `$${logMonth.total.toFixed(0)} (table: $${tableMonth?.total.toFixed(0)}; Cognito Lite $${cost?.cognito.lite.toFixed(0)}, Essentials $${cost?.cognito.essentials.toFixed(0)})`,
+    logMonth !== undefined && logMonth.total <= 1500,
+  );
 
   if (peers) {
     const ours = peers.report.systems.find((s) => s.name === 'ours');

@@ -52,6 +52,7 @@ export async function handler(
     logger.warn('authorizer dependency failed', { error: (error as Error).name });
     decision = { kind: 'unavailable' };
   }
-  const context = decisionToContext(decision);
+  // Our routes take the caller's user object from the context; another team's route gets no personal data.
+  const context = decisionToContext(decision, operation !== undefined);
   return { isAuthorized: operation ? true : decision.kind === 'allow', context };
 }

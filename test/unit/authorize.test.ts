@@ -42,14 +42,19 @@ describe('authorizer context', () => {
   it.each<Decision>([allow, allowWithUser, { kind: 'forbidden', role: 'CUSTOMER' }, { kind: 'unauthorized' }, { kind: 'unavailable' }])(
     'round-trips %j through flat string values',
     (decision) => {
-      const context = decisionToContext(decision);
+      const context = decisionToContext(decision, true);
       expect(Object.values(context).every((v) => typeof v === 'string')).toBe(true);
       expect(decisionFromContext(context)).toEqual(decision);
     },
   );
 
+  it('passes the user object only when asked to: never to another team’s route', () => {
+    expect(decisionToContext(allowWithUser)).not.toHaveProperty('user');
+    expect(decisionFromContext(decisionToContext(allowWithUser))).toEqual(allow);
+  });
+
   it('drops a passed user object that is not JSON or names someone else, so the route reads the user itself', () => {
-    const context = decisionToContext(allowWithUser);
+    const context = decisionToContext(allowWithUser, true);
     for (const bad of ['{not json', 'null', JSON.stringify({ ...user, id: 'u2' })]) {
       expect(decisionFromContext({ ...context, user: bad })).toEqual(allow);
     }

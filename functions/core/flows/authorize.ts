@@ -134,8 +134,12 @@ export async function decide(
   return { kind: 'allow', principal };
 }
 
-/** Flat string values, as API Gateway authorizer context requires. */
-export function decisionToContext(decision: Decision): Record<string, string> {
+/**
+ * Flat string values, as API Gateway authorizer context requires. The user
+ * object goes only where `withUser` says: to our own routes, never to the
+ * services of other teams behind the same API.
+ */
+export function decisionToContext(decision: Decision, withUser = false): Record<string, string> {
   switch (decision.kind) {
     case 'unauthorized':
       return { decision: 'unauthorized' };
@@ -152,7 +156,7 @@ export function decisionToContext(decision: Decision): Record<string, string> {
         tenantId: p.tenantId,
         sessionId: p.sessionId ?? '',
         credential: p.credential,
-        ...(p.user ? { user: JSON.stringify(p.user) } : {}),
+        ...(withUser && p.user ? { user: JSON.stringify(p.user) } : {}),
       };
     }
   }

@@ -31,9 +31,17 @@ const harnesses: Record<string, Harness> = {
     const req: { headers: Record<string, string>; auth?: Principal } = { headers };
     const out: { status?: number; headers?: Record<string, string>; body?: unknown } = {};
     const res = {
-      status: (code: number) => ((out.status = code), res),
-      set: (values: Record<string, string>) => ((out.headers = values), res),
-      json: (body: unknown) => (out.body = body),
+      status(code: number) {
+        out.status = code;
+        return res;
+      },
+      set(values: Record<string, string>) {
+        out.headers = values;
+        return res;
+      },
+      json(body: unknown) {
+        out.body = body;
+      },
     };
     let passed = false;
     await express(verifier).requirePermission('refunds:process')(req, res, () => (passed = true));
@@ -43,9 +51,17 @@ const harnesses: Record<string, Harness> = {
     const request: { headers: Record<string, string>; auth?: Principal } = { headers };
     const out: { status?: number; headers?: Record<string, string>; body?: unknown } = {};
     const reply = {
-      code: (status: number) => ((out.status = status), reply),
-      headers: (values: Record<string, string>) => ((out.headers = values), reply),
-      send: (body: unknown) => (out.body = body),
+      code(status: number) {
+        out.status = status;
+        return reply;
+      },
+      headers(values: Record<string, string>) {
+        out.headers = values;
+        return reply;
+      },
+      send(body: unknown) {
+        out.body = body;
+      },
     };
     await fastify(verifier).requirePermission('refunds:process')(request, reply);
     return { passed: out.status === undefined, principal: request.auth, ...out };

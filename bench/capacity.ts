@@ -1,0 +1,86 @@
+/**
+ * The read and write units DynamoDB would bill for the calls an operation
+ * made, from the items involved as they stand in the tables right after it:
+ * a write takes one unit per KB of its item (rounded up), and one more per KB
+ * on each index whose keys the item carries (every index projects all
+ * attributes); a strongly consistent read one unit per 4 KB (half for an
+ * eventually consistent one), a query one per 4 KB of what it read.
+ * Sizes follow DynamoDB's rules: names and strings in UTF-8 bytes, numbers
+ * about one byte per two digits, 3 bytes of overhead per map or list.
+ */
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tables as tableDefinitions, type TableDefinition } from '../lib/tables.ts';
+
+export interface RecordedCall {
+  /** `GetItemCommand`, `UpdateItemCommand`… */
+  readonly command: string;
+  readonly input: Readonly<Record<string, unknown>>;
+}
+
+export interface Units {
+  /** Read request units. */
+  readonly read: number;
+  /** Write request units, index writes included. */
+  readonly write: number;
+  /** Of `write`, those on indexes. */
+  readonly indexWrite: number;
+}
+
+function sizeOf(value: unknown): number {
+  if (value === null || value === undefined || typeof value === 'boolean') return 1;
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (typeof value === 'number') return Math.ceil(String(Math.abs(value)).replace(/[.e+-]/g, '').length / 2) + 1;
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return value.length;
+  if (Array.isArray(value)) return 3 + value.reduce<number>((sum, v) => sum + 1 + sizeOf(v), 0);
+  if (value instanceof Set) return [...value].reduce<number>((sum, v) => sum + sizeOf(v), 0);
+  return 3 + Object.entries(value as Record<string, unknown>).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + sizeOf(v), 0);
+}
+
+/** An item's size in bytes (no map overhead at the top level). */
+export const itemSize = (item: Record<string, unknown>): number =>
+  Object.entries(item).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + sizeOf(v), 0);
+
+const definitionOf = (tableName: string): TableDefinition | undefined =>
+  Object.values(tableDefinitions).find((t) => tableName.endsWith(t.id) || tableName.toLowerCase().includes(t.id.toLowerCase()));
+
+/** One unit per KB on the table and on each index whose keys the item has. */
+function writeUnits(tableName: string, item: Record<string, unknown> | undefined): { write: number; indexWrite: number } {
+  const kbs = Math.max(1, Math.ceil(itemSize(item ?? {}) / 1024));
+  const indexes = (definitionOf(tableName)?.indexes ?? []).filter(
+    (index) => item?.[index.partitionKey] !== undefined && (!index.sortKey || item?.[index.sortKey] !== undefined),
+  );
+  return { write: kbs * (1 + indexes.length), indexWrite: kbs * indexes.length };
+}
+
+const readUnits = (bytes: number, consistent: unknown) => Math.max(1, Math.ceil(bytes / 4096)) * (consistent ? 1 : 0.5);
+
+/** The units of `calls`, reading the items they touched through `side` (a client the counting does not see). */
+export async function unitsOf(side: DynamoDBDocumentClient, calls: readonly RecordedCall[]): Promise<Units> {
+  let read = 0;
+  let write = 0;
+  let indexWrite = 0;
+  const current = async (TableName: string, Key: Record<string, unknown>) =>
+    (await side.send(new GetCommand({ TableName, Key, ConsistentRead: true }))).Item;
+  for (const { command, input } of calls) {
+    const table = String(input.TableName ?? '');
+    if (command === 'GetItemCommand') {
+      read += readUnits(itemSize((await current(table, input.Key as Record<string, unknown>)) ?? {}), input.ConsistentRead);
+    } else if (command === 'BatchGetItemCommand') {
+      for (const [name, request] of Object.entries(input.RequestItems as Record<string, { Keys: Record<string, unknown>[]; ConsistentRead?: boolean }>)) {
+        for (const key of request.Keys) read += readUnits(itemSize((await current(name, key)) ?? {}), request.ConsistentRead);
+      }
+    } else if (command === 'QueryCommand') {
+      const out = await side.send(new QueryCommand({ ...(input as object), ConsistentRead: input.IndexName ? false : true } as never));
+      read += readUnits((out.Items ?? []).reduce((sum, item) => sum + itemSize(item), 0), input.ConsistentRead);
+    } else if (command === 'PutItemCommand') {
+      const units = writeUnits(table, input.Item as Record<string, unknown>);
+      write += units.write;
+      indexWrite += units.indexWrite;
+    } else if (command === 'UpdateItemCommand' || command === 'DeleteItemCommand') {
+      const units = writeUnits(table, await current(table, input.Key as Record<string, unknown>));
+      write += units.write;
+      indexWrite += units.indexWrite;
+    }
+  }
+  return { read, write, indexWrite };
+}
