@@ -89,6 +89,8 @@ const flights = new WeakMap<TokenStorage, Promise<StoredSession>>();
 const JSON_HEADERS = { 'content-type': 'application/json' };
 /** After a refresh that failed for a reason other than the session's end (the network, a 503). */
 const RETRY_MS = 10_000;
+/** How long a tab waits for another's announced refresh before it refreshes itself (the API's grace window covers the rest). */
+const OTHER_TAB_WAIT_MS = 3_000;
 
 export function createAuthClient(options: AuthClientOptions): AuthClient {
   const storage = options.storage ?? memoryStorage();
@@ -105,6 +107,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   /** How this client's last session ended, for the callers that come after. */
   let lastEnd: SessionEndedError | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** The newest session another tab announced; its write to the storage may not be visible here yet. */
+  let fromTabs: StoredSession | null = null;
+  /** A refresh another tab has started (the refresh token it spends) and is about to announce the end of. */
+  let otherRefresh: { from: string; done: Promise<void> } | null = null;
+  let settleOtherRefresh = () => {};
 
   const keep = (body: TokenResponse, receivedAt: number): StoredSession => ({
     access_token: body.access_token,
@@ -149,15 +156,21 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   }
 
   /** What another tab sharing the storage did. */
-  async function heard(message: TabMessage): Promise<void> {
-    const session = await storage.get();
+  function heard(message: TabMessage): void {
+    if (message.type === 'refreshing') {
+      otherRefresh = { from: message.from, done: new Promise((resolve) => (settleOtherRefresh = resolve)) };
+      return;
+    }
+    settleOtherRefresh();
+    otherRefresh = null;
     if (message.type === 'signed_in' || message.type === 'refreshed') {
-      if (!session) return;
+      fromTabs = message.session;
       live = true;
       lastEnd = null;
-      schedule(session);
-      emit({ type: message.type, session });
-    } else if (live && !session) {
+      schedule(message.session);
+      emit({ type: message.type, session: message.session });
+    } else if (live) {
+      fromTabs = null;
       if (message.type === 'session_ended') return ended(new SessionEndedError(message.reason as SessionEndReason));
       live = false;
       stopTimer();
@@ -212,13 +225,14 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       await storage.clear();
       throw new SessionEndedError('midnight');
     }
+    tabs.announce({ type: 'refreshing', from: current.refresh_token });
     const response = await postJson('/auth/refresh', { refresh_token: current.refresh_token });
     if (response.ok) {
       const session = keep((await response.json()) as TokenResponse, now());
       await storage.set(session);
       schedule(session);
       emit({ type: 'refreshed', session });
-      tabs.announce({ type: 'refreshed' });
+      tabs.announce({ type: 'refreshed', session });
       return session;
     }
     const error = await ApiError.from(response);
@@ -241,7 +255,17 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       if (stale) {
         const current = await storage.get();
         if (!current) throw new SessionEndedError(lastEnd?.reason ?? 'cleared');
-        if (current.access_token !== stale.access_token && planOf(current) === 'use') return current;
+        const newer = (stored: StoredSession | null) =>
+          [stored, fromTabs].find((s): s is StoredSession => !!s && s.access_token !== stale.access_token && planOf(s) === 'use');
+        const found = newer(current);
+        if (found) return found;
+        // The tab that held the lock before may have announced its result a moment after releasing it.
+        const running = otherRefresh;
+        if (running && running.from === stale.refresh_token) {
+          await Promise.race([running.done, new Promise((resolve) => setTimeout(resolve, OTHER_TAB_WAIT_MS))]);
+          const announced = newer(await storage.get());
+          if (announced) return announced;
+        }
       }
       return rotate();
     });
@@ -288,9 +312,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     await storage.set(session);
     live = true;
     lastEnd = null;
+    fromTabs = null;
     schedule(session);
     emit({ type: 'signed_in', session });
-    tabs.announce({ type: 'signed_in' });
+    tabs.announce({ type: 'signed_in', session });
     return body;
   }
 
@@ -306,6 +331,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     } finally {
       live = false;
       lastEnd = null;
+      fromTabs = null;
       stopTimer();
       await storage.clear();
       if (wasLive) {

@@ -33,15 +33,31 @@ export interface WebStorageLike {
   removeItem(key: string): void;
 }
 
+/** `localStorage` where the runtime has one; reading it may throw (a sandboxed frame, say). */
+function pageLocalStorage(): unknown {
+  try {
+    return (globalThis as { localStorage?: unknown }).localStorage;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Tokens in `localStorage` or `sessionStorage`, as JSON under one key. Tabs
- * sharing it share the session; a tab that finds its token already rotated
- * by another uses the newer one. Anything a script on the page can read, it
- * can steal: prefer memory where a reload may ask for a login.
+ * sharing `localStorage` share the session and coordinate (one refresh for
+ * all, each hears of the others' sign-in, refresh and sign-out); set `shared`
+ * for another store that tabs share, or `false` to opt out. Anything a script
+ * on the page can read, it can steal: prefer memory where a reload may ask
+ * for a login.
  */
-export function webStorage(store: WebStorageLike, key = 'serverless-auth.session'): TokenStorage {
+export function webStorage(
+  store: WebStorageLike,
+  key = 'serverless-auth.session',
+  options: { readonly shared?: boolean } = {},
+): TokenStorage {
+  const shared = options.shared ?? (store === pageLocalStorage());
   return {
-    name: key,
+    ...(shared ? { name: key } : {}),
     get() {
       const text = store.getItem(key);
       if (text === null) return null;

@@ -6,8 +6,16 @@
  * the API's grace window still gives racing refreshes one successor.
  */
 
+/**
+ * A sign-in or refresh carries its session: a tab may hear of it before the
+ * other tab's write to a shared `localStorage` has reached it.
+ */import type { StoredSession } from './types.js';
+
 export type TabMessage =
-  | { readonly type: 'signed_in' | 'refreshed' | 'signed_out' }
+  | { readonly type: 'signed_in' | 'refreshed'; readonly session: StoredSession }
+  /** Sent before the refresh request, so that a tab next in line for the lock waits for its outcome. */
+  | { readonly type: 'refreshing'; readonly from: string }
+  | { readonly type: 'signed_out' }
   | { readonly type: 'session_ended'; readonly reason: string };
 
 export interface Tabs {
