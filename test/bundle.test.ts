@@ -39,7 +39,7 @@ describe('function bundles', () => {
       const fn = built.get(handler) as BuiltFunction;
       loaded.set(handler, await exportTypes(fn).catch((error: unknown) => error as Error));
     });
-  }, 60_000);
+  }, 180_000); // thirty bundles at once: generous, since CI shares two cores
 
   afterAll(async () => {
     await Promise.all([...built.values()].map((fn) => fn.remove()));
