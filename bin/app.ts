@@ -4,6 +4,7 @@
  *
  * - `stackName` (default `ServerlessAuth`)
  * - `throttleRateLimit`, `throttleBurstLimit` (defaults 100 and 200)
+ * - `sensitiveThrottleRateLimit`, `sensitiveThrottleBurstLimit`: login, forgot and reset, each (defaults 10 and 20)
  * - `corsAllowOrigins`: comma-separated origins of browser apps (default none)
  * - `mailFrom`, `mailIdentity` (the sender of reset codes and its SES identity)
  * - `logRetentionDays` (default 90; a value CloudWatch Logs accepts)
@@ -59,6 +60,8 @@ new AuthStack(app, text('stackName') ?? 'ServerlessAuth', {
   settings,
   throttleRateLimit: positiveInteger('throttleRateLimit'),
   throttleBurstLimit: positiveInteger('throttleBurstLimit'),
+  sensitiveThrottleRateLimit: positiveInteger('sensitiveThrottleRateLimit'),
+  sensitiveThrottleBurstLimit: positiveInteger('sensitiveThrottleBurstLimit'),
   corsAllowOrigins: parseOrigins(text('corsAllowOrigins')),
   mailFrom: text('mailFrom'),
   mailIdentity: text('mailIdentity'),

@@ -9,7 +9,6 @@ import {
   CustomResource,
   Duration,
   Lazy,
-  RemovalPolicy,
   Stack,
   Validations,
   type StackProps,
@@ -20,20 +19,14 @@ import {
   HttpMethod,
   HttpRoute,
   HttpRouteKey,
-  HttpStage,
-  LogGroupLogDestination,
+  type HttpStage,
   type IHttpRouteAuthorizer,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { CfnFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Provider } from 'aws-cdk-lib/custom-resources';
-import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { settingNames } from '../functions/core/infra/setting-names.ts';
 import {
@@ -47,6 +40,7 @@ import {
 import { AuthFunction } from './auth-function.ts';
 import { AuthTable } from './auth-table.ts';
 import { hashesPasswords } from './bundling.ts';
+import { createApiStage } from './api-stage.ts';
 import { cors } from './cors.ts';
 import { SigningKeySecrets } from './signing-keys.ts';
 import { tables, type TableName } from './tables.ts';
@@ -68,6 +62,18 @@ export interface AuthStackProps extends StackProps {
    * @default 200
    */
   readonly throttleBurstLimit?: number;
+  /**
+   * Steady-state requests per second each of login, forgot and reset accepts
+   * (per route, below the stage's limit, so that one address hammering them
+   * cannot starve the rest of the API).
+   * @default 10
+   */
+  readonly sensitiveThrottleRateLimit?: number;
+  /**
+   * Burst of each of login, forgot and reset.
+   * @default 20
+   */
+  readonly sensitiveThrottleBurstLimit?: number;
   /**
    * Origins of browser apps allowed to call the API (CORS), e.g.
    * `['https://app.example.com']`. Credentials travel in headers, never cookies.
@@ -168,7 +174,14 @@ export class AuthStack extends Stack {
           }
         : {}),
     });
-    this.stage = this.createStage(props);
+    this.stage = createApiStage(this, this.httpApi, {
+      logRetention: this.logRetention,
+      throttle: { rateLimit: props.throttleRateLimit ?? 100, burstLimit: props.throttleBurstLimit ?? 200 },
+      sensitiveThrottle: {
+        rateLimit: props.sensitiveThrottleRateLimit ?? 10,
+        burstLimit: props.sensitiveThrottleBurstLimit ?? 20,
+      },
+    });
 
     // The API's own URL is the default issuer; functions referring to the API
     // is no cycle, since the API resource itself refers to none of them.
@@ -296,38 +309,6 @@ export class AuthStack extends Stack {
     });
   }
 
-  private createStage(props: AuthStackProps): HttpStage {
-    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
-      retention: this.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    return new HttpStage(this, 'DefaultStage', {
-      httpApi: this.httpApi,
-      stageName: '$default',
-      autoDeploy: true,
-      throttle: { rateLimit: props.throttleRateLimit ?? 100, burstLimit: props.throttleBurstLimit ?? 200 },
-      accessLogSettings: {
-        destination: new LogGroupLogDestination(accessLogs),
-        // No headers and no query string: credentials never reach the access log.
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            time: '$context.requestTime',
-            ip: '$context.identity.sourceIp',
-            userAgent: '$context.identity.userAgent',
-            method: '$context.httpMethod',
-            path: '$context.path',
-            routeKey: '$context.routeKey',
-            status: '$context.status',
-            responseLength: '$context.responseLength',
-            latency: '$context.responseLatency',
-            integrationError: '$context.integrationErrorMessage',
-            authorizerError: '$context.authorizer.error',
-          }),
-        ),
-      },
-    });
-  }
 }
 
 function checkedSettings(settings: Readonly<Record<string, string>>): Record<string, string> {

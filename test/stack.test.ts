@@ -327,6 +327,26 @@ describe('AuthStack', () => {
       });
     });
 
+    it('gives login, forgot and reset a throttle of their own below the stage’s, 10/s with bursts of 20 by default', () => {
+      const sensitive = ['POST /auth/login', 'POST /auth/password/forgot', 'POST /auth/password/reset'];
+      const { stack: defaults } = synth({});
+      const stageOf = (t: Template) => Object.values(t.findResources('AWS::ApiGatewayV2::Stage'))[0]?.Properties;
+      const byDefault = stageOf(Template.fromStack(defaults));
+      expect(byDefault.RouteSettings).toEqual(
+        Object.fromEntries(sensitive.map((key) => [key, { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 }])),
+      );
+      // Every other route keeps the stage's limit; every listed key is a route of the API.
+      const routeKeys = Object.values(Template.fromStack(defaults).findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
+      for (const key of Object.keys(byDefault.RouteSettings)) expect(routeKeys).toContain(key);
+
+      const { stack: tuned } = synth({ ...props, sensitiveThrottleRateLimit: 3, sensitiveThrottleBurstLimit: 6 });
+      Template.fromStack(tuned).hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 80 },
+        RouteSettings: Match.objectLike({ 'POST /auth/login': { ThrottlingRateLimit: 3, ThrottlingBurstLimit: 6 } }),
+      });
+      expect(() => synth({ ...props, sensitiveThrottleRateLimit: 60 })).toThrow(/must not exceed the stage/);
+    });
+
     it('puts another team’s function behind the authorizer, which learns the permission it requires', () => {
       const { stack: extended } = synth();
       const orders = new LambdaFunction(extended, 'Orders', {
