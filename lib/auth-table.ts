@@ -24,6 +24,9 @@ export class AuthTable extends Table {
       encryption: TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: definition.ttlAttribute,
       removalPolicy: definition.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      // No table is deleted by accident, whatever its removal policy: deleting
+      // one (or the stack) first takes turning this off on purpose.
+      deletionProtection: true,
     });
     this.envVar = definition.envVar;
     for (const index of definition.indexes ?? []) {

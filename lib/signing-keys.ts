@@ -45,8 +45,11 @@ export class SigningKeySecrets extends Construct {
   constructor(scope: Construct, id: string, props: SigningKeySecretsProps) {
     super(scope, id);
     this.secrets = {
+      // Retained when the stack is deleted: a stack deployed again keeps the keys, so refresh tokens,
+      // API tokens and reset codes issued before stay valid, and nothing private is lost by accident.
       signingKeys: new Secret(scope, 'SigningKeys', {
         description: 'RS256 signing keys (private) and the token secret; written by the key manager, never by the template',
+        removalPolicy: RemovalPolicy.RETAIN,
       }),
       publicKeys: new Secret(scope, 'PublicKeys', {
         description: 'The public keys of the signing key set, for the JWKS and verifiers; written by the key manager',

@@ -411,6 +411,21 @@ describe('AuthStack', () => {
       });
       expect(tables.users.retain).toBe(true);
     });
+
+    it.each(Object.entries(tables))('%s: deletion protection on, PITR on, retained if it holds what cannot be rebuilt', (name, definition) => {
+      const resource = template.toJSON().Resources[idOf(stack, stack.tables[name as TableName])];
+      expect(resource.Properties.DeletionProtectionEnabled).toBe(true);
+      expect(resource.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(resource.DeletionPolicy).toBe(definition.retain ? 'Retain' : 'Delete');
+      if (name === 'users' || name === 'audit') expect(resource.DeletionPolicy).toBe('Retain');
+    });
+
+    it('retains the signing-key secret when the stack is deleted; the derived secrets are written again from it', () => {
+      const resources = template.toJSON().Resources;
+      expect(resources[idOf(stack, stack.node.findChild('SigningKeys'))]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      expect(resources[idOf(stack, stack.node.findChild('PublicKeys'))].DeletionPolicy).toBe('Delete');
+      expect(resources[idOf(stack, stack.node.findChild('TokenSecret'))].DeletionPolicy).toBe('Delete');
+    });
   });
 
   describe('signing keys', () => {
