@@ -15,6 +15,7 @@ import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Provider } from 'aws-cdk-lib/custom-resources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FunctionNeeds } from '../functions/routes.ts';
 import { AuthFunction } from './auth-function.ts';
@@ -39,6 +40,8 @@ const variableOf: Record<KeyPart, string> = {
 export class SigningKeySecrets extends Construct {
   readonly secrets: Readonly<Record<KeyPart, Secret>>;
   readonly keyManager: AuthFunction;
+  /** Rotation events that could not be delivered after their retries. */
+  readonly rotationDeadLetters: Queue;
   /** Done once the secrets hold key material: functions that read them wait for it. */
   readonly material: CustomResource;
 
@@ -65,6 +68,7 @@ export class SigningKeySecrets extends Construct {
           'Signing keys rotate with overlap (a new key signs while the old ones stay in the JWKS until their tokens expire); the key manager does that, Secrets Manager rotation cannot.',
       });
     }
+    this.rotationDeadLetters = this.createDeadLetters();
     this.keyManager = this.createKeyManager(props);
     this.material = this.createProvider(props.logRetention);
   }
@@ -79,6 +83,20 @@ export class SigningKeySecrets extends Construct {
       // The secret holds key material only once the custom resource has run.
       fn.lambda.node.addDependency(this.material);
     }
+  }
+
+  /** Where a rotation event goes once its retries are spent: kept, to be seen and replayed, rather than lost. */
+  private createDeadLetters(): Queue {
+    const queue = new Queue(this, 'RotationDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the key-rotation schedule; a dead-letter queue of its own would only move the same events again.',
+    });
+    return queue;
   }
 
   private createKeyManager(props: SigningKeySecretsProps): AuthFunction {
@@ -103,7 +121,14 @@ export class SigningKeySecrets extends Construct {
     new Rule(this, 'KeyRotationSchedule', {
       description: 'Rotates the signing keys',
       schedule: Schedule.rate(Duration.days(props.keyRotationDays)),
-      targets: [new LambdaFunction(keyManager.lambda, { event: RuleTargetInput.fromObject({ action: 'rotate' }) })],
+      targets: [
+        new LambdaFunction(keyManager.lambda, {
+          event: RuleTargetInput.fromObject({ action: 'rotate' }),
+          retryAttempts: 4,
+          maxEventAge: Duration.hours(6),
+          deadLetterQueue: this.rotationDeadLetters,
+        }),
+      ],
     });
     return keyManager;
   }

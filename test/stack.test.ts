@@ -18,6 +18,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { authorizerFunction, fallbackFunction, operations, routeKey, type FunctionDefinition } from '../functions/routes.ts';
 import { AuthFunction, tableActions } from '../lib/auth-function.ts';
 import { AuthStack, type AuthStackProps } from '../lib/auth-stack.ts';
+import type { SigningKeySecrets } from '../lib/signing-keys.ts';
 import { tables, type TableName } from '../lib/tables.ts';
 
 /** Skips asset bundling: the template is the same, synthesis takes a second. */
@@ -305,6 +306,24 @@ describe('AuthStack', () => {
       expect(environmentOf(template, stack, keyManager)).toHaveProperty('SIGNING_SECRET_ARN');
     });
 
+    it('retries a failed rotation event, then keeps it in an encrypted dead-letter queue', () => {
+      const queueId = idOf(stack, (stack.node.findChild('Keys') as SigningKeySecrets).rotationDeadLetters);
+      template.hasResourceProperties('AWS::Events::Rule', {
+        Targets: [
+          Match.objectLike({
+            Input: '{"action":"rotate"}',
+            RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 21600 },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+          }),
+        ],
+      });
+      template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+      // EventBridge may send to it; nothing may reach it without TLS.
+      const policy = JSON.stringify(template.findResources('AWS::SQS::QueuePolicy'));
+      expect(policy).toContain('events.amazonaws.com');
+      expect(policy).toContain('aws:SecureTransport');
+    });
+
     it('configures CORS for the allowed origins only when asked', () => {
       expect(template.findResources('AWS::ApiGatewayV2::Api')).toSatisfy((apis: Record<string, { Properties: Record<string, unknown> }>) =>
         Object.values(apis).every((api) => api.Properties.CorsConfiguration === undefined),
@@ -534,8 +553,8 @@ describe('cdk-nag AwsSolutions', () => {
     const rules = acknowledgments.map(([id]) => id.replace(/\[.*$/, '').replace(/^.*::/, ''));
     const publicRoutes = operations.filter((operation) => operation.auth === 'public').length + 1; // + $default
     expect(rules.sort()).toEqual(
-      // SMG4 once per key secret: the signing set, its public keys, its token secret.
-      [...Array<string>(publicRoutes).fill('AwsSolutions-APIG4'), 'AwsSolutions-IAM5', ...Array<string>(3).fill('AwsSolutions-SMG4')].sort(),
+      // SMG4 once per key secret; SQS3 on the rotation's dead-letter queue, which is one itself.
+      [...Array<string>(publicRoutes).fill('AwsSolutions-APIG4'), 'AwsSolutions-IAM5', ...Array<string>(3).fill('AwsSolutions-SMG4'), 'AwsSolutions-SQS3'].sort(),
     );
     for (const [, reason] of acknowledgments) expect(reason.length).toBeGreaterThan(40);
   });
