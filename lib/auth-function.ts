@@ -4,9 +4,9 @@
  * its own log group, and a role that may write to that log group and nothing
  * else until a `bind…` or `grant…` call says so.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -78,6 +78,8 @@ export class AuthFunction extends Construct {
       description: props.description,
       role: this.role,
       logGroup: this.logGroup,
+      // X-Ray active tracing: every invocation is traced, sampled by X-Ray's default rule.
+      tracing: Tracing.ACTIVE,
       bundling: {
         format: OutputFormat.ESM,
         target: bundleOptions.target,
@@ -98,6 +100,11 @@ export class AuthFunction extends Construct {
       },
     });
     this.addEnvironment({ NODE_OPTIONS: '--enable-source-maps', ...props.environment });
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Active tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords, which X-Ray accepts on no resource but "*"; nothing else of this role is a wildcard.',
+    });
   }
 
   /**

@@ -96,6 +96,14 @@ describe('AuthStack', () => {
       template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     });
 
+    it('traces every function of ours with X-Ray (active tracing)', () => {
+      for (const [key, f] of stack.functions) {
+        const resource = template.toJSON().Resources[idOf(stack, f.lambda)];
+        expect(resource.Properties.TracingConfig, key).toEqual({ Mode: 'Active' });
+      }
+      expect(stack.functions.size).toBe(definitions.length + 1);
+    });
+
     it('gives every function the API settings the stack sets, and the API URL as ISSUER', () => {
       for (const [key] of definitions) {
         expect(environmentOf(template, stack, fn(key))).toMatchObject({
@@ -164,6 +172,9 @@ describe('AuthStack', () => {
         ...(definition.needs.mail ? ['ses:SendEmail'] : []),
         'logs:CreateLogStream',
         'logs:PutLogEvents',
+        // Active tracing: X-Ray's two write actions, which take no resource but "*".
+        'xray:PutTraceSegments',
+        'xray:PutTelemetryRecords',
       ]);
       const granted = statementsOf(template, stack, fn(key)).flatMap((statement) => list(statement.Action));
       expect(granted.length).toBeGreaterThan(0);
@@ -209,7 +220,7 @@ describe('AuthStack', () => {
 
     it('names index ARNs one by one instead of a wildcard', () => {
       for (const [key] of definitions) {
-        for (const statement of statementsOf(template, stack, fn(key))) {
+        for (const statement of statementsOf(template, stack, fn(key)).filter((st) => !list(st.Action).every((a) => a.startsWith('xray:')))) {
           expect(JSON.stringify(statement.Resource), key).not.toMatch(/\*/);
         }
       }
@@ -553,8 +564,13 @@ describe('cdk-nag AwsSolutions', () => {
     const rules = acknowledgments.map(([id]) => id.replace(/\[.*$/, '').replace(/^.*::/, ''));
     const publicRoutes = operations.filter((operation) => operation.auth === 'public').length + 1; // + $default
     expect(rules.sort()).toEqual(
-      // SMG4 once per key secret; SQS3 on the rotation's dead-letter queue, which is one itself.
-      [...Array<string>(publicRoutes).fill('AwsSolutions-APIG4'), 'AwsSolutions-IAM5', ...Array<string>(3).fill('AwsSolutions-SMG4'), 'AwsSolutions-SQS3'].sort(),
+      [
+        ...Array<string>(publicRoutes).fill('AwsSolutions-APIG4'),
+        'AwsSolutions-IAM5',
+        ...Array<string>(stack.functions.size).fill('AwsSolutions-IAM5'), // X-Ray's "*", one per function role
+        ...Array<string>(3).fill('AwsSolutions-SMG4'),
+        'AwsSolutions-SQS3',
+      ].sort(),
     );
     for (const [, reason] of acknowledgments) expect(reason.length).toBeGreaterThan(40);
   });
