@@ -4,7 +4,6 @@
  * route, and every grant comes from an operation's `needs`.
  */
 import {
-  Annotations,
   CfnOutput,
   CustomResource,
   Duration,
@@ -28,7 +27,6 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { settingNames } from '../functions/core/infra/setting-names.ts';
 import {
   authorizerFunction,
   fallbackFunction,
@@ -42,6 +40,7 @@ import { AuthTable } from './auth-table.ts';
 import { hashesPasswords } from './bundling.ts';
 import { createApiStage } from './api-stage.ts';
 import { cors } from './cors.ts';
+import { checkedSettings, mailSettings, type MailSettings } from './stack-settings.ts';
 import { SigningKeySecrets } from './signing-keys.ts';
 import { tables, type TableName } from './tables.ts';
 
@@ -309,39 +308,4 @@ export class AuthStack extends Stack {
     });
   }
 
-}
-
-function checkedSettings(settings: Readonly<Record<string, string>>): Record<string, string> {
-  const unknown = Object.keys(settings).filter((name) => !(settingNames as readonly string[]).includes(name));
-  if (unknown.length > 0) {
-    throw new Error(`Unknown setting ${unknown.join(', ')}; known: ${settingNames.join(', ')}`);
-  }
-  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== ''));
-}
-
-interface MailSettings {
-  readonly from: string;
-  readonly identityArn: string;
-}
-
-/** The sender and the SES identity it sends as; warns when a mailing function has none. */
-function mailSettings(stack: Stack, props: AuthStackProps): MailSettings | undefined {
-  const fromSettings = props.settings?.MAIL_FROM || undefined;
-  if (props.mailFrom && fromSettings && props.mailFrom !== fromSettings) {
-    throw new Error(`mailFrom (${props.mailFrom}) and the MAIL_FROM setting (${fromSettings}) disagree`);
-  }
-  const from = props.mailFrom || fromSettings;
-  if (!from) {
-    if (operations.some((operation) => operation.needs.mail)) {
-      Annotations.of(stack).addWarningV2(
-        'serverless-auth:mailFromUnset',
-        'mailFrom is not set: functions that send email get no SES permission and their mail fails. Deploy with -c mailFrom=no-reply@your-domain (and -c mailIdentity=your-domain when that is not the verified identity).',
-      );
-    }
-    return undefined;
-  }
-  // `no-reply@example.com` or `Example <no-reply@example.com>`: the domain is the identity.
-  const identity = props.mailIdentity || /@([^@\s>]+)>?$/.exec(from)?.[1];
-  if (!identity) throw new Error(`Cannot tell the SES identity of mailFrom ${from}: set mailIdentity`);
-  return { from, identityArn: stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }) };
 }

@@ -1,0 +1,44 @@
+/**
+ * What the stack makes of its props before it builds anything: the API
+ * settings every function gets, checked against the settings schema, and the
+ * sender of the service's mail with the SES identity it may send as.
+ */
+import { Annotations, type Stack } from 'aws-cdk-lib';
+import { settingNames } from '../functions/core/infra/setting-names.ts';
+import { operations } from '../functions/routes.ts';
+import type { AuthStackProps } from './auth-stack.ts';
+
+export function checkedSettings(settings: Readonly<Record<string, string>>): Record<string, string> {
+  const unknown = Object.keys(settings).filter((name) => !(settingNames as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new Error(`Unknown setting ${unknown.join(', ')}; known: ${settingNames.join(', ')}`);
+  }
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== ''));
+}
+
+export interface MailSettings {
+  readonly from: string;
+  readonly identityArn: string;
+}
+
+/** The sender and the SES identity it sends as; warns when a mailing function has none. */
+export function mailSettings(stack: Stack, props: AuthStackProps): MailSettings | undefined {
+  const fromSettings = props.settings?.MAIL_FROM || undefined;
+  if (props.mailFrom && fromSettings && props.mailFrom !== fromSettings) {
+    throw new Error(`mailFrom (${props.mailFrom}) and the MAIL_FROM setting (${fromSettings}) disagree`);
+  }
+  const from = props.mailFrom || fromSettings;
+  if (!from) {
+    if (operations.some((operation) => operation.needs.mail)) {
+      Annotations.of(stack).addWarningV2(
+        'serverless-auth:mailFromUnset',
+        'mailFrom is not set: functions that send email get no SES permission and their mail fails. Deploy with -c mailFrom=no-reply@your-domain (and -c mailIdentity=your-domain when that is not the verified identity).',
+      );
+    }
+    return undefined;
+  }
+  // `no-reply@example.com` or `Example <no-reply@example.com>`: the domain is the identity.
+  const identity = props.mailIdentity || /@([^@\s>]+)>?$/.exec(from)?.[1];
+  if (!identity) throw new Error(`Cannot tell the SES identity of mailFrom ${from}: set mailIdentity`);
+  return { from, identityArn: stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }) };
+}
