@@ -112,6 +112,27 @@ describe('GET /auth/me', () => {
     expect(answer.body).toEqual(UNAUTHORIZED);
   });
 
+  it('answers every 401 with the same WWW-Authenticate: Bearer error="invalid_token" (RFC 6750), whatever was wrong', async () => {
+    const session = await login(server.url, 'cashier@example.com');
+    const [header, payload] = session.access_token.split('.');
+    const loggedOut = await login(server.url, 'cashier@example.com');
+    await call(server.url, '/auth/logout', { headers: bearer(loggedOut.access_token), body: {} });
+
+    const answers = await Promise.all([
+      me(),
+      me(bearer('garbage')),
+      me(bearer(`${header}.${payload}.c2lnbmF0dXJl`)),
+      me(bearer(loggedOut.access_token)),
+      me({ 'x-auth-token': 'sat_000000000000000000000000_0000000000000000000000000000000000000000000000000000000000000000deadbeef' }),
+    ]);
+
+    for (const answer of answers) {
+      expectError(answer, 401, 'unauthorized');
+      expect(answer.headers.get('www-authenticate')).toBe('Bearer error="invalid_token", error_description="A valid credential is required"');
+      expect(answer.body).toEqual(UNAUTHORIZED);
+    }
+  });
+
   it.each(['access_token', 'token', 'x-access-token', 'authorization', 'X-Auth-Token'])(
     'never takes the credential from the query string (?%s=)',
     async (name) => {

@@ -63,6 +63,15 @@ const defaultMessage: Record<ErrorCode, string> = {
   service_unavailable: 'The service is temporarily unavailable; try again',
 };
 
+/**
+ * Headers a code always carries. A 401 names the scheme and one fixed
+ * reason (RFC 6750 §3): the same for a missing, malformed, expired, revoked
+ * or forged credential, so the answer tells an attacker nothing.
+ */
+const defaultHeaders: Partial<Record<ErrorCode, Readonly<Record<string, string>>>> = {
+  unauthorized: { 'WWW-Authenticate': 'Bearer error="invalid_token", error_description="A valid credential is required"' },
+};
+
 export interface ErrorDetail {
   readonly path: string;
   readonly message: string;
@@ -94,7 +103,7 @@ export class ApiError extends Error {
     this.status = statusOf[code];
     this.details = options.details;
     this.extra = options.extra ?? {};
-    this.headers = options.headers ?? {};
+    this.headers = { ...defaultHeaders[code], ...options.headers };
   }
 
   /** The public body, in the shape of API.md. */
