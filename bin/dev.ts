@@ -1,64 +1,13 @@
 /**
- * `npm run dev`: the whole API on http://localhost:3000 with the embedded
- * DynamoDB engine (data under `.local/`, kept between runs) and the local SES
- * server. Settings come from the environment, as in AWS.
+ * `npm run dev`: checks the Node.js version first, since older versions crash
+ * (a segfault, not a message) inside the embedded database, then starts the
+ * server. Nothing else is imported before the check.
  */
-import { resolve } from 'node:path';
-import { loadSettings } from '../functions/core/infra/config.ts';
-import { DEFAULT_DEMO_PASSWORD, startLocal } from '../local/environment.ts';
-import { demoUsers } from '../local/seed.ts';
+import { nodeVersionProblem } from './node-version.ts';
 
-function port(name: string, fallback: number): number {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`Invalid setting: ${name} must be a port number`);
-  return n;
-}
-
-async function main(): Promise<void> {
-  loadSettings(); // a bad setting stops here, with its name
-  const demoPassword = process.env.DEMO_PASSWORD || DEFAULT_DEMO_PASSWORD;
-  const local = await startLocal({
-    dataDir: resolve(process.env.LOCAL_DATA_DIR || '.local'),
-    port: port('PORT', 3000),
-    sesPort: port('SES_PORT', 8005),
-    dynamoPort: port('DYNAMODB_PORT', 8006),
-    demoPassword,
-    log: (line) => console.log(line),
-  });
-  const users = demoUsers
-    .map((u) => `  ${u.email.padEnd(24)} ${u.role.padEnd(9)} tenant ${u.tenantId}${u.username ? `, username ${u.username}` : ''}`)
-    .join('\n');
-  console.log(`
-serverless-auth is running
-
-  API        ${local.url}
-  JWKS       ${local.url}/.well-known/jwks.json
-  Mail (SES) ${local.sesUrl.replace('127.0.0.1', 'localhost')}  (sent mail; GET /store for JSON)
-  DynamoDB   ${local.dynamoEndpoint}  (data in .local/)
-
-Demo users, password ${demoPassword}:
-${users}
-
-Try:
-  curl -s -X POST ${local.url}/auth/login -H 'Content-Type: application/json' \\
-    -d '{"email":"manager@example.com","password":"${demoPassword}"}'
-
-Ctrl-C stops everything.
-`);
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await local.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-}
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+const problem = nodeVersionProblem(process.versions.node);
+if (problem) {
+  console.error(problem);
   process.exit(1);
-});
+}
+await import('./dev-server.ts');

@@ -56,10 +56,18 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalEnvir
     ...(options.dynamoPort ? { port: options.dynamoPort } : {}),
   });
   const ses = await startSes(options.sesPort ?? 0);
+  // The server listens before the rest is set up (the issuer needs its port); requests wait until all is ready,
+  // since a handler called earlier finds no settings and answers 500.
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
   // Node's 16 KB header limit would answer an oversized credential before the handlers could: let them.
   const server: Server = createServer(
     { maxHeaderSize: 64 * 1024 },
-    createGateway({ ...(options.log ? { log: options.log } : {}), corsAllowOrigins: parseOrigins(options.env?.CORS_ALLOW_ORIGINS ?? process.env.CORS_ALLOW_ORIGINS) }),
+    createGateway({
+      ...(options.log ? { log: options.log } : {}),
+      corsAllowOrigins: parseOrigins(options.env?.CORS_ALLOW_ORIGINS ?? process.env.CORS_ALLOW_ORIGINS),
+      ready,
+    }),
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -85,6 +93,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalEnvir
   resetDeps();
   if (options.clock) setDeps({ clock: options.clock });
   if (options.seed ?? true) await seedDemoUsers(deps(), options.demoPassword ?? DEFAULT_DEMO_PASSWORD);
+  markReady();
 
   return {
     url,

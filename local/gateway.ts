@@ -83,11 +83,14 @@ export interface GatewayOptions {
   readonly log?: (line: string) => void;
   /** Origins allowed to call from a browser (CORS), as the stack's `corsAllowOrigins`. */
   readonly corsAllowOrigins?: readonly string[];
+  /** Settles once the handlers' settings, tables and keys are in place; requests wait for it. */
+  readonly ready?: Promise<void>;
 }
 
 export function createGateway(options: GatewayOptions = {}) {
   const origins = new Set(options.corsAllowOrigins ?? []);
   return async function gateway(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    await options.ready;
     const started = performance.now();
     const origin = req.headers.origin;
     const allowedOrigin = origin !== undefined && origins.has(origin) ? origin : undefined;
