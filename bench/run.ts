@@ -73,11 +73,14 @@ const quick: RunSettings = {
 };
 
 const root = new URL('../', import.meta.url);
+const PROGRESS_EVERY_MS = 15_000;
 
 async function section<T>(name: string, run: () => Promise<T>, print: (value: T) => void): Promise<Section<T>> {
   console.log(`\n== ${name}`);
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
+  // Some sections run for minutes without a line of output: say every so often that they still are.
+  const progress = setInterval(() => console.error(`   ${name}: still running, ${Math.round(seconds())} s`), PROGRESS_EVERY_MS);
   try {
     const value = await run();
     print(value);
@@ -85,6 +88,8 @@ async function section<T>(name: string, run: () => Promise<T>, print: (value: T)
   } catch (error) {
     console.error(`${name} failed:`, error);
     return { ok: false, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), seconds: seconds() };
+  } finally {
+    clearInterval(progress);
   }
 }
 
