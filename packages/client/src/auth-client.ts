@@ -171,7 +171,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       emit({ type: message.type, session: message.session });
     } else if (live) {
       fromTabs = null;
-      if (message.type === 'session_ended') return ended(new SessionEndedError(message.reason as SessionEndReason));
+      if (message.type === 'session_ended') {
+        ended(new SessionEndedError(message.reason as SessionEndReason));
+        return;
+      }
       live = false;
       stopTimer();
       emit({ type: 'signed_out' });
