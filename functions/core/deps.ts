@@ -7,7 +7,7 @@ import { systemClock, type Clock } from './infra/clock.ts';
 import { loadSettings, type Settings } from './infra/config.ts';
 import { createDocumentClient, tableNamesFromEnv, type TableNames } from './infra/db.ts';
 import { sesMailer, type Mailer } from './infra/mail.ts';
-import { KeyStore, keySourceFromEnv } from './crypto/signing-keys.ts';
+import { KeyStore, keySourceFromEnv } from './crypto/key-store.ts';
 
 export interface Deps {
   readonly settings: Settings;

@@ -25,7 +25,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { contracts } from '../../functions/core/http/openapi.ts';
+import { contracts } from '../../functions/core/http/operation-contracts.ts';
 import { operations, type Operation } from '../../functions/routes.ts';
 import type { LocalEnvironment } from '../../local/environment.ts';
 import { FakeClock } from '../fixtures/clock.ts';

@@ -1,6 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
-import { contracts, openApiDocument } from '../../functions/core/http/openapi.ts';
+import { contracts } from '../../functions/core/http/operation-contracts.ts';
+import { openApiDocument } from '../../functions/core/http/openapi.ts';
 import { operations } from '../../functions/routes.ts';
 
 const document = openApiDocument('http://localhost:3000');

@@ -8,7 +8,6 @@
  * Locally, one file under `.local/` holds the set and every part comes from it.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import * as z from 'zod';
 
 const privateJwkSchema = z.looseObject({
@@ -105,7 +104,7 @@ function newKey(now: Date): KeyMaterial['keys'][number] {
 }
 
 /** How long a container trusts its copy before it looks for a rotated key set. */
-const RELOAD_AFTER_MS = 5 * 60 * 1000;
+export const RELOAD_AFTER_MS = 5 * 60 * 1000;
 
 /**
  * How long a retired key must stay in the JWKS: every token it signed has
@@ -160,126 +159,4 @@ export function toSigningKeys(material: KeyMaterial): SigningKeys {
     current: { kid: newest.kid, privateKey: createPrivateKey({ key: newest.privateJwk, format: 'jwk' }) },
     refreshSecret: Buffer.from(material.refreshSecret, 'base64url'),
   };
-}
-
-/** Where a key set is read from: the whole set (a file, memory), or one part's secret in AWS. */
-export type KeySource =
-  | { readonly kind: 'secret'; readonly secretArn: string }
-  | { readonly kind: 'file'; readonly path: string }
-  | { readonly kind: 'memory'; readonly material: KeyMaterial };
-
-/** Where each part comes from; a part a function was not given fails when first used, naming its variable. */
-export interface KeySources {
-  readonly signing: KeySource | undefined;
-  readonly publicKeys: KeySource | undefined;
-  readonly tokenSecret: KeySource | undefined;
-}
-
-const fromSecret = (arn: string | undefined): KeySource | undefined => (arn ? { kind: 'secret', secretArn: arn } : undefined);
-
-export function keySourceFromEnv(env: Record<string, string | undefined> = process.env): KeySources {
-  if (env.SIGNING_KEYS_FILE) {
-    const file: KeySource = { kind: 'file', path: env.SIGNING_KEYS_FILE };
-    return { signing: file, publicKeys: file, tokenSecret: file };
-  }
-  return {
-    signing: fromSecret(env.SIGNING_SECRET_ARN),
-    publicKeys: fromSecret(env.PUBLIC_KEYS_SECRET_ARN),
-    tokenSecret: fromSecret(env.TOKEN_SECRET_ARN),
-  };
-}
-
-/** Every part from one key set in memory (tests, tools). */
-export const memorySources = (material: KeyMaterial): KeySources => {
-  const memory: KeySource = { kind: 'memory', material };
-  return { signing: memory, publicKeys: memory, tokenSecret: memory };
-};
-
-async function readText(source: Extract<KeySource, { kind: 'secret' | 'file' }>): Promise<string> {
-  if (source.kind === 'file') return readFile(source.path, 'utf8');
-  // Loaded only where a secret is used, so local runs never pay for it.
-  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-  const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: source.secretArn }));
-  return out.SecretString ?? '';
-}
-
-/** Reads one part: from its own secret, or taken out of a whole key set. */
-async function readPart<T>(source: KeySource, ofWhole: (material: KeyMaterial) => T, parsePart: (text: string) => T): Promise<T> {
-  if (source.kind === 'memory') return ofWhole(source.material);
-  if (source.kind === 'file') return ofWhole(parseKeyMaterial(await readText(source)));
-  return parsePart(await readText(source));
-}
-
-const variableOf = { signing: 'SIGNING_SECRET_ARN', publicKeys: 'PUBLIC_KEYS_SECRET_ARN', tokenSecret: 'TOKEN_SECRET_ARN' } as const;
-
-/** One part's cached copy, reloaded after a while to pick up rotations. */
-class CachedPart<T> {
-  private cached: { value: T; loadedAt: number } | undefined;
-  private loading: Promise<T> | undefined;
-
-  constructor(
-    private readonly load: () => Promise<T>,
-    private readonly now: () => number,
-  ) {}
-
-  get(maxAgeMs: number): Promise<T> {
-    if (this.cached && this.now() - this.cached.loadedAt < maxAgeMs) return Promise.resolve(this.cached.value);
-    this.loading ??= this.load()
-      .then((value) => {
-        this.cached = { value, loadedAt: this.now() };
-        return value;
-      })
-      .finally(() => {
-        this.loading = undefined;
-      });
-    return this.loading;
-  }
-}
-
-/** Caches each part of the key set per container and picks up rotations. */
-export class KeyStore {
-  private readonly signingPart: CachedPart<SigningKeys>;
-  private readonly publicPart: CachedPart<VerificationKeys>;
-  private readonly secretPart: CachedPart<Buffer>;
-
-  /** `sources` may be a function, so that a store can exist before its sources are configured. */
-  constructor(sources: KeySources | (() => KeySources), now: () => number = Date.now) {
-    const sourceOf = (part: keyof KeySources): KeySource => {
-      const source = (typeof sources === 'function' ? sources() : sources)[part];
-      if (!source) throw new Error(`Set ${variableOf[part]} or SIGNING_KEYS_FILE`);
-      return source;
-    };
-    this.signingPart = new CachedPart(async () => toSigningKeys(await readPart(sourceOf('signing'), (m) => m, parseKeyMaterial)), now);
-    this.publicPart = new CachedPart(
-      async () => toVerificationKeys(await readPart(sourceOf('publicKeys'), publicMaterialOf, parsePublicMaterial)),
-      now,
-    );
-    this.secretPart = new CachedPart(
-      async () => Buffer.from((await readPart(sourceOf('tokenSecret'), tokenSecretOf, parseTokenSecret)).refreshSecret, 'base64url'),
-      now,
-    );
-  }
-
-  /** The whole set, private keys included: only for the functions that sign access tokens. */
-  get(): Promise<SigningKeys> {
-    return this.signingPart.get(RELOAD_AFTER_MS);
-  }
-
-  /** The public keys and the JWKS. */
-  verification(): Promise<VerificationKeys> {
-    return this.publicPart.get(RELOAD_AFTER_MS);
-  }
-
-  /**
-   * The public keys read again now, at most once a second: a token whose
-   * `kid` is unknown may come from a key rotated in after this container loaded.
-   */
-  reloadVerification(): Promise<VerificationKeys> {
-    return this.publicPart.get(1000);
-  }
-
-  /** The HMAC secret that derives refresh tokens and keys reset codes and API-token hashes. */
-  tokenSecret(): Promise<Buffer> {
-    return this.secretPart.get(RELOAD_AFTER_MS);
-  }
 }
