@@ -66,12 +66,17 @@ export async function unitsOf(side: DynamoDBDocumentClient, calls: readonly Reco
     if (command === 'GetItemCommand') {
       read += readUnits(itemSize((await current(table, input.Key as Record<string, unknown>)) ?? {}), input.ConsistentRead);
     } else if (command === 'BatchGetItemCommand') {
-      for (const [name, request] of Object.entries(input.RequestItems as Record<string, { Keys: Record<string, unknown>[]; ConsistentRead?: boolean }>)) {
+      for (const [name, request] of Object.entries(
+        input.RequestItems as Record<string, { Keys: Record<string, unknown>[]; ConsistentRead?: boolean }>,
+      )) {
         for (const key of request.Keys) read += readUnits(itemSize((await current(name, key)) ?? {}), request.ConsistentRead);
       }
     } else if (command === 'QueryCommand') {
       const out = await side.send(new QueryCommand({ ...(input as object), ConsistentRead: input.IndexName ? false : true } as never));
-      read += readUnits((out.Items ?? []).reduce((sum, item) => sum + itemSize(item), 0), input.ConsistentRead);
+      read += readUnits(
+        (out.Items ?? []).reduce((sum, item) => sum + itemSize(item), 0),
+        input.ConsistentRead,
+      );
     } else if (command === 'PutItemCommand') {
       const units = writeUnits(table, input.Item as Record<string, unknown>);
       write += units.write;

@@ -103,12 +103,15 @@ function month(setting: 'table' | 'log', login: OperationCost, refresh: Operatio
   const count = { login: MAU * DAYS * PER_DAY.login, refresh: MAU * DAYS * PER_DAY.refresh, authorized: MAU * DAYS * PER_DAY.authorized };
   const apiRequests = count.login + count.refresh;
   const api =
-    (Math.min(apiRequests, 300e6) * prices.apiGateway.perMillionRequests + Math.max(0, apiRequests - 300e6) * prices.apiGateway.perMillionRequestsBeyond300M) / 1e6;
+    (Math.min(apiRequests, 300e6) * prices.apiGateway.perMillionRequests +
+      Math.max(0, apiRequests - 300e6) * prices.apiGateway.perMillionRequestsBeyond300M) /
+    1e6;
   const part = (op: OperationCost, n: number, key: 'lambda' | 'dynamodb' | 'logs') => (op[key] * n) / 1e6;
-  const sum = (key: 'lambda' | 'dynamodb' | 'logs') => part(login, count.login, key) + part(refresh, count.refresh, key) + part(authorized, count.authorized, key);
+  const sum = (key: 'lambda' | 'dynamodb' | 'logs') =>
+    part(login, count.login, key) + part(refresh, count.refresh, key) + part(authorized, count.authorized, key);
   // Audit items stay AUDIT_RETENTION_DAYS: in steady state that many days of them are stored.
   const auditBytesPerMonth = login.auditBytes * count.login + refresh.auditBytes * count.refresh + authorized.auditBytes * count.authorized;
-  const storage = (auditBytesPerMonth * (assumptions.auditRetentionDays / 30) * 1e-9) * prices.dynamodb.perGbMonth;
+  const storage = auditBytesPerMonth * (assumptions.auditRetentionDays / 30) * 1e-9 * prices.dynamodb.perGbMonth;
   const parts: [string, number][] = [
     ['API Gateway (logins and refreshes)', api],
     ['Lambda (requests and duration)', sum('lambda')],
@@ -125,7 +128,9 @@ function requestsOnly(): number {
   const api = days * (PER_DAY.login + PER_DAY.refresh);
   const invocations = days * (PER_DAY.login + PER_DAY.refresh + PER_DAY.authorized);
   return (
-    (Math.min(api, 300e6) * prices.apiGateway.perMillionRequests + Math.max(0, api - 300e6) * prices.apiGateway.perMillionRequestsBeyond300M) / 1e6 +
+    (Math.min(api, 300e6) * prices.apiGateway.perMillionRequests +
+      Math.max(0, api - 300e6) * prices.apiGateway.perMillionRequestsBeyond300M) /
+      1e6 +
     (invocations * prices.lambda.perMillionRequests) / 1e6
   );
 }
@@ -155,9 +160,15 @@ export function computeCost(latency: LatencyReport, cpu: CpuReport): CostReport 
   });
   // A login writes one audit line, as a refresh does with AUDIT_REFRESHES=table.
   const loginCost = costOf(measured('login', 'login', login, loginCpuUs, cpu.refresh.logBytes, true));
-  const refreshTable = costOf(measured('refresh (AUDIT_REFRESHES=table)', 'refresh', refresh, cpu.refresh.cpuUs, cpu.refresh.logBytes, true));
-  const refreshLogged = costOf(measured('refresh (AUDIT_REFRESHES=log)', 'refresh', refreshLog, cpu.refreshLogAudit.cpuUs, cpu.refreshLogAudit.logBytes, true));
-  const authorized = costOf(measured('authorized call (the authorizer)', 'authorizer', authorizer, cpu.authorizer.cpuUs, cpu.authorizer.logBytes, false));
+  const refreshTable = costOf(
+    measured('refresh (AUDIT_REFRESHES=table)', 'refresh', refresh, cpu.refresh.cpuUs, cpu.refresh.logBytes, true),
+  );
+  const refreshLogged = costOf(
+    measured('refresh (AUDIT_REFRESHES=log)', 'refresh', refreshLog, cpu.refreshLogAudit.cpuUs, cpu.refreshLogAudit.logBytes, true),
+  );
+  const authorized = costOf(
+    measured('authorized call (the authorizer)', 'authorizer', authorizer, cpu.authorizer.cpuUs, cpu.authorizer.logBytes, false),
+  );
   return {
     perMillion: [loginCost, refreshTable, refreshLogged, authorized],
     months: [month('table', loginCost, refreshTable, authorized), month('log', loginCost, refreshLogged, authorized)],
@@ -176,7 +187,8 @@ export function costMarkdownLines(r: CostReport): string[] {
     '| per million | memory | billed duration | RRU | WRU (index) | log bytes | API Gateway | Lambda | DynamoDB | logs | total |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...r.perMillion.map(
-      (o) => `| ${o.name} | ${o.memoryMb} MB | ${o.durationMs} ms | ${o.readUnits} | ${o.writeUnits} | ${o.logBytes.toFixed(0)} | ${usd(o.apiGateway)} | ${usd(o.lambda)} | ${usd(o.dynamodb)} | ${usd(o.logs)} | **${usd(o.total)}** |`,
+      (o) =>
+        `| ${o.name} | ${o.memoryMb} MB | ${o.durationMs} ms | ${o.readUnits} | ${o.writeUnits} | ${o.logBytes.toFixed(0)} | ${usd(o.apiGateway)} | ${usd(o.lambda)} | ${usd(o.dynamodb)} | ${usd(o.logs)} | **${usd(o.total)}** |`,
     ),
     '',
     `A month of ${r.mau.toLocaleString('en-US')} monthly active users (${DAYS} working days; each day ${PER_DAY.login} login, ${PER_DAY.refresh} refreshes, ${PER_DAY.authorized} authorized calls):`,
@@ -188,11 +200,18 @@ export function costMarkdownLines(r: CostReport): string[] {
   const names = [...new Set([...table.parts, ...log.parts].map(([n]) => n))];
   for (const name of names) {
     const value = (m: MonthCost) => m.parts.find(([n]) => n === name)?.[1];
-    lines.push(`| ${name} | ${value(table) === undefined ? '' : usd(value(table) as number)} | ${value(log) === undefined ? '' : usd(value(log) as number)} |`);
+    lines.push(
+      `| ${name} | ${value(table) === undefined ? '' : usd(value(table) as number)} | ${value(log) === undefined ? '' : usd(value(log) as number)} |`,
+    );
   }
   lines.push(`| **total** | **${usd(table.total)}** | **${usd(log.total)}** |`);
-  lines.push(`| of which requests alone (API Gateway, and Lambda invocations before any duration) | ${usd(r.requestsOnly)} | ${usd(r.requestsOnly)} |`);
-  lines.push(`| Cognito Lite, same users | ${usd(r.cognito.lite)} | |`, `| Cognito Essentials, same users | ${usd(r.cognito.essentials)} | |`);
+  lines.push(
+    `| of which requests alone (API Gateway, and Lambda invocations before any duration) | ${usd(r.requestsOnly)} | ${usd(r.requestsOnly)} |`,
+  );
+  lines.push(
+    `| Cognito Lite, same users | ${usd(r.cognito.lite)} | |`,
+    `| Cognito Essentials, same users | ${usd(r.cognito.essentials)} | |`,
+  );
   return lines;
 }
 

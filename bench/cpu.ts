@@ -72,8 +72,18 @@ function sessionItem(now: Date): Record<string, unknown> {
     endsAt: endsAt.toISOString(),
     expiresAt: Math.floor(endsAt.getTime() / 1000),
     user: {
-      id: USER, tenantId: 'demo', role: 'MANAGER', email: 'manager@example.com', username: 'manager', status: 'active',
-      customerId: null, firstName: 'Mia', lastName: 'Manager', phone: null, createdAt: now.toISOString(), createdBy: null,
+      id: USER,
+      tenantId: 'demo',
+      role: 'MANAGER',
+      email: 'manager@example.com',
+      username: 'manager',
+      status: 'active',
+      customerId: null,
+      firstName: 'Mia',
+      lastName: 'Manager',
+      phone: null,
+      createdAt: now.toISOString(),
+      createdBy: null,
       lastLoginAt: now.toISOString(),
     },
   };
@@ -162,7 +172,10 @@ async function measureAll(iterations: number): Promise<CpuReport> {
   const token = deriveRefreshToken(keys.refreshSecret, { userId: USER, sessionId: SESSION, generation: 0 });
   const { handler: refresh } = await import('../functions/refresh.ts');
   const refreshOnce = async () => {
-    const answer = (await refresh({ ...refreshEvent, body: JSON.stringify({ refresh_token: token }) }, lambdaContext)) as { statusCode: number; body: string };
+    const answer = (await refresh({ ...refreshEvent, body: JSON.stringify({ refresh_token: token }) }, lambdaContext)) as {
+      statusCode: number;
+      body: string;
+    };
     if (answer.statusCode !== 200) throw new Error(`refresh answered ${answer.statusCode} ${answer.body}`);
   };
   const refreshRow = await cpuOf('refresh (AUDIT_REFRESHES=table)', iterations, refreshOnce);
@@ -174,10 +187,15 @@ async function measureAll(iterations: number): Promise<CpuReport> {
   const subject = { userId: USER, sessionId: SESSION, role: 'MANAGER' as const, tenantId: 'demo' };
   const expiresAt = new Date(now.getTime() + 900_000);
   const accessToken = await signAccessToken(keys, subject, { issuer, audience: d.settings.audience, now, expiresAt });
-  const authorizerEvent = JSON.parse(await readFile(new URL('../events/authorizer.json', import.meta.url), 'utf8')) as APIGatewayRequestAuthorizerEventV2;
+  const authorizerEvent = JSON.parse(
+    await readFile(new URL('../events/authorizer.json', import.meta.url), 'utf8'),
+  ) as APIGatewayRequestAuthorizerEventV2;
   const { handler: authorizer } = await import('../functions/authorizer.ts');
   const authorizerRow = await cpuOf('authorizer decision (JWT)', iterations, async () => {
-    const decision = await authorizer({ ...authorizerEvent, headers: { ...authorizerEvent.headers, authorization: `Bearer ${accessToken}` } });
+    const decision = await authorizer({
+      ...authorizerEvent,
+      headers: { ...authorizerEvent.headers, authorization: `Bearer ${accessToken}` },
+    });
     if (decision.context.decision !== 'allow') throw new Error(`authorizer refused: ${JSON.stringify(decision.context)}`);
   });
 
@@ -192,7 +210,9 @@ async function measureAll(iterations: number): Promise<CpuReport> {
       .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
       .sign(keys.current.privateKey),
   );
-  const verify = await cpuOf('floor: one RS256 verification (jose)', iterations, () => jwtVerify(accessToken, publicKey, { algorithms: ['RS256'] }));
+  const verify = await cpuOf('floor: one RS256 verification (jose)', iterations, () =>
+    jwtVerify(accessToken, publicKey, { algorithms: ['RS256'] }),
+  );
   const sdkCall = await cpuOf('floor: one DynamoDB call through the SDK', iterations, () =>
     d.db.send(new GetCommand({ TableName: tables.sessions, Key: { pk: `USER#${USER}`, sk: `SESSION#${SESSION}` }, ConsistentRead: true })),
   );
@@ -206,7 +226,9 @@ export function printCpu(r: CpuReport): void {
   for (const row of [r.refresh, r.refreshLogAudit, r.sign, r.authorizer, r.verify, r.sdkCall]) {
     console.log(`  ${row.name.padEnd(40)} ${us(row.cpuUs)}   log ${row.logBytes.toFixed(0)} B/call`);
   }
-  console.log(`  refresh ÷ one sign: ${(r.refresh.cpuUs / r.sign.cpuUs).toFixed(2)} (target ≤ 2); authorizer ÷ one verify: ${(r.authorizer.cpuUs / r.verify.cpuUs).toFixed(2)} (target ≤ 2)`);
+  console.log(
+    `  refresh ÷ one sign: ${(r.refresh.cpuUs / r.sign.cpuUs).toFixed(2)} (target ≤ 2); authorizer ÷ one verify: ${(r.authorizer.cpuUs / r.verify.cpuUs).toFixed(2)} (target ≤ 2)`,
+  );
 }
 
 if (isMain(import.meta.url)) {

@@ -84,7 +84,16 @@ export class Recorder {
       for (const t of tallies) for (const [status, n] of Object.entries(t.statuses)) statuses[status] = (statuses[status] ?? 0) + n;
       const ok = Object.entries(statuses).reduce((sum, [status, n]) => sum + (status.startsWith('2') ? n : 0), 0);
       const s = summarize(durations);
-      return { kind, answered: durations.length, ok, perSecond: durations.length / seconds, okPerSecond: ok / seconds, p50: s.p50, p99: s.p99, statuses };
+      return {
+        kind,
+        answered: durations.length,
+        ok,
+        perSecond: durations.length / seconds,
+        okPerSecond: ok / seconds,
+        p50: s.p50,
+        p99: s.p99,
+        statuses,
+      };
     };
     return {
       all: figure('all', [...this.tallies.values()]),
@@ -126,6 +135,8 @@ export async function drive(url: string, requests: Request[], settings: LoadSett
 }
 
 export const formatKind = (k: KindFigures): string =>
-  `${k.kind.padEnd(12)} ${String(k.answered).padStart(7)} answered  ${k.perSecond.toFixed(0).padStart(6)}/s  p50 ${k.p50.toFixed(2).padStart(7)} ms  p99 ${k.p99.toFixed(2).padStart(7)} ms  ${Object.entries(k.statuses)
+  `${k.kind.padEnd(12)} ${String(k.answered).padStart(7)} answered  ${k.perSecond.toFixed(0).padStart(6)}/s  p50 ${k.p50.toFixed(2).padStart(7)} ms  p99 ${k.p99.toFixed(2).padStart(7)} ms  ${Object.entries(
+    k.statuses,
+  )
     .map(([status, n]) => `${n}×${status}`)
     .join(' ')}`;

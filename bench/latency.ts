@@ -104,8 +104,12 @@ export async function runLatency(options: { samples: number }): Promise<LatencyR
     const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
     let session = await login(local.url, loginBody.email);
-    const apiToken = (await expect(201, call(local.url, '/auth/api-tokens', { body: { name: 'bench', expires_in: '24h' }, headers: bearer(session.access_token) })))
-      .body.token as string;
+    const apiToken = (
+      await expect(
+        201,
+        call(local.url, '/auth/api-tokens', { body: { name: 'bench', expires_in: '24h' }, headers: bearer(session.access_token) }),
+      )
+    ).body.token as string;
 
     // Login and its floor, one argon2 verification with the same parameters and nothing else, interleaved so that
     // drift in the machine's load falls on both alike.
@@ -125,10 +129,11 @@ export async function runLatency(options: { samples: number }): Promise<LatencyR
       await measure('GET /auth/me (API token)', samples, () => expect(200, me({ 'x-auth-token': apiToken }))),
     ];
 
-
     // The authorizer as API Gateway invokes it, alone: the sample event with our credential.
     const { handler: authorizer } = await import('../functions/authorizer.ts');
-    const authorizerEvent = JSON.parse(await readFile(new URL('../events/authorizer.json', import.meta.url), 'utf8')) as APIGatewayRequestAuthorizerEventV2;
+    const authorizerEvent = JSON.parse(
+      await readFile(new URL('../events/authorizer.json', import.meta.url), 'utf8'),
+    ) as APIGatewayRequestAuthorizerEventV2;
     const { authorization: _placeholder, ...sampleHeaders } = authorizerEvent.headers ?? {};
     const authorize = async (headers: Record<string, string>) => {
       const decision = await authorizer({ ...authorizerEvent, headers: { ...sampleHeaders, ...headers } });
@@ -138,19 +143,27 @@ export async function runLatency(options: { samples: number }): Promise<LatencyR
     const calls: DbCalls[] = [];
     calls.push(await callsOf('login, success', () => expect(200, postLogin(loginBody))));
     calls.push(await callsOf('login, wrong password', () => expect(401, postLogin({ ...loginBody, password: 'Wrong#Password1' }))));
-    calls.push(await callsOf('login, unknown identifier', () => expect(401, postLogin({ email: 'nobody@example.com', password: 'Wrong#Password1' }))));
+    calls.push(
+      await callsOf('login, unknown identifier', () =>
+        expect(401, postLogin({ email: 'nobody@example.com', password: 'Wrong#Password1' })),
+      ),
+    );
     // A lockout needs failures past the threshold, which the benchmark settings lift: lower it for one account.
     const settings = deps().settings;
     setDeps({ settings: { ...settings, lockoutThreshold: 2 } });
     for (let i = 0; i < 2; i++) await expect(401, postLogin({ email: 'agent@example.com', password: 'Wrong#Password1' }));
-    calls.push(await callsOf('login, locked', () => expect(429, postLogin({ email: 'agent@example.com', password: DEFAULT_DEMO_PASSWORD }))));
+    calls.push(
+      await callsOf('login, locked', () => expect(429, postLogin({ email: 'agent@example.com', password: DEFAULT_DEMO_PASSWORD }))),
+    );
     setDeps({ settings });
 
     session = await login(local.url, loginBody.email);
     const spent = session.refresh_token;
     calls.push(await callsOf('refresh', async () => (session = (await expect(200, postRefresh(spent))).body)));
     setDeps({ settings: { ...settings, auditRefreshes: 'log' } });
-    calls.push(await callsOf('refresh, AUDIT_REFRESHES=log', async () => (session = (await expect(200, postRefresh(session.refresh_token))).body)));
+    calls.push(
+      await callsOf('refresh, AUDIT_REFRESHES=log', async () => (session = (await expect(200, postRefresh(session.refresh_token))).body)),
+    );
     setDeps({ settings });
     session = (await expect(200, postRefresh(session.refresh_token))).body;
     // Two generations back is reuse at once, grace window or not.
@@ -160,7 +173,11 @@ export async function runLatency(options: { samples: number }): Promise<LatencyR
     calls.push(await callsOf('authorizer, JWT', () => authorize(bearer(session.access_token))));
     calls.push(await callsOf('authorizer, API token', () => authorize({ 'x-auth-token': apiToken })));
     calls.push(await callsOf('GET /auth/me (authorizer + handler)', () => expect(200, me(bearer(session.access_token)))));
-    calls.push(await callsOf('logout (authorizer + handler)', () => expect(204, call(local.url, '/auth/logout', { method: 'POST', headers: bearer(session.access_token) }))));
+    calls.push(
+      await callsOf('logout (authorizer + handler)', () =>
+        expect(204, call(local.url, '/auth/logout', { method: 'POST', headers: bearer(session.access_token) })),
+      ),
+    );
 
     return { samples, operations, argon2, loginBesidesArgon2: loginTimes.p50 - argon2.p50, calls };
   } finally {

@@ -137,7 +137,12 @@ function sequence(users: readonly PoolUser[], options: LoadOptions, recorder: Re
       if (chainBroken(context)) return null;
       const session = context.session as Session;
       const id = send('me', context, (context.user as PoolUser).id, session.sid);
-      return { ...request, method: 'GET', path: '/auth/me', headers: { authorization: `Bearer ${session.accessToken}`, 'user-agent': USER_AGENT + id } };
+      return {
+        ...request,
+        method: 'GET',
+        path: '/auth/me',
+        headers: { authorization: `Bearer ${session.accessToken}`, 'user-agent': USER_AGENT + id },
+      };
     },
     onResponse(status, _body, context) {
       receive('me', status, context);
@@ -161,7 +166,12 @@ const countBy = <T>(items: Iterable<T>, key: (item: T) => string | undefined): M
 };
 
 /** What the tables hold against what the client saw. */
-function checkWrites(log: ReadonlyMap<string, Sent>, userIds: ReadonlySet<string>, sessions: Record<string, unknown>[], audit: Record<string, unknown>[]): Check[] {
+function checkWrites(
+  log: ReadonlyMap<string, Sent>,
+  userIds: ReadonlySet<string>,
+  sessions: Record<string, unknown>[],
+  audit: Record<string, unknown>[],
+): Check[] {
   const sent = [...log.entries()];
   const of = (kind: Kind, status: number | undefined) => sent.filter(([, s]) => s.kind === kind && s.status === status);
   const logins = of('login', 200);
@@ -232,9 +242,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const [sessions, audit] = await Promise.all([scanTable(server, 'SESSIONS_TABLE'), scanTable(server, 'AUDIT_TABLE')]);
     const checks = checkWrites(log, new Set(server.users.map((u) => u.id)), sessions, audit);
     const errors = Object.entries(served).flatMap(([route, byStatus]) =>
-      Object.entries(byStatus).filter(([status]) => status.startsWith('5')).map(([status, n]) => `${n}×${status} on ${route}`),
+      Object.entries(byStatus)
+        .filter(([status]) => status.startsWith('5'))
+        .map(([status, n]) => `${n}×${status} on ${route}`),
     );
-    checks.push({ name: 'no 5xx answer', pass: errors.length === 0, detail: errors.length ? errors.join(', ') : `${figures.all.answered} answers, none 5xx` });
+    checks.push({
+      name: 'no 5xx answer',
+      pass: errors.length === 0,
+      detail: errors.length ? errors.join(', ') : `${figures.all.answered} answers, none 5xx`,
+    });
     return { figures, mix, served, checks };
   } finally {
     await server.close();
@@ -247,7 +263,9 @@ export function printLoad(report: LoadReport): void {
   console.log(`  ${report.mix}`);
   console.log(`  ${formatKind(f.all)}`);
   for (const kind of f.kinds) console.log(`  ${formatKind(kind)}`);
-  console.log(`  errors: ${f.non2xx} non-2xx, ${f.timeouts} timeouts, ${f.errors} connection errors, ${f.unanswered} unanswered when the run ended`);
+  console.log(
+    `  errors: ${f.non2xx} non-2xx, ${f.timeouts} timeouts, ${f.errors} connection errors, ${f.unanswered} unanswered when the run ended`,
+  );
   console.log('Checks');
   for (const check of report.checks) console.log(`  ${check.pass ? 'PASS' : 'FAIL'}  ${check.name}: ${check.detail}`);
 }

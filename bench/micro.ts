@@ -47,7 +47,12 @@ export async function runMicro(options: { msPerTask: number }): Promise<MicroRep
   const keys = toSigningKeys(createKeyMaterial(now));
   const issuer = 'https://auth.example.com';
   const audience = 'serverless-auth';
-  const subject = { userId: '2f1c8f0e-4a55-4d7e-9a43-0b3f3a6f1c11', sessionId: 'UVd6cFq3kA0H7yWq3rYy9g', role: 'MANAGER' as const, tenantId: 'demo' };
+  const subject = {
+    userId: '2f1c8f0e-4a55-4d7e-9a43-0b3f3a6f1c11',
+    sessionId: 'UVd6cFq3kA0H7yWq3rYy9g',
+    role: 'MANAGER' as const,
+    tenantId: 'demo',
+  };
   const expiresAt = new Date(now.getTime() + 900_000);
   const token = await signAccessToken(keys, subject, { issuer, audience, now, expiresAt });
   const publicKey = keys.publicKeys.get(keys.current.kid);
@@ -59,7 +64,11 @@ export async function runMicro(options: { msPerTask: number }): Promise<MicroRep
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   const { handler: routed } = await import('../functions/openid-configuration.ts');
   const event = await sampleEvent('openid-configuration');
-  const expected = (await routed(structuredClone(event), lambdaContext)) as { statusCode: number; headers: Record<string, string>; body: string };
+  const expected = (await routed(structuredClone(event), lambdaContext)) as {
+    statusCode: number;
+    headers: Record<string, string>;
+    body: string;
+  };
   if (expected.statusCode !== 200) throw new Error(`openid-configuration answered ${expected.statusCode}`);
   const configuration = JSON.parse(expected.body) as unknown;
   const bare = async (_event: APIGatewayProxyEventV2) => ({
@@ -77,7 +86,12 @@ export async function runMicro(options: { msPerTask: number }): Promise<MicroRep
   bench
     .add('signAccessToken', () => signAccessToken(keys, subject, { issuer, audience, now, expiresAt }))
     .add('jose SignJWT', () =>
-      new SignJWT({ sid: subject.sessionId, role: subject.role, tenant_id: subject.tenantId, permissions: [...permissionsOf(subject.role)] })
+      new SignJWT({
+        sid: subject.sessionId,
+        role: subject.role,
+        tenant_id: subject.tenantId,
+        permissions: [...permissionsOf(subject.role)],
+      })
         .setProtectedHeader({ alg: 'RS256', kid: keys.current.kid, typ: ACCESS_TOKEN_TYPE })
         .setIssuer(issuer)
         .setAudience(audience)
@@ -106,7 +120,11 @@ export async function runMicro(options: { msPerTask: number }): Promise<MicroRep
       samples: result.latency.samplesCount,
     });
   }
-  const pair = (what: string, ours: string, floor: string): MicroPair => ({ what, ours: rows.get(ours) as MicroRow, floor: rows.get(floor) as MicroRow });
+  const pair = (what: string, ours: string, floor: string): MicroPair => ({
+    what,
+    ours: rows.get(ours) as MicroRow,
+    floor: rows.get(floor) as MicroRow,
+  });
   return {
     msPerTask: options.msPerTask,
     pairs: [

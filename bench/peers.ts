@@ -18,15 +18,25 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocal } from '../local/environment.ts';
 import { summarize, timed } from './stats.ts';
-import { type OnClose, type Operation, type PeerReport, type Percentiles, type System, type SystemReport, benchDir, ensurePeersInstalled, errorText, quietHonoLogger, packageVersion, peer } from './peers/common.ts';
+import {
+  type OnClose,
+  type Operation,
+  type PeerReport,
+  type Percentiles,
+  type System,
+  type SystemReport,
+  benchDir,
+  ensurePeersInstalled,
+  errorText,
+  quietHonoLogger,
+  packageVersion,
+  peer,
+} from './peers/common.ts';
 import { ourDynamoCalls, startOurs } from './peers/ours.ts';
 import { startOpenauth } from './peers/openauth.ts';
 import { startBetterAuth } from './peers/better-auth.ts';
 
 // ---------------------------------------------------------------- the run
-
-
-
 
 export async function runPeers(options: { samples: number; loginSamples?: number; log?: (line: string) => void }): Promise<PeerReport> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -130,7 +140,9 @@ export async function runPeers(options: { samples: number; loginSamples?: number
           notes.push(`ours: DynamoDB calls per login/refresh/authorized call: ${c.login}/${c.refresh}/${c.authorized}`);
         } else if ('storageCalls' in system) {
           const c = await (system as Awaited<ReturnType<typeof startOpenauth>>).storageCalls();
-          notes.push(`openauth: storage calls (DynamoDB requests) per login/refresh/authorized call: ${c.login}/${c.refresh}/${c.authorized}`);
+          notes.push(
+            `openauth: storage calls (DynamoDB requests) per login/refresh/authorized call: ${c.login}/${c.refresh}/${c.authorized}`,
+          );
         }
       } catch (error) {
         notes.push(`${system.name}: store calls not counted: ${errorText(error)}`);
@@ -193,7 +205,7 @@ export function printPeers(report: PeerReport, write: (line: string) => void = c
     `Peers, side by side: ${report.samples} interleaved rounds of refresh + authorized call, ${report.loginSamples} of them with a login and a hash-alone check; Node ${report.node}`,
   );
   write(report.install ? `Peers: ${report.install}` : 'Peers: from bench/node_modules (already installed)');
-  write('Milliseconds, p50 / p95; × is the peer\'s figure over ours from this same run (above 1: slower than ours).');
+  write("Milliseconds, p50 / p95; × is the peer's figure over ours from this same run (above 1: slower than ours).");
   write('');
   const cell = (system: SystemReport, op: Operation): string => {
     const f = system[op];

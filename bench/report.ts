@@ -49,7 +49,14 @@ export async function versions(root: URL): Promise<[string, string][]> {
     'tsx',
   ];
   const rows: [string, string][] = [[ours.name, ours.version]];
-  for (const name of packages) rows.push([name, await read(`node_modules/${name}/package.json`).then((p) => p.version, () => 'not installed')]);
+  for (const name of packages)
+    rows.push([
+      name,
+      await read(`node_modules/${name}/package.json`).then(
+        (p) => p.version,
+        () => 'not installed',
+      ),
+    ]);
   return rows;
 }
 
@@ -85,21 +92,35 @@ export function renderReport(input: ReportInput): string {
 
   add('## Machine', '');
   add(
-    table(['', ''], [
-      ['CPU', machine.cpu],
-      ['cores', machine.cores],
-      ['memory', `${machine.memoryGiB} GiB`],
-      ['platform', machine.platform],
-      ['Node', machine.node],
-      ['load average (1 min) at start / end', `${f2(machine.loadAtStart)} / ${f2(machine.loadAtEnd ?? Number.NaN)}`],
-    ]),
+    table(
+      ['', ''],
+      [
+        ['CPU', machine.cpu],
+        ['cores', machine.cores],
+        ['memory', `${machine.memoryGiB} GiB`],
+        ['platform', machine.platform],
+        ['Node', machine.node],
+        ['load average (1 min) at start / end', `${f2(machine.loadAtStart)} / ${f2(machine.loadAtEnd ?? Number.NaN)}`],
+      ],
+    ),
     '',
   );
   if (machine.loadAtStart > machine.cores * 0.5 || (machine.loadAtEnd ?? 0) > machine.cores * 1.5) {
-    add(`The machine was shared with other work during the run (load average above what the benchmarks alone make): expect noisier, slower figures than on an idle machine.`, '');
+    add(
+      `The machine was shared with other work during the run (load average above what the benchmarks alone make): expect noisier, slower figures than on an idle machine.`,
+      '',
+    );
   }
 
-  add('## Versions', '', table(['package', 'version'], input.versions.map(([n, v]) => [`\`${n}\``, v])), '');
+  add(
+    '## Versions',
+    '',
+    table(
+      ['package', 'version'],
+      input.versions.map(([n, v]) => [`\`${n}\``, v]),
+    ),
+    '',
+  );
   add('## Settings', '', ...input.settings.map((s) => `- ${s}`), '');
 
   add('## Performance targets', '', 'Goals, not assertions: met or missed in this run.', '');
@@ -114,12 +135,21 @@ export function renderReport(input: ReportInput): string {
   add(`## Cold start${took(results.coldStart)}`, '');
   const cold = sectionValue(results.coldStart);
   if (cold) {
-    add(`Bundle size and the time from process start to "handler imported" in a fresh Node process, median of ${cold.runs}; × is over the DynamoDB-client-only floor.`, '');
+    add(
+      `Bundle size and the time from process start to "handler imported" in a fresh Node process, median of ${cold.runs}; × is over the DynamoDB-client-only floor.`,
+      '',
+    );
     add(
       table(
         ['function', 'bundle', 'import p50', '× floor', 'weighs most (esbuild metafile, minified)'],
         [
-          [cold.floors.bare.name, kb(cold.floors.bare.bytes), `${cold.floors.bare.ms.toFixed(1)} ms`, f2(cold.floors.bare.ms / cold.floors.dynamodb.ms), ''],
+          [
+            cold.floors.bare.name,
+            kb(cold.floors.bare.bytes),
+            `${cold.floors.bare.ms.toFixed(1)} ms`,
+            f2(cold.floors.bare.ms / cold.floors.dynamodb.ms),
+            '',
+          ],
           [cold.floors.dynamodb.name, kb(cold.floors.dynamodb.bytes), `${cold.floors.dynamodb.ms.toFixed(1)} ms`, '1.00', ''],
           ...cold.functions.map((f) => [f.name, kb(f.bytes), `${f.ms.toFixed(1)} ms`, f2(f.ms / cold.floors.dynamodb.ms), heaviestText(f)]),
         ],
@@ -131,7 +161,10 @@ export function renderReport(input: ReportInput): string {
   add(`## Latency per operation${took(results.latency)}`, '');
   const latency = sectionValue(results.latency);
   if (latency) {
-    add(`The local server in the benchmark's process, one request at a time over loopback HTTP, ${latency.samples} samples each after 10 warm-up calls. The floor of a login is one argon2 verification alone (\`verifyPassword\`, same parameters, same process), timed alternately with the logins.`, '');
+    add(
+      `The local server in the benchmark's process, one request at a time over loopback HTTP, ${latency.samples} samples each after 10 warm-up calls. The floor of a login is one argon2 verification alone (\`verifyPassword\`, same parameters, same process), timed alternately with the logins.`,
+      '',
+    );
     add(
       table(
         ['operation', 'p50', 'p95', 'p99', '× floor (p50)'],
@@ -143,7 +176,13 @@ export function renderReport(input: ReportInput): string {
             `${f2(o.p99)} ms`,
             o.name === 'login' ? f2(o.p50 / latency.argon2.p50) : 'see Peers',
           ]),
-          ['argon2 verification alone (floor of a login)', `${f2(latency.argon2.p50)} ms`, `${f2(latency.argon2.p95)} ms`, `${f2(latency.argon2.p99)} ms`, '1.00'],
+          [
+            'argon2 verification alone (floor of a login)',
+            `${f2(latency.argon2.p50)} ms`,
+            `${f2(latency.argon2.p95)} ms`,
+            `${f2(latency.argon2.p99)} ms`,
+            '1.00',
+          ],
           ['login less argon2 (p50 − p50)', `${f2(latency.loginBesidesArgon2)} ms`, '', '', ''],
         ],
       ),
@@ -153,11 +192,21 @@ export function renderReport(input: ReportInput): string {
     if (login) add(`argon2 is ${((latency.argon2.p50 / login.p50) * 100).toFixed(0)} % of a login's p50.`, '');
     add('### DynamoDB calls per operation', '');
     add('Counted by a middleware on the client the handlers use. Calls that start while another is in flight share a round trip.', '');
-    add('Units are what DynamoDB would bill (bench/capacity.ts): one write unit per KB of the item, one more per KB on each index whose keys it carries; one read unit per 4 KB read consistently.', '');
+    add(
+      'Units are what DynamoDB would bill (bench/capacity.ts): one write unit per KB of the item, one more per KB on each index whose keys it carries; one read unit per 4 KB read consistently.',
+      '',
+    );
     add(
       table(
         ['operation', 'calls', 'round trips', 'commands', 'read units', 'write units (on indexes)'],
-        latency.calls.map((c) => [c.name, c.calls, c.roundTrips, c.commands, c.units?.read ?? '', c.units ? `${c.units.write} (${c.units.indexWrite})` : '']),
+        latency.calls.map((c) => [
+          c.name,
+          c.calls,
+          c.roundTrips,
+          c.commands,
+          c.units?.read ?? '',
+          c.units ? `${c.units.write} (${c.units.indexWrite})` : '',
+        ]),
       ),
       '',
     );
@@ -167,7 +216,10 @@ export function renderReport(input: ReportInput): string {
   const throughput = sectionValue(results.throughput);
   if (throughput) {
     const { seconds, connections } = throughput.refresh;
-    add(`autocannon on loopback, ${connections} connections for ${seconds} s each after a warm-up; the server (handlers and dynalite) in a process of its own, the load generator in another, on the same ${machine.cores} cores. Each refresh spends a token a previous refresh returned.`, '');
+    add(
+      `autocannon on loopback, ${connections} connections for ${seconds} s each after a warm-up; the server (handlers and dynalite) in a process of its own, the load generator in another, on the same ${machine.cores} cores. Each refresh spends a token a previous refresh returned.`,
+      '',
+    );
     add(
       table(
         ['request', 'per second (2xx)', 'p50', 'p99', 'non-2xx', 'timeouts', 'connection errors'],
@@ -176,7 +228,15 @@ export function renderReport(input: ReportInput): string {
           ['GET /auth/me (JWT)', throughput.authorized],
         ].map(([name, f]) => {
           const figures = f as typeof throughput.refresh;
-          return [name as string, figures.all.okPerSecond.toFixed(0), `${f2(figures.all.p50)} ms`, `${f2(figures.all.p99)} ms`, figures.non2xx, figures.timeouts, figures.errors];
+          return [
+            name as string,
+            figures.all.okPerSecond.toFixed(0),
+            `${f2(figures.all.p50)} ms`,
+            `${f2(figures.all.p99)} ms`,
+            figures.non2xx,
+            figures.timeouts,
+            figures.errors,
+          ];
         }),
       ),
       '',
@@ -187,28 +247,62 @@ export function renderReport(input: ReportInput): string {
   const load = sectionValue(results.load);
   if (load) {
     const f = load.figures;
-    add(`\`npm run bench:load\`: autocannon on loopback, ${f.connections} connections for ${f.seconds} s, the server in a process of its own; ${load.mix}.`, '');
+    add(
+      `\`npm run bench:load\`: autocannon on loopback, ${f.connections} connections for ${f.seconds} s, the server in a process of its own; ${load.mix}.`,
+      '',
+    );
     add(
       table(
         ['requests', 'answered', 'per second', 'p50', 'p99', 'statuses'],
-        [f.all, ...f.kinds].map((k) => [k.kind, k.answered, k.perSecond.toFixed(0), `${f2(k.p50)} ms`, `${f2(k.p99)} ms`, Object.entries(k.statuses).map(([s, n]) => `${n} × ${s}`).join(', ')]),
+        [f.all, ...f.kinds].map((k) => [
+          k.kind,
+          k.answered,
+          k.perSecond.toFixed(0),
+          `${f2(k.p50)} ms`,
+          `${f2(k.p99)} ms`,
+          Object.entries(k.statuses)
+            .map(([s, n]) => `${n} × ${s}`)
+            .join(', '),
+        ]),
       ),
       '',
     );
-    add(`Errors: ${f.non2xx} non-2xx, ${f.timeouts} timeouts, ${f.errors} connection errors; ${f.unanswered} requests were in flight when the run ended.`, '');
+    add(
+      `Errors: ${f.non2xx} non-2xx, ${f.timeouts} timeouts, ${f.errors} connection errors; ${f.unanswered} requests were in flight when the run ended.`,
+      '',
+    );
     add('Nothing lost (checked in the tables after the run, each write matched to its request by the id it carried):', '');
-    add(table(['check', '', 'detail'], load.checks.map((c) => [c.name, c.pass ? 'PASS' : '**FAIL**', c.detail])), '');
+    add(
+      table(
+        ['check', '', 'detail'],
+        load.checks.map((c) => [c.name, c.pass ? 'PASS' : '**FAIL**', c.detail]),
+      ),
+      '',
+    );
   } else add(failed(results.load) ?? '', '');
 
   add(`## Micro-benchmarks${took(results.micro)}`, '');
   const micro = sectionValue(results.micro);
   if (micro) {
-    add(`tinybench, ${micro.msPerTask} ms per task. Ours against its floor: bare jose with the same key, and a bare async handler returning the same body.`, '');
+    add(
+      `tinybench, ${micro.msPerTask} ms per task. Ours against its floor: bare jose with the same key, and a bare async handler returning the same body.`,
+      '',
+    );
     const us = (value: number) => `${(value * 1000).toFixed(1)} µs`;
     add(
       table(
         ['what', 'ours', 'p50', 'p99', 'floor', 'p50', 'p99', 'overhead p50', '× floor'],
-        micro.pairs.map((p) => [p.what, p.ours.name, us(p.ours.p50), us(p.ours.p99), p.floor.name, us(p.floor.p50), us(p.floor.p99), us(p.ours.p50 - p.floor.p50), f2(p.ours.p50 / p.floor.p50)]),
+        micro.pairs.map((p) => [
+          p.what,
+          p.ours.name,
+          us(p.ours.p50),
+          us(p.ours.p99),
+          p.floor.name,
+          us(p.floor.p50),
+          us(p.floor.p99),
+          us(p.ours.p50 - p.floor.p50),
+          f2(p.ours.p50 / p.floor.p50),
+        ]),
       ),
       '',
     );
@@ -224,7 +318,13 @@ export function renderReport(input: ReportInput): string {
     add(
       table(
         ['what', 'CPU per call', '× one sign', '× one verify', 'log bytes per call'],
-        [cpu.refresh, cpu.refreshLogAudit, cpu.authorizer, cpu.sign, cpu.verify, cpu.sdkCall].map((r) => [r.name, `${r.cpuUs.toFixed(0)} µs`, f2(r.cpuUs / cpu.sign.cpuUs), f2(r.cpuUs / cpu.verify.cpuUs), r.logBytes.toFixed(0)]),
+        [cpu.refresh, cpu.refreshLogAudit, cpu.authorizer, cpu.sign, cpu.verify, cpu.sdkCall].map((r) => [
+          r.name,
+          `${r.cpuUs.toFixed(0)} µs`,
+          f2(r.cpuUs / cpu.sign.cpuUs),
+          f2(r.cpuUs / cpu.verify.cpuUs),
+          r.logBytes.toFixed(0),
+        ]),
       ),
       '',
     );
@@ -250,9 +350,21 @@ export function renderReport(input: ReportInput): string {
   const timing: (string | number)[][] = [];
   if (enumeration) {
     timing.push(
-      [`failed login, unknown identifier (${enumeration.rounds})`, `${f2(enumeration.unknownIdentifier.p50)} ms`, `${f2(enumeration.unknownIdentifier.p95)} ms`],
-      [`failed login, wrong password (${enumeration.rounds})`, `${f2(enumeration.wrongPassword.p50)} ms`, `${f2(enumeration.wrongPassword.p95)} ms`],
-      ['difference', `${f2(enumeration.wrongPassword.p50 - enumeration.unknownIdentifier.p50)} ms`, `${f2(enumeration.wrongPassword.p95 - enumeration.unknownIdentifier.p95)} ms`],
+      [
+        `failed login, unknown identifier (${enumeration.rounds})`,
+        `${f2(enumeration.unknownIdentifier.p50)} ms`,
+        `${f2(enumeration.unknownIdentifier.p95)} ms`,
+      ],
+      [
+        `failed login, wrong password (${enumeration.rounds})`,
+        `${f2(enumeration.wrongPassword.p50)} ms`,
+        `${f2(enumeration.wrongPassword.p95)} ms`,
+      ],
+      [
+        'difference',
+        `${f2(enumeration.wrongPassword.p50 - enumeration.unknownIdentifier.p50)} ms`,
+        `${f2(enumeration.wrongPassword.p95 - enumeration.unknownIdentifier.p95)} ms`,
+      ],
     );
   }
   if (forgot) {

@@ -114,7 +114,9 @@ function settingsLines(s: RunSettings, isQuick: boolean): string[] {
   return [
     `mode: ${isQuick ? 'quick (smoke test)' : 'full'}`,
     `argon2id m=${hashParameters.memoryCost} KiB, t=${hashParameters.timeCost}, p=${hashParameters.parallelism} (the service's own parameters)`,
-    `local server: the handlers behind local/gateway.ts on dynalite in memory, with ${Object.entries(benchEnv).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+    `local server: the handlers behind local/gateway.ts on dynalite in memory, with ${Object.entries(benchEnv)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}`,
     `cold start: median of ${s.coldStartRuns} fresh Node processes per function${s.coldStartHandlers ? ` (${s.coldStartHandlers.join(', ')} only)` : ' (every deployed function)'}`,
     `latency: ${s.latencySamples} samples per operation, server in the benchmark's process`,
     `throughput: ${s.throughput.connections} connections × ${s.throughput.seconds} s per request kind, autocannon, server in its own process`,
@@ -158,19 +160,34 @@ runMain(async () => {
     printCost,
   );
   const peerSection =
-    s.peerSamples === null ? null : await section('peers', () => peers(s.peerSamples as number), (p) => {
-      for (const line of p.printed) console.log(line);
-    });
+    s.peerSamples === null
+      ? null
+      : await section(
+          'peers',
+          () => peers(s.peerSamples as number),
+          (p) => {
+            for (const line of p.printed) console.log(line);
+          },
+        );
   const enumeration = await section('failed-login timing', () => runEnumeration({ rounds: s.enumerationRounds }), printEnumeration);
   const forgot = await section('forgot-password timing', () => runForgot({ rounds: s.forgotRounds }), printForgot);
   machine.loadAtEnd = loadavg()[0] ?? 0;
 
   const results: Results = { coldStart, latency, throughput, load, micro, cpu, cost, peers: peerSection, enumeration, forgot };
-  const markdown = renderReport({ machine, versions: await versions(root), settings: settingsLines(s, isQuick), quick: isQuick, seconds: (performance.now() - started) / 1000, results });
+  const markdown = renderReport({
+    machine,
+    versions: await versions(root),
+    settings: settingsLines(s, isQuick),
+    quick: isQuick,
+    seconds: (performance.now() - started) / 1000,
+    results,
+  });
   await writeFile(out, markdown);
   console.log(`\nAll benchmarks in ${((performance.now() - started) / 1000).toFixed(0)} s; report written to ${out}`);
 
-  const broken = Object.entries(results).filter(([name, r]) => name !== 'peers' && r && !r.ok).map(([name]) => name);
+  const broken = Object.entries(results)
+    .filter(([name, r]) => name !== 'peers' && r && !r.ok)
+    .map(([name]) => name);
   if (broken.length) console.error(`Failed: ${broken.join(', ')}`);
   const lost = load.ok && !loadPassed(load.value);
   if (lost) console.error('The load run lost data: see its FAIL checks');

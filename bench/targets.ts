@@ -24,7 +24,11 @@ export function judgeTargets(results: Results): TargetRow[] {
     rows.push({ target, measured: measured ?? 'not measured', met: measured === undefined ? null : (met ?? null) });
 
   const operation = (name: string) => latency?.operations.find((o) => o.name === name);
-  row('login, everything but argon2: ≤ 5 ms p50', latency && `${ms(latency.loginBesidesArgon2)} (login ${ms(operation('login')?.p50 ?? NaN)} − argon2 ${ms(latency.argon2.p50)})`, latency && latency.loginBesidesArgon2 <= 5);
+  row(
+    'login, everything but argon2: ≤ 5 ms p50',
+    latency && `${ms(latency.loginBesidesArgon2)} (login ${ms(operation('login')?.p50 ?? NaN)} − argon2 ${ms(latency.argon2.p50)})`,
+    latency && latency.loginBesidesArgon2 <= 5,
+  );
   const refresh = operation('refresh');
   row('refresh: ≤ 3 ms p50', refresh && ms(refresh.p50), refresh && refresh.p50 <= 3);
   const me = operation('GET /auth/me (JWT)');
@@ -36,7 +40,9 @@ export function judgeTargets(results: Results): TargetRow[] {
   const ratio = login && coldStart ? login.ms / coldStart.floors.dynamodb.ms : undefined;
   row(
     'login bundle import: ≤ 1.3 × the DynamoDB-client-only floor',
-    ratio === undefined || !login || !coldStart ? undefined : `${ratio.toFixed(2)} × (${login.ms.toFixed(1)} ms vs ${coldStart.floors.dynamodb.ms.toFixed(1)} ms)`,
+    ratio === undefined || !login || !coldStart
+      ? undefined
+      : `${ratio.toFixed(2)} × (${login.ms.toFixed(1)} ms vs ${coldStart.floors.dynamodb.ms.toFixed(1)} ms)`,
     ratio !== undefined && ratio <= 1.3,
   );
   if (coldStart) {
@@ -44,7 +50,9 @@ export function judgeTargets(results: Results): TargetRow[] {
     const largest = [...coldStart.functions].sort((a, b) => b.bytes - a.bytes)[0];
     row(
       'no function bundle over 600 KB',
-      over.length ? `${over.length} over: ${over.map((f) => `${f.name} ${(f.bytes / KB).toFixed(0)} KB`).join(', ')}` : `largest ${largest?.name} ${((largest?.bytes ?? 0) / KB).toFixed(0)} KB`,
+      over.length
+        ? `${over.length} over: ${over.map((f) => `${f.name} ${(f.bytes / KB).toFixed(0)} KB`).join(', ')}`
+        : `largest ${largest?.name} ${((largest?.bytes ?? 0) / KB).toFixed(0)} KB`,
       over.length === 0,
     );
   } else row('no function bundle over 600 KB', undefined, undefined);
@@ -61,15 +69,26 @@ export function judgeTargets(results: Results): TargetRow[] {
 
   const cpu = sectionValue(results.cpu);
   const refreshCpu = cpu && cpu.refresh.cpuUs / cpu.sign.cpuUs;
-  row('CPU per refresh ≤ 2 × one RS256 sign', cpu && `${f2(refreshCpu ?? NaN)} × (${us(cpu.refresh.cpuUs)} vs ${us(cpu.sign.cpuUs)}; with AUDIT_REFRESHES=log ${f2(cpu.refreshLogAudit.cpuUs / cpu.sign.cpuUs)} ×)`, refreshCpu !== undefined && refreshCpu <= 2);
+  row(
+    'CPU per refresh ≤ 2 × one RS256 sign',
+    cpu &&
+      `${f2(refreshCpu ?? NaN)} × (${us(cpu.refresh.cpuUs)} vs ${us(cpu.sign.cpuUs)}; with AUDIT_REFRESHES=log ${f2(cpu.refreshLogAudit.cpuUs / cpu.sign.cpuUs)} ×)`,
+    refreshCpu !== undefined && refreshCpu <= 2,
+  );
   const authorizerCpu = cpu && cpu.authorizer.cpuUs / cpu.verify.cpuUs;
-  row('CPU per authorizer decision ≤ 2 × one RS256 verify', cpu && `${f2(authorizerCpu ?? NaN)} × (${us(cpu.authorizer.cpuUs)} vs ${us(cpu.verify.cpuUs)}; one SDK call alone ${us(cpu.sdkCall.cpuUs)})`, authorizerCpu !== undefined && authorizerCpu <= 2);
+  row(
+    'CPU per authorizer decision ≤ 2 × one RS256 verify',
+    cpu &&
+      `${f2(authorizerCpu ?? NaN)} × (${us(cpu.authorizer.cpuUs)} vs ${us(cpu.verify.cpuUs)}; one SDK call alone ${us(cpu.sdkCall.cpuUs)})`,
+    authorizerCpu !== undefined && authorizerCpu <= 2,
+  );
   const cost = sectionValue(results.cost);
   const logMonth = cost?.months.find((m) => m.setting === 'log');
   const tableMonth = cost?.months.find((m) => m.setting === 'table');
   row(
     'a month of 1 M MAU ≤ $1,500 with AUDIT_REFRESHES=log',
-    logMonth && `$${logMonth.total.toFixed(0)} (table: $${tableMonth?.total.toFixed(0)}; Cognito Lite $${cost?.cognito.lite.toFixed(0)}, Essentials $${cost?.cognito.essentials.toFixed(0)})`,
+    logMonth &&
+      `$${logMonth.total.toFixed(0)} (table: $${tableMonth?.total.toFixed(0)}; Cognito Lite $${cost?.cognito.lite.toFixed(0)}, Essentials $${cost?.cognito.essentials.toFixed(0)})`,
     logMonth !== undefined && logMonth.total <= 1500,
   );
 

@@ -29,7 +29,13 @@ function refreshRequest(tokens: string[], recorder: Recorder): Request {
       recorder.sent('refresh', context);
       // The pool holds one token per session not in flight; it runs dry only after failed refreshes.
       const token = tokens.pop() ?? 'exhausted';
-      return { ...request, method: 'POST', path: '/auth/refresh', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: token }) };
+      return {
+        ...request,
+        method: 'POST',
+        path: '/auth/refresh',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refresh_token: token }),
+      };
     },
     onResponse(status, body, context) {
       recorder.answered('refresh', status, context);
@@ -64,7 +70,15 @@ export async function runThroughput(settings: LoadSettings): Promise<ThroughputR
   try {
     const logIn = () => Promise.all(server.users.map((user) => login(server.url, user.email, POOL_PASSWORD)));
     // Fresh sessions for every run: the tokens of the refreshes in flight when a run stops are gone with their answers.
-    const refresh = await measure(server.url, async (recorder) => refreshRequest((await logIn()).map((s) => s.refresh_token), recorder), settings);
+    const refresh = await measure(
+      server.url,
+      async (recorder) =>
+        refreshRequest(
+          (await logIn()).map((s) => s.refresh_token),
+          recorder,
+        ),
+      settings,
+    );
     const accessToken = (await logIn())[0]?.access_token ?? '';
     const authorized = await measure(server.url, async (recorder) => authorizedRequest(accessToken, recorder), settings);
     return { refresh, authorized };

@@ -70,4 +70,3 @@ new AuthStack(app, text('stackName') ?? 'ServerlessAuth', {
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-

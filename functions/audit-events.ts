@@ -8,7 +8,10 @@ import { json } from './core/http/response.ts';
 
 export const handler = protectedRoute('listAuditEvents', { query: auditQuery }, async ({ d, query, principal }) => {
   if (query.since && query.until && Date.parse(query.since) > Date.parse(query.until)) {
-    throw new ApiError('invalid_request', { message: 'since must not be after until', details: [{ path: 'since', message: 'After until' }] });
+    throw new ApiError('invalid_request', {
+      message: 'since must not be after until',
+      details: [{ path: 'since', message: 'After until' }],
+    });
   }
   const page = await listAuditEvents(d, {
     tenantId: principal.tenantId,

@@ -76,7 +76,12 @@ async function putIfDifferent(client: KeyManagerDeps['client'], secretArn: strin
 }
 
 /** Writes a key set: its public keys first, then its token secret, then the set itself. */
-async function writeKeySet(client: KeyManagerDeps['client'], secrets: KeySecrets, material: KeyMaterial, signingAsWell: boolean): Promise<void> {
+async function writeKeySet(
+  client: KeyManagerDeps['client'],
+  secrets: KeySecrets,
+  material: KeyMaterial,
+  signingAsWell: boolean,
+): Promise<void> {
   await putIfDifferent(client, secrets.publicKeys, JSON.stringify(publicMaterialOf(material)));
   await putIfDifferent(client, secrets.tokenSecret, JSON.stringify(tokenSecretOf(material)));
   if (signingAsWell) await client.send(new PutSecretValueCommand({ SecretId: secrets.signing, SecretString: JSON.stringify(material) }));
@@ -120,7 +125,9 @@ export async function rotateKeys(
   { client, now }: KeyManagerDeps = defaults,
 ): Promise<{ readonly kid: string; readonly keys: number }> {
   const current = await readSecret(client, secrets.signing);
-  const material = isKeyMaterial(current) ? rotateKeyMaterial(parseKeyMaterial(current as string), now(), accessTokenTtl) : createKeyMaterial(now());
+  const material = isKeyMaterial(current)
+    ? rotateKeyMaterial(parseKeyMaterial(current as string), now(), accessTokenTtl)
+    : createKeyMaterial(now());
   await writeKeySet(client, secrets, material, true);
   const result = { kid: material.keys[0]?.kid ?? '', keys: material.keys.length };
   logger.info('Signing keys rotated', { secretArn: secrets.signing, ...result });

@@ -15,27 +15,23 @@ function presentedToken(body: { refresh_token?: string | undefined }, headers: R
   return (body.refresh_token ?? headers['x-refresh-token'] ?? bearerOf(headers))?.trim() || undefined;
 }
 
-export const handler = publicRoute(
-  'refresh',
-  { body: refreshBody, bodyRequired: false },
-  async ({ d, body, headers, client, issuer }) => {
-    const token = presentedToken(body, headers);
-    if (!token) {
-      throw new ApiError('invalid_request', {
-        message: 'refresh_token is required (body, X-Refresh-Token or Authorization: Bearer)',
-        details: [{ path: 'refresh_token', message: 'Required' }],
-      });
-    }
-    const result = await refreshGrant(d, token, client);
-    if (result.kind === 'reuse') {
-      const { userId, tenantId } = result.session;
-      await audit(d, client, { type: 'refresh.reuse_detected', outcome: 'failure', reason: 'spent_token', userId, tenantId });
-    }
-    if (result.kind !== 'rotated') throw new ApiError('invalid_grant');
-    const [tokens] = await settleAll([
-      issueTokens(d, result.session, result.refreshToken, issuer),
-      audit(d, client, { type: 'refresh.succeeded', outcome: 'success', userId: result.user.id, tenantId: result.user.tenantId }),
-    ]);
-    return json(200, { ...tokens, user: toPublicUser(result.user) }, tokenHeaders(tokens));
-  },
-);
+export const handler = publicRoute('refresh', { body: refreshBody, bodyRequired: false }, async ({ d, body, headers, client, issuer }) => {
+  const token = presentedToken(body, headers);
+  if (!token) {
+    throw new ApiError('invalid_request', {
+      message: 'refresh_token is required (body, X-Refresh-Token or Authorization: Bearer)',
+      details: [{ path: 'refresh_token', message: 'Required' }],
+    });
+  }
+  const result = await refreshGrant(d, token, client);
+  if (result.kind === 'reuse') {
+    const { userId, tenantId } = result.session;
+    await audit(d, client, { type: 'refresh.reuse_detected', outcome: 'failure', reason: 'spent_token', userId, tenantId });
+  }
+  if (result.kind !== 'rotated') throw new ApiError('invalid_grant');
+  const [tokens] = await settleAll([
+    issueTokens(d, result.session, result.refreshToken, issuer),
+    audit(d, client, { type: 'refresh.succeeded', outcome: 'success', userId: result.user.id, tenantId: result.user.tenantId }),
+  ]);
+  return json(200, { ...tokens, user: toPublicUser(result.user) }, tokenHeaders(tokens));
+});

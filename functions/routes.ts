@@ -108,5 +108,4 @@ function safeDecode(segment: string): string | undefined {
 /** `GET /auth/me`: API Gateway's route key for an operation. */
 export const routeKey = (operation: Pick<Operation, 'method' | 'path'>): string => `${operation.method} ${operation.path}`;
 
-export const operationByRouteKey = (key: string): Operation | undefined =>
-  operations.find((operation) => routeKey(operation) === key);
+export const operationByRouteKey = (key: string): Operation | undefined => operations.find((operation) => routeKey(operation) === key);

@@ -3,15 +3,7 @@
  * operation, the HTTP API with its Lambda authorizer. It reads create → bind →
  * route, and every grant comes from an operation's `needs`.
  */
-import {
-  CfnOutput,
-  CustomResource,
-  Duration,
-  Lazy,
-  Stack,
-  Validations,
-  type StackProps,
-} from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, Lazy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import {
   CorsHttpMethod,
   HttpApi,
@@ -147,9 +139,10 @@ export class AuthStack extends Stack {
     this.logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
 
     // Create: data, keys, API.
-    this.tables = Object.fromEntries(
-      Object.entries(tables).map(([name, definition]) => [name, new AuthTable(this, definition)]),
-    ) as Record<TableName, AuthTable>;
+    this.tables = Object.fromEntries(Object.entries(tables).map(([name, definition]) => [name, new AuthTable(this, definition)])) as Record<
+      TableName,
+      AuthTable
+    >;
     this.keys = new SigningKeySecrets(this, 'Keys', {
       logRetention: this.logRetention,
       keyRotationDays: props.keyRotationDays ?? 30,
@@ -220,8 +213,7 @@ export class AuthStack extends Stack {
     const defaultRoute = this.route('Default', { routeKey: HttpRouteKey.DEFAULT, handler: fallback.lambda });
     Validations.of(defaultRoute).acknowledge({
       id: 'AwsSolutions-APIG4',
-      reason:
-        '$default only answers 404 or 405 for requests no route matches; API.md requires that before any credential is looked at.',
+      reason: '$default only answers 404 or 405 for requests no route matches; API.md requires that before any credential is looked at.',
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'Base URL of the API' });
@@ -282,8 +274,7 @@ export class AuthStack extends Stack {
     }
     if (this.addedRoutes.size === 0) {
       const permissions = Lazy.string({
-        produce: () =>
-          JSON.stringify(Object.fromEntries([...this.addedRoutes].map(([route, { permission }]) => [route, permission]))),
+        produce: () => JSON.stringify(Object.fromEntries([...this.addedRoutes].map(([route, { permission }]) => [route, permission]))),
       });
       this.functions.get('authorizer')?.addEnvironment({ PROTECTED_ROUTES: permissions });
     }
@@ -307,5 +298,4 @@ export class AuthStack extends Stack {
       authorizer: options.authorizer,
     });
   }
-
 }

@@ -94,7 +94,8 @@ export class SigningKeySecrets extends Construct {
     });
     Validations.of(queue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the key-rotation schedule; a dead-letter queue of its own would only move the same events again.',
+      reason:
+        'This queue is itself the dead-letter queue of the key-rotation schedule; a dead-letter queue of its own would only move the same events again.',
     });
     return queue;
   }

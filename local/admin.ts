@@ -86,7 +86,6 @@ function environment(options: AdminOptions): Record<string, string | undefined> 
   return env;
 }
 
-
 const origin = { ip: null, userAgent: 'admin-cli', requestId: null };
 
 async function target(d: Deps, options: AdminOptions): Promise<UserRecord> {
@@ -122,7 +121,14 @@ export async function runAdmin(positionals: readonly string[], options: AdminOpt
       case 'unlock': {
         const user = await target(d, options);
         const wasLocked = await clearFailures(d, { userId: user.id });
-        if (wasLocked) await audit(d, origin, { type: 'lockout.unlocked', outcome: 'success', reason: 'admin_cli', userId: user.id, tenantId: user.tenantId });
+        if (wasLocked)
+          await audit(d, origin, {
+            type: 'lockout.unlocked',
+            outcome: 'success',
+            reason: 'admin_cli',
+            userId: user.id,
+            tenantId: user.tenantId,
+          });
         return [wasLocked ? `Unlocked ${user.email}` : `${user.email} had no failed logins to clear`];
       }
       default:
@@ -140,7 +146,8 @@ async function createCommand(d: Deps, options: AdminOptions): Promise<string> {
   const email = normalizeIdentifier(required(options.email, 'email'));
   if (!isEmail(email)) throw new AdminUsageError('--email must be an email address');
   const username = options.username ? normalizeIdentifier(options.username) : null;
-  if (username !== null && !USERNAME.test(username)) throw new AdminUsageError('--username: 3 to 64 letters, digits, dots, dashes or underscores');
+  if (username !== null && !USERNAME.test(username))
+    throw new AdminUsageError('--username: 3 to 64 letters, digits, dots, dashes or underscores');
   const outcome = await createAccount(
     d,
     { tenantId, role, email, username, password: options.password ?? null, firstName: null, lastName: null, phone: null, createdBy: null },

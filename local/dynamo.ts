@@ -55,7 +55,7 @@ async function listTables(client: DynamoDBClient): Promise<string[]> {
  * started here.
  */
 export async function startDynamo(options: DynamoOptions = {}): Promise<LocalDynamo> {
-  const shared = options.path ? undefined : options.endpoint ?? process.env.LOCAL_DYNAMODB_ENDPOINT;
+  const shared = options.path ? undefined : (options.endpoint ?? process.env.LOCAL_DYNAMODB_ENDPOINT);
   if (!shared) return startDynalite(options);
   const tablePrefix = `t${process.pid}-${++sharedStarts}-${randomBytes(3).toString('hex')}-`;
   return {
@@ -81,7 +81,12 @@ export async function startDynamo(options: DynamoOptions = {}): Promise<LocalDyn
 
 /** Starts dynalite: on disk under `path` when given (kept between runs), in memory otherwise. */
 export async function startDynalite(options: { path?: string; port?: number } = {}): Promise<LocalDynamo> {
-  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
+  const server: Server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.path ? { path: options.path } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

@@ -133,8 +133,10 @@ async function answer(req: IncomingMessage): Promise<APIGatewayProxyStructuredRe
   event.pathParameters = Object.keys(match.pathParameters).length ? match.pathParameters : undefined;
   if (match.operation.auth === 'protected') {
     const authorizer = await load(authorizerFunction);
-    const decision = (await authorizer(toAuthorizerEvent(event), lambdaContext('authorizer', event.requestContext.requestId))) as
-      APIGatewaySimpleAuthorizerWithContextResult<Record<string, string>>;
+    const decision = (await authorizer(
+      toAuthorizerEvent(event),
+      lambdaContext('authorizer', event.requestContext.requestId),
+    )) as APIGatewaySimpleAuthorizerWithContextResult<Record<string, string>>;
     if (!decision.isAuthorized) return gatewayAnswer(403, 'Forbidden');
     (event.requestContext as { authorizer?: unknown }).authorizer = { lambda: decision.context };
   }

@@ -4,8 +4,7 @@ import sesModule from 'aws-ses-v2-local';
 
 type StartSes = typeof sesModule.default;
 // A CommonJS module: Node hands over `module.exports`, some loaders its `default`.
-const sesServer: StartSes =
-  typeof sesModule === 'function' ? (sesModule as unknown as StartSes) : sesModule.default;
+const sesServer: StartSes = typeof sesModule === 'function' ? (sesModule as unknown as StartSes) : sesModule.default;
 
 export interface LocalSes {
   readonly url: string;

@@ -160,32 +160,42 @@ describe('AuthStack', () => {
       const signers = definitions.filter(([, definition]) => definition.needs.signingKeys).map(([key]) => key);
       expect(signers.sort()).toEqual(['login', 'refresh']);
       const readers = (name: string) =>
-        definitions.filter(([key]) => actionsOn(statementsOf(template, stack, fn(key)), idOf(stack, stack.node.findChild(name))).length > 0).map(([key]) => key);
+        definitions
+          .filter(([key]) => actionsOn(statementsOf(template, stack, fn(key)), idOf(stack, stack.node.findChild(name))).length > 0)
+          .map(([key]) => key);
       expect(readers('SigningKeys').sort()).toEqual(['login', 'refresh']);
       expect(readers('PublicKeys').sort()).toEqual(['authorizer', 'jwks']);
     });
 
-    it.each(definitions)('%s: no action beyond what its needs name (tables, key parts, mail) and writing its own logs', (key, definition) => {
-      const allowed = new Set<string>([
-        ...Object.values(definition.needs.tables ?? {}).flatMap((access) => [...tableActions[access]]),
-        ...(definition.needs.signingKeys || definition.needs.publicKeys || definition.needs.tokenSecret ? ['secretsmanager:GetSecretValue'] : []),
-        ...(definition.needs.mail ? ['ses:SendEmail'] : []),
-        'logs:CreateLogStream',
-        'logs:PutLogEvents',
-        // Active tracing: X-Ray's two write actions, which take no resource but "*".
-        'xray:PutTraceSegments',
-        'xray:PutTelemetryRecords',
-      ]);
-      const granted = statementsOf(template, stack, fn(key)).flatMap((statement) => list(statement.Action));
-      expect(granted.length).toBeGreaterThan(0);
-      expect(granted.filter((action) => !allowed.has(action))).toEqual([]);
-    });
+    it.each(definitions)(
+      '%s: no action beyond what its needs name (tables, key parts, mail) and writing its own logs',
+      (key, definition) => {
+        const allowed = new Set<string>([
+          ...Object.values(definition.needs.tables ?? {}).flatMap((access) => [...tableActions[access]]),
+          ...(definition.needs.signingKeys || definition.needs.publicKeys || definition.needs.tokenSecret
+            ? ['secretsmanager:GetSecretValue']
+            : []),
+          ...(definition.needs.mail ? ['ses:SendEmail'] : []),
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          // Active tracing: X-Ray's two write actions, which take no resource but "*".
+          'xray:PutTraceSegments',
+          'xray:PutTelemetryRecords',
+        ]);
+        const granted = statementsOf(template, stack, fn(key)).flatMap((statement) => list(statement.Action));
+        expect(granted.length).toBeGreaterThan(0);
+        expect(granted.filter((action) => !allowed.has(action))).toEqual([]);
+      },
+    );
 
     it('keeps the audit table append-only: PutItem for every function that writes it, Query for the one that lists it', () => {
       const auditId = idOf(stack, stack.tables.audit);
       for (const [key] of definitions) {
         const actions = actionsOn(statementsOf(template, stack, fn(key)), auditId);
-        expect(actions.filter((action) => !['dynamodb:PutItem', ...tableActions.read].includes(action)), key).toEqual([]);
+        expect(
+          actions.filter((action) => !['dynamodb:PutItem', ...tableActions.read].includes(action)),
+          key,
+        ).toEqual([]);
         expect(actions, key).not.toContain('dynamodb:UpdateItem');
         expect(actions, key).not.toContain('dynamodb:DeleteItem');
         expect(actions, key).not.toContain('dynamodb:BatchWriteItem');
@@ -220,7 +230,9 @@ describe('AuthStack', () => {
 
     it('names index ARNs one by one instead of a wildcard', () => {
       for (const [key] of definitions) {
-        for (const statement of statementsOf(template, stack, fn(key)).filter((st) => !list(st.Action).every((a) => a.startsWith('xray:')))) {
+        for (const statement of statementsOf(template, stack, fn(key)).filter(
+          (st) => !list(st.Action).every((a) => a.startsWith('xray:')),
+        )) {
           expect(JSON.stringify(statement.Resource), key).not.toMatch(/\*/);
         }
       }
@@ -235,11 +247,7 @@ describe('AuthStack', () => {
           Resource: { 'Fn::GetAtt': [idOf(stack, fn('login').logGroup), 'Arn'] },
         },
       ]);
-      template.resourcePropertiesCountIs(
-        'AWS::IAM::Role',
-        { ManagedPolicyArns: Match.anyValue() },
-        0,
-      );
+      template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.anyValue() }, 0);
     });
 
     it('grants no SES at all, and warns, when no sender is configured', () => {
@@ -260,20 +268,17 @@ describe('AuthStack', () => {
       return template.toJSON().Resources[integrationId].Properties.IntegrationUri;
     };
 
-    it.each(operations.map((operation) => [routeKey(operation), operation] as const))(
-      'routes %s to its own function',
-      (key, operation) => {
-        const route = routeOf(key);
-        expect(targetFunction(route)).toEqual({ 'Fn::GetAtt': [idOf(stack, fn(operation.operationId).lambda), 'Arn'] });
-        const authorizerId = { Ref: Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0] };
-        if (operation.auth === 'protected') {
-          expect(route).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: authorizerId });
-        } else {
-          expect(route.AuthorizationType ?? 'NONE').toBe('NONE');
-          expect(route.AuthorizerId).toBeUndefined();
-        }
-      },
-    );
+    it.each(operations.map((operation) => [routeKey(operation), operation] as const))('routes %s to its own function', (key, operation) => {
+      const route = routeOf(key);
+      expect(targetFunction(route)).toEqual({ 'Fn::GetAtt': [idOf(stack, fn(operation.operationId).lambda), 'Arn'] });
+      const authorizerId = { Ref: Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0] };
+      if (operation.auth === 'protected') {
+        expect(route).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: authorizerId });
+      } else {
+        expect(route.AuthorizationType ?? 'NONE').toBe('NONE');
+        expect(route.AuthorizerId).toBeUndefined();
+      }
+    });
 
     it('sends $default to the fallback function, without the authorizer', () => {
       const route = routeOf('$default');
@@ -366,7 +371,9 @@ describe('AuthStack', () => {
         Object.fromEntries(sensitive.map((key) => [key, { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 }])),
       );
       // Every other route keeps the stage's limit; every listed key is a route of the API.
-      const routeKeys = Object.values(Template.fromStack(defaults).findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
+      const routeKeys = Object.values(Template.fromStack(defaults).findResources('AWS::ApiGatewayV2::Route')).map(
+        (r) => r.Properties.RouteKey,
+      );
       for (const key of Object.keys(byDefault.RouteSettings)) expect(routeKeys).toContain(key);
 
       const { stack: tuned } = synth({ ...props, sensitiveThrottleRateLimit: 3, sensitiveThrottleBurstLimit: 6 });
@@ -387,9 +394,9 @@ describe('AuthStack', () => {
       extended.addProtectedRoute({ path: '/orders/{id}', method: 'GET', handler: orders, permission: 'transactions:read' });
       extended.addProtectedRoute({ path: '/orders', method: 'POST', handler: orders, permission: 'transactions:create' });
       extended.addProtectedRoute({ path: '/orders/ping', method: 'GET', handler: orders, permission: null });
-      expect(() =>
-        extended.addProtectedRoute({ path: '/auth/me', method: 'GET', handler: orders, permission: 'profile:read' }),
-      ).toThrow(/already exists/);
+      expect(() => extended.addProtectedRoute({ path: '/auth/me', method: 'GET', handler: orders, permission: 'profile:read' })).toThrow(
+        /already exists/,
+      );
 
       const added = Template.fromStack(extended);
       const authorizerId = Object.keys(added.findResources('AWS::ApiGatewayV2::Authorizer'));
@@ -442,17 +449,23 @@ describe('AuthStack', () => {
       expect(tables.users.retain).toBe(true);
     });
 
-    it.each(Object.entries(tables))('%s: deletion protection on, PITR on, retained if it holds what cannot be rebuilt', (name, definition) => {
-      const resource = template.toJSON().Resources[idOf(stack, stack.tables[name as TableName])];
-      expect(resource.Properties.DeletionProtectionEnabled).toBe(true);
-      expect(resource.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
-      expect(resource.DeletionPolicy).toBe(definition.retain ? 'Retain' : 'Delete');
-      if (name === 'users' || name === 'audit') expect(resource.DeletionPolicy).toBe('Retain');
-    });
+    it.each(Object.entries(tables))(
+      '%s: deletion protection on, PITR on, retained if it holds what cannot be rebuilt',
+      (name, definition) => {
+        const resource = template.toJSON().Resources[idOf(stack, stack.tables[name as TableName])];
+        expect(resource.Properties.DeletionProtectionEnabled).toBe(true);
+        expect(resource.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+        expect(resource.DeletionPolicy).toBe(definition.retain ? 'Retain' : 'Delete');
+        if (name === 'users' || name === 'audit') expect(resource.DeletionPolicy).toBe('Retain');
+      },
+    );
 
     it('retains the signing-key secret when the stack is deleted; the derived secrets are written again from it', () => {
       const resources = template.toJSON().Resources;
-      expect(resources[idOf(stack, stack.node.findChild('SigningKeys'))]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      expect(resources[idOf(stack, stack.node.findChild('SigningKeys'))]).toMatchObject({
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
       expect(resources[idOf(stack, stack.node.findChild('PublicKeys'))].DeletionPolicy).toBe('Delete');
       expect(resources[idOf(stack, stack.node.findChild('TokenSecret'))].DeletionPolicy).toBe('Delete');
     });

@@ -4,7 +4,20 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { verifyPassword } from '../../functions/core/crypto/passwords.ts';
-import { EMAIL, type OnClose, PASSWORD, type System, benchDir, closeServer, expectStatus, json, listen, packageVersion, peer, jwtAlg } from './common.ts';
+import {
+  EMAIL,
+  type OnClose,
+  PASSWORD,
+  type System,
+  benchDir,
+  closeServer,
+  expectStatus,
+  json,
+  listen,
+  packageVersion,
+  peer,
+  jwtAlg,
+} from './common.ts';
 
 /** better-auth keeps its scrypt parameters in @better-auth/utils' source; read them there, then prove them on the stored hash. */
 async function betterAuthScrypt(storedHash: string): Promise<string> {
@@ -86,10 +99,8 @@ export async function startBetterAuth(onClose: OnClose): Promise<System> {
     store: 'in-process memory (memoryAdapter), no database round trip',
     flow: {
       login: 'POST /api/auth/sign-in/email (JSON, with the Origin header its CSRF check requires) → session token (bearer plugin)',
-      refresh:
-        `GET /api/auth/token with Bearer session token (jwt plugin): a new 15-minute ${alg} JWT for the session; better-auth has no refresh-token grant for email/password sessions, nothing is rotated`,
-      authorized:
-        `GET /api/auth/get-session with Bearer session token: session and user looked up (memory)${signsOnCheck ? `, and (jwt plugin) a JWT (${alg}) signed into the set-auth-jwt header` : ''}`,
+      refresh: `GET /api/auth/token with Bearer session token (jwt plugin): a new 15-minute ${alg} JWT for the session; better-auth has no refresh-token grant for email/password sessions, nothing is rotated`,
+      authorized: `GET /api/auth/get-session with Bearer session token: session and user looked up (memory)${signsOnCheck ? `, and (jwt plugin) a JWT (${alg}) signed into the set-auth-jwt header` : ''}`,
     },
     run: {
       login,

@@ -4,7 +4,21 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { join } from 'node:path';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startDynalite } from '../../local/dynamo.ts';
-import { CookieJar, EMAIL, type OnClose, PASSWORD, type System, benchDir, closeServer, expectStatus, json, listen, packageVersion, peer, jwtAlg } from './common.ts';
+import {
+  CookieJar,
+  EMAIL,
+  type OnClose,
+  PASSWORD,
+  type System,
+  benchDir,
+  closeServer,
+  expectStatus,
+  json,
+  listen,
+  packageVersion,
+  peer,
+  jwtAlg,
+} from './common.ts';
 
 interface ScryptRecord {
   hash: string;
@@ -14,27 +28,41 @@ interface ScryptRecord {
   p: number;
 }
 
-export async function startOpenauth(onClose: OnClose): Promise<System & { storageCalls: () => Promise<Record<'login' | 'refresh' | 'authorized', number>> }> {
+export async function startOpenauth(
+  onClose: OnClose,
+): Promise<System & { storageCalls: () => Promise<Record<'login' | 'refresh' | 'authorized', number>> }> {
   const root = join(benchDir, 'node_modules', '@openauthjs', 'openauth');
   const version = await packageVersion(root);
-  const [{ issuer }, { PasswordProvider, ScryptHasher }, { PasswordUI }, { DynamoStorage }, { createClient }, { createSubjects }, { Storage }, { getRequestListener }] =
-    await Promise.all([
-      peer('@openauthjs/openauth/issuer'),
-      peer('@openauthjs/openauth/provider/password'),
-      peer('@openauthjs/openauth/ui/password'),
-      peer('@openauthjs/openauth/storage/dynamo'),
-      peer('@openauthjs/openauth/client'),
-      peer('@openauthjs/openauth/subject'),
-      peer('@openauthjs/openauth/storage/storage'),
-      peer('@hono/node-server'),
-    ]);
+  const [
+    { issuer },
+    { PasswordProvider, ScryptHasher },
+    { PasswordUI },
+    { DynamoStorage },
+    { createClient },
+    { createSubjects },
+    { Storage },
+    { getRequestListener },
+  ] = await Promise.all([
+    peer('@openauthjs/openauth/issuer'),
+    peer('@openauthjs/openauth/provider/password'),
+    peer('@openauthjs/openauth/ui/password'),
+    peer('@openauthjs/openauth/storage/dynamo'),
+    peer('@openauthjs/openauth/client'),
+    peer('@openauthjs/openauth/subject'),
+    peer('@openauthjs/openauth/storage/storage'),
+    peer('@hono/node-server'),
+  ]);
 
   // Its own dynalite, and the table DynamoStorage expects: string keys pk (hash) and sk (range), TTL attribute "expiry".
   // A name of its own, in case the engine is one shared with other runs; dropped on close.
   const dynamo = await startDynalite();
   onClose(() => dynamo.close());
   const table = `openauth-peers-${randomBytes(4).toString('hex')}`;
-  const admin = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const admin = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   onClose(() => admin.destroy());
   await admin.send(
     new CreateTableCommand({
@@ -50,10 +78,19 @@ export async function startOpenauth(onClose: OnClose): Promise<System & { storag
       ],
     }),
   );
-  onClose(() => admin.send(new DeleteTableCommand({ TableName: table })).then(() => undefined, () => undefined));
+  onClose(() =>
+    admin.send(new DeleteTableCommand({ TableName: table })).then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   // DynamoStorage signs its requests (aws4fetch) with credentials from the environment; dynalite accepts any.
   const savedEnv = { AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY };
-  Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: process.env.AWS_REGION ?? 'us-east-1' });
+  Object.assign(process.env, {
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+  });
   onClose(() => {
     for (const [name, value] of Object.entries(savedEnv)) {
       if (value === undefined) delete process.env[name];
@@ -93,8 +130,10 @@ export async function startOpenauth(onClose: OnClose): Promise<System & { storag
         }),
       ),
     },
-    success: async (ctx: { subject: (type: string, properties: unknown) => Promise<Response> }, value: { provider: string; email: string }) =>
-      ctx.subject('user', { email: value.email }),
+    success: async (
+      ctx: { subject: (type: string, properties: unknown) => Promise<Response> },
+      value: { provider: string; email: string },
+    ) => ctx.subject('user', { email: value.email }),
   });
 
   // One server: the issuer, and /me, a resource route that checks the token the way an openauth client does.
@@ -158,7 +197,10 @@ export async function startOpenauth(onClose: OnClose): Promise<System & { storag
   const login = async () => {
     const jar = new CookieJar();
     await start(jar);
-    const code = codeFrom(await jar.fetch(`${url}/password/authorize`, form({ email: EMAIL, password: PASSWORD })), 'POST /password/authorize');
+    const code = codeFrom(
+      await jar.fetch(`${url}/password/authorize`, form({ email: EMAIL, password: PASSWORD })),
+      'POST /password/authorize',
+    );
     tokens = await exchange(code);
   };
   await login();

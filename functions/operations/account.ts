@@ -9,7 +9,11 @@ export const accountOperations: readonly Operation[] = [
     handler: 'login',
     auth: 'public',
     summary: 'Log in with email or username and password',
-    needs: { tables: { users: 'readWrite', sessions: 'readWrite', lockouts: 'readWrite', audit: 'append' }, signingKeys: true, tokenSecret: true },
+    needs: {
+      tables: { users: 'readWrite', sessions: 'readWrite', lockouts: 'readWrite', audit: 'append' },
+      signingKeys: true,
+      tokenSecret: true,
+    },
   },
   {
     operationId: 'refresh',

@@ -58,7 +58,10 @@ async function openTabs(clientOptions: Record<string, unknown>): Promise<Tabs> {
 }
 
 const login = (page: Page) =>
-  page.evaluate((password) => (globalThis as any).client.login({ email: 'agent@example.com', password }).then(() => undefined), demoPassword);
+  page.evaluate(
+    (password) => (globalThis as any).client.login({ email: 'agent@example.com', password }).then(() => undefined),
+    demoPassword,
+  );
 const storedSession = (page: Page) => page.evaluate(() => JSON.parse(localStorage.getItem('serverless-auth.session') ?? 'null'));
 const eventsOf = (page: Page) => page.evaluate(() => (globalThis as any).events as string[]);
 
@@ -98,7 +101,10 @@ describe('client in two Chromium tabs', () => {
     expect(refreshes).toHaveLength(1);
     expect(a.access_token).not.toBe(first.access_token);
     expect(b).toEqual(a);
-    expect(events).toEqual([['signed_in', 'refreshed'], ['signed_in', 'refreshed']]);
+    expect(events).toEqual([
+      ['signed_in', 'refreshed'],
+      ['signed_in', 'refreshed'],
+    ]);
     expect(me).toBe('agent@example.com');
   });
 
@@ -112,7 +118,8 @@ describe('client in two Chromium tabs', () => {
         () =>
           new Promise<number>((resolve, reject) => {
             const go = new BroadcastChannel('test-go');
-            go.onmessage = () => (globalThis as any).client.authorizedFetch('/auth/me').then((response: Response) => resolve(response.status), reject);
+            go.onmessage = () =>
+              (globalThis as any).client.authorizedFetch('/auth/me').then((response: Response) => resolve(response.status), reject);
           }),
       ),
     );

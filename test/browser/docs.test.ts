@@ -83,7 +83,10 @@ describe('GET /docs in Chromium', () => {
 
     await page.goto(`${server.url}/docs`, { waitUntil: 'load' });
     // Swagger UI renders after fetching /openapi.json: wait for as many operation blocks as the table has.
-    await page.locator('.opblock').nth(operations.length - 1).waitFor({ timeout: 15_000 });
+    await page
+      .locator('.opblock')
+      .nth(operations.length - 1)
+      .waitFor({ timeout: 15_000 });
     title = await page.title();
     listed.push(
       ...(await page.$$eval('.opblock', (blocks) =>
@@ -164,7 +167,9 @@ describe('GET /docs in Chromium', () => {
         await me.locator('button.execute').click();
 
         // Assess
-        await expect.poll(() => me.locator('.live-responses-table tbody .response-col_status').first().textContent(), { timeout: 10_000 }).toBe('200');
+        await expect
+          .poll(() => me.locator('.live-responses-table tbody .response-col_status').first().textContent(), { timeout: 10_000 })
+          .toBe('200');
       } finally {
         await own.close();
       }

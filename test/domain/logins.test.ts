@@ -26,7 +26,14 @@ afterAll(() => fx.close());
 
 async function newUser(): Promise<UserRecord> {
   const email = `opening-${++counter}@example.com`;
-  const result = await createUser(fx.deps, { tenantId: 'acme', role: 'CASHIER', email, username: null, passwordHash: hash, createdBy: null });
+  const result = await createUser(fx.deps, {
+    tenantId: 'acme',
+    role: 'CASHIER',
+    email,
+    username: null,
+    passwordHash: hash,
+    createdBy: null,
+  });
   if (result.kind !== 'created') throw new Error('user not created');
   return result.user;
 }
@@ -49,7 +56,9 @@ describe('a login’s write on its user', () => {
 
   it('starts the names on a user stored before them', async () => {
     const user = await newUser();
-    await fx.deps.db.send(new UpdateCommand({ TableName: fx.deps.tables.users, Key: userKey(user.id), UpdateExpression: 'REMOVE openingSessions' }));
+    await fx.deps.db.send(
+      new UpdateCommand({ TableName: fx.deps.tables.users, Key: userKey(user.id), UpdateExpression: 'REMOVE openingSessions' }),
+    );
 
     const sessionId = await logIn(user);
 

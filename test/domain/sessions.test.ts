@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { verifyAccessToken } from '../../functions/core/crypto/access-tokens.ts';
 import { refreshGrant } from '../../functions/core/flows/refresh.ts';
-import { copyUserToSessions, getSession, listSessions, openSession, revokeAllSessions, sessionUserOf } from '../../functions/core/records/sessions.ts';
+import {
+  copyUserToSessions,
+  getSession,
+  listSessions,
+  openSession,
+  revokeAllSessions,
+  sessionUserOf,
+} from '../../functions/core/records/sessions.ts';
 import { audit, listAuditEvents } from '../../functions/core/records/audit.ts';
 import { issueTokens } from '../../functions/core/flows/tokens.ts';
 import { createUser, type UserRecord } from '../../functions/core/records/users.ts';
@@ -83,10 +90,17 @@ describe('issueTokens', () => {
     const { session, refreshToken } = await openSession(fx.deps, user, client);
     const tokens = await issueTokens(fx.deps, session, refreshToken, ISSUER);
     const keys = await fx.deps.keys.get();
-    const verify = (at: string) => verifyAccessToken(keys, tokens.access_token, { issuer: ISSUER, audience: 'serverless-auth', now: new Date(at) });
+    const verify = (at: string) =>
+      verifyAccessToken(keys, tokens.access_token, { issuer: ISSUER, audience: 'serverless-auth', now: new Date(at) });
     expect(await verify('2026-11-23T12:15:04.000Z')).toMatchObject({ userId: user.id, sessionId: session.sessionId, role: 'CASHIER' });
     expect(await verify('2026-11-23T12:15:06.000Z')).toBeNull();
-    expect(await verifyAccessToken(keys, tokens.access_token, { issuer: 'https://other.example.com', audience: 'serverless-auth', now: fx.clock.now() })).toBeNull();
+    expect(
+      await verifyAccessToken(keys, tokens.access_token, {
+        issuer: 'https://other.example.com',
+        audience: 'serverless-auth',
+        now: fx.clock.now(),
+      }),
+    ).toBeNull();
   });
 });
 
@@ -164,7 +178,15 @@ describe('refreshGrant', () => {
     const { refreshToken } = await openSession(fx.deps, other, client);
     const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
     const { userKey } = await import('../../functions/core/records/keys.ts');
-    await fx.deps.db.send(new UpdateCommand({ TableName: fx.deps.tables.users, Key: userKey(other.id), UpdateExpression: 'SET #s = :d', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':d': 'disabled' } }));
+    await fx.deps.db.send(
+      new UpdateCommand({
+        TableName: fx.deps.tables.users,
+        Key: userKey(other.id),
+        UpdateExpression: 'SET #s = :d',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':d': 'disabled' },
+      }),
+    );
     expect((await refreshGrant(fx.deps, refreshToken, client)).kind).toBe('invalid');
   });
 });
@@ -225,7 +247,13 @@ describe('AUDIT_REFRESHES', () => {
   const origin = { ...client, requestId: null };
   const both = async (d: Deps, owner: UserRecord) => {
     await audit(d, origin, { type: 'refresh.succeeded', outcome: 'success', userId: owner.id, tenantId: owner.tenantId });
-    await audit(d, origin, { type: 'refresh.reuse_detected', outcome: 'failure', reason: 'spent_token', userId: owner.id, tenantId: owner.tenantId });
+    await audit(d, origin, {
+      type: 'refresh.reuse_detected',
+      outcome: 'failure',
+      reason: 'spent_token',
+      userId: owner.id,
+      tenantId: owner.tenantId,
+    });
   };
 
   it('writes refresh.succeeded to the table by default', async () => {

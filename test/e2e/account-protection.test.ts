@@ -93,7 +93,10 @@ describe('POST /users/{id}/unlock', () => {
 
   it('answers 404 for an unknown id', async () => {
     const manager = await login(local.url, 'manager@example.com');
-    const answer = await call(local.url, '/users/00000000-0000-4000-8000-000000000000/unlock', { method: 'POST', headers: { authorization: `Bearer ${manager.access_token}` } });
+    const answer = await call(local.url, '/users/00000000-0000-4000-8000-000000000000/unlock', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${manager.access_token}` },
+    });
     expect(answer.status).toBe(404);
     expect(answer.body).toEqual({ error: 'not_found', message: 'Not found' });
   });
@@ -153,6 +156,8 @@ describe('no enumeration', () => {
   });
 
   it('answers an unknown username and a wrong password byte for byte alike', async () => {
-    expect(await raw({ username: 'pos-001', password: 'Wrong#Password1' })).toBe(await raw({ username: 'pos-999', password: 'Wrong#Password1' }));
+    expect(await raw({ username: 'pos-001', password: 'Wrong#Password1' })).toBe(
+      await raw({ username: 'pos-999', password: 'Wrong#Password1' }),
+    );
   });
 });

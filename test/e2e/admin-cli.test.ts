@@ -23,7 +23,9 @@ describe('admin CLI (runAdmin) on the local server’s tables', () => {
   let sequence = 0;
 
   beforeAll(async () => {
-    local = await startTestServer({ env: { LOCKOUT_THRESHOLD: String(LOCKOUT_THRESHOLD), LOCKOUT_SECONDS: '900', RESET_IP_LIMIT: '100000' } });
+    local = await startTestServer({
+      env: { LOCKOUT_THRESHOLD: String(LOCKOUT_THRESHOLD), LOCKOUT_SECONDS: '900', RESET_IP_LIMIT: '100000' },
+    });
     await mailbox(local).clear();
   });
   afterAll(() => local.close());
@@ -47,8 +49,12 @@ describe('admin CLI (runAdmin) on the local server’s tables', () => {
       const listed = await call(local.url, '/users', { headers: bearer(session.access_token) });
       expect(listed.status).toBe(200);
       expect((listed.body.items as { email: string }[]).map((u) => u.email)).toEqual([email]);
-      const events = await call(local.url, `/audit/events?type=user.created&user_id=${session.user.id}`, { headers: bearer(session.access_token) });
-      expect(events.body.items).toEqual([expect.objectContaining({ type: 'user.created', outcome: 'success', user_id: session.user.id, actor_id: null })]);
+      const events = await call(local.url, `/audit/events?type=user.created&user_id=${session.user.id}`, {
+        headers: bearer(session.access_token),
+      });
+      expect(events.body.items).toEqual([
+        expect.objectContaining({ type: 'user.created', outcome: 'success', user_id: session.user.id, actor_id: null }),
+      ]);
     });
 
     it('keeps the username: the user logs in with it too', async () => {
@@ -66,7 +72,9 @@ describe('admin CLI (runAdmin) on the local server’s tables', () => {
 
       const lines = await admin(['create-user'], { tenant: 'demo', role: 'AGENT', email });
 
-      expect(lines).toEqual([expect.stringMatching(new RegExp(`^Created .*  AGENT  active  tenant demo; an invitation went to ${email.replace(/\./g, '\\.')}$`))]);
+      expect(lines).toEqual([
+        expect.stringMatching(new RegExp(`^Created .*  AGENT  active  tenant demo; an invitation went to ${email.replace(/\./g, '\\.')}$`)),
+      ]);
       const mails = await mailbox(local).to(email);
       expect(mails).toHaveLength(1);
       const code = codeIn(mails[0]!);
@@ -82,19 +90,21 @@ describe('admin CLI (runAdmin) on the local server’s tables', () => {
       const email = freshEmail('twice');
       await admin(['create-user'], { tenant: 'demo', role: 'CASHIER', email, password: PASSWORD });
 
-      await expect(admin(['create-user'], { tenant: 'demo-2', role: 'MANAGER', email: email.toUpperCase(), password: NEW_PASSWORD })).rejects.toThrow(
+      await expect(
+        admin(['create-user'], { tenant: 'demo-2', role: 'MANAGER', email: email.toUpperCase(), password: NEW_PASSWORD }),
+      ).rejects.toThrow('That email is already taken');
+      await expect(admin(['create-user'], { tenant: 'demo', role: 'CASHIER', email: 'Manager@Example.com' })).rejects.toThrow(
         'That email is already taken',
       );
-      await expect(admin(['create-user'], { tenant: 'demo', role: 'CASHIER', email: 'Manager@Example.com' })).rejects.toThrow('That email is already taken');
       const session = await login(local.url, email, PASSWORD);
       expect(session.user).toMatchObject({ role: 'CASHIER', tenant_id: 'demo' });
       expectError(await attempt(email, NEW_PASSWORD), 401, 'invalid_credentials');
     });
 
     it('refuses a username that is taken with an error', async () => {
-      await expect(admin(['create-user'], { tenant: 'demo', role: 'CASHIER', email: freshEmail('pos'), username: 'POS-001', password: PASSWORD })).rejects.toThrow(
-        'That username is already taken',
-      );
+      await expect(
+        admin(['create-user'], { tenant: 'demo', role: 'CASHIER', email: freshEmail('pos'), username: 'POS-001', password: PASSWORD }),
+      ).rejects.toThrow('That username is already taken');
     });
   });
 
@@ -139,7 +149,9 @@ describe('admin CLI (runAdmin) on the local server’s tables', () => {
       expectError(await call(local.url, '/auth/me', { headers: bearer(session.access_token) }), 401, 'unauthorized');
       expectError(await call(local.url, '/auth/refresh', { body: { refresh_token: session.refresh_token } }), 401, 'invalid_grant');
       expect(await admin(['disable-user'], { email })).toEqual([`${email} is already disabled`]);
-      expect(await admin(['list-users'], { tenant: 'demo', status: 'disabled' })).toEqual([expect.stringContaining(`  ${email}  CASHIER  disabled  tenant demo`)]);
+      expect(await admin(['list-users'], { tenant: 'demo', status: 'disabled' })).toEqual([
+        expect.stringContaining(`  ${email}  CASHIER  disabled  tenant demo`),
+      ]);
     });
 
     it('disables by --id', async () => {
@@ -171,8 +183,12 @@ describe('admin CLI (runAdmin) on the local server’s tables', () => {
       const session = await attempt(email, PASSWORD);
       expect(session.status).toBe(200);
       const manager = await login(local.url, 'manager@example.com');
-      const events = await call(local.url, `/audit/events?type=lockout.unlocked&user_id=${session.body.user.id}`, { headers: bearer(manager.access_token) });
-      expect(events.body.items).toEqual([expect.objectContaining({ type: 'lockout.unlocked', outcome: 'success', reason: 'admin_cli', user_id: session.body.user.id })]);
+      const events = await call(local.url, `/audit/events?type=lockout.unlocked&user_id=${session.body.user.id}`, {
+        headers: bearer(manager.access_token),
+      });
+      expect(events.body.items).toEqual([
+        expect.objectContaining({ type: 'lockout.unlocked', outcome: 'success', reason: 'admin_cli', user_id: session.body.user.id }),
+      ]);
     });
 
     it('says so when there was nothing to clear', async () => {
@@ -188,13 +204,43 @@ describe('admin CLI (runAdmin) on the local server’s tables', () => {
       ['an unknown command', ['frobnicate'], {}, 'Unknown command: frobnicate'],
       ['no command', [], {}, 'Unknown command: (none)'],
       ['an extra argument', ['list-users', 'extra'], { tenant: 'demo' }, 'Unexpected argument: extra'],
-      ['create-user without --tenant', ['create-user'], { role: 'CASHIER', email: 'no-tenant@example.com', password: PASSWORD }, 'Missing --tenant'],
-      ['create-user without --role', ['create-user'], { tenant: 'demo', email: 'no-role@example.com', password: PASSWORD }, 'Missing --role'],
+      [
+        'create-user without --tenant',
+        ['create-user'],
+        { role: 'CASHIER', email: 'no-tenant@example.com', password: PASSWORD },
+        'Missing --tenant',
+      ],
+      [
+        'create-user without --role',
+        ['create-user'],
+        { tenant: 'demo', email: 'no-role@example.com', password: PASSWORD },
+        'Missing --role',
+      ],
       ['create-user without --email', ['create-user'], { tenant: 'demo', role: 'CASHIER', password: PASSWORD }, 'Missing --email'],
-      ['a bad role', ['create-user'], { tenant: 'demo', role: 'ADMIN', email: 'bad-role@example.com', password: PASSWORD }, '--role must be one of MANAGER, AGENT, CASHIER, CUSTOMER'],
-      ['a bad email', ['create-user'], { tenant: 'demo', role: 'CASHIER', email: 'not-an-email', password: PASSWORD }, '--email must be an email address'],
-      ['a bad username', ['create-user'], { tenant: 'demo', role: 'CASHIER', email: 'bad-username@example.com', username: 'a b' }, '--username'],
-      ['a weak password', ['create-user'], { tenant: 'demo', role: 'CASHIER', email: 'weak@example.com', password: 'password' }, '--password'],
+      [
+        'a bad role',
+        ['create-user'],
+        { tenant: 'demo', role: 'ADMIN', email: 'bad-role@example.com', password: PASSWORD },
+        '--role must be one of MANAGER, AGENT, CASHIER, CUSTOMER',
+      ],
+      [
+        'a bad email',
+        ['create-user'],
+        { tenant: 'demo', role: 'CASHIER', email: 'not-an-email', password: PASSWORD },
+        '--email must be an email address',
+      ],
+      [
+        'a bad username',
+        ['create-user'],
+        { tenant: 'demo', role: 'CASHIER', email: 'bad-username@example.com', username: 'a b' },
+        '--username',
+      ],
+      [
+        'a weak password',
+        ['create-user'],
+        { tenant: 'demo', role: 'CASHIER', email: 'weak@example.com', password: 'password' },
+        '--password',
+      ],
       ['list-users without --tenant', ['list-users'], {}, 'Missing --tenant'],
       ['a bad --status', ['list-users'], { tenant: 'demo', status: 'gone' }, '--status must be active or disabled'],
       ['both --id and --email', ['disable-user'], { id: 'x', email: 'agent@example.com' }, 'Give --email or --id, not both'],
@@ -207,7 +253,9 @@ describe('admin CLI (runAdmin) on the local server’s tables', () => {
     });
 
     it('creates nobody for a weak password, and the error names the broken rule', async () => {
-      const error = await admin(['create-user'], { tenant: 'demo', role: 'CASHIER', email: 'weak-2@example.com', password: 'short' }).catch((e: unknown) => e);
+      const error = await admin(['create-user'], { tenant: 'demo', role: 'CASHIER', email: 'weak-2@example.com', password: 'short' }).catch(
+        (e: unknown) => e,
+      );
 
       expect(error).toBeInstanceOf(AdminUsageError);
       expect((error as Error).message).toMatch(/--password: .*at least 8 characters/);
@@ -222,7 +270,11 @@ describe('the admin binary (npx tsx bin/admin.ts)', () => {
   const cli = (args: string[]) =>
     run('npx', ['tsx', 'bin/admin.ts', ...args], { cwd: process.cwd(), timeout: 30_000 }).then(
       ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-      (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? -1, stdout: error.stdout ?? '', stderr: error.stderr ?? '' }),
+      (error: { code?: number; stdout?: string; stderr?: string }) => ({
+        code: error.code ?? -1,
+        stdout: error.stdout ?? '',
+        stderr: error.stderr ?? '',
+      }),
     );
 
   it('prints the usage on stdout for --help and exits 0; an unknown command or flag exits 2 with the usage on stderr', async () => {

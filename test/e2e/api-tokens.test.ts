@@ -247,7 +247,9 @@ describe('API tokens', () => {
       const deleted = await remove(bearer(session.access_token), created.id);
 
       // Assess
-      expect([used.status, rotated.status, usedNew.status, refusedOld.status, listed.status, deleted.status]).toEqual([200, 200, 200, 401, 200, 204]);
+      expect([used.status, rotated.status, usedNew.status, refusedOld.status, listed.status, deleted.status]).toEqual([
+        200, 200, 200, 401, 200, 204,
+      ]);
       const texts = [created.token, rotated.body.token as string];
       const secrets = texts.map((text) => text.slice(29, 93));
       expect(secrets.every((secret) => /^[0-9a-f]{64}$/.test(secret))).toBe(true);
@@ -632,7 +634,6 @@ describe('API tokens', () => {
       expect(events.body.items.at(-1).reason).toBe('expired');
     });
   });
-
 });
 
 const withoutToken = ({ token: _token, ...rest }: CreatedToken) => rest;

@@ -64,7 +64,9 @@ async function send(path: string, options: Request = {}): Promise<Answer> {
     headers['content-type'] ??= 'application/json';
   }
   const raw = await sendRaw(local.url, { method: options.method ?? 'GET', path, headers, ...(body !== undefined ? { body } : {}) });
-  const answerHeaders = Object.fromEntries(Object.entries(raw.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]));
+  const answerHeaders = Object.fromEntries(
+    Object.entries(raw.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]),
+  );
   return { status: raw.status, headers: answerHeaders, text: raw.text, body: raw.body };
 }
 
@@ -161,7 +163,12 @@ const latestCode = (email: string) => latestCodeOf(local, email);
 const routeCases: Record<string, Case[]> = {
   login: [
     { name: 'logs in', status: 200, send: () => call('login', { body: { email: 'manager@example.com', password: demoPassword } }) },
-    { name: 'refuses a body without a password', status: 400, error: 'invalid_request', send: () => call('login', { body: { email: 'manager@example.com' } }) },
+    {
+      name: 'refuses a body without a password',
+      status: 400,
+      error: 'invalid_request',
+      send: () => call('login', { body: { email: 'manager@example.com' } }),
+    },
     {
       name: 'refuses a wrong password',
       status: 401,
@@ -185,22 +192,51 @@ const routeCases: Record<string, Case[]> = {
       send: async () => {
         const { email } = await freshAccount();
         for (let i = 0; i < 5; i++) {
-          expectDocumented(operation('login'), await call('login', { body: { email, password: `wrong ${i} of five` } }), 401, 'invalid_credentials');
+          expectDocumented(
+            operation('login'),
+            await call('login', { body: { email, password: `wrong ${i} of five` } }),
+            401,
+            'invalid_credentials',
+          );
         }
         return call('login', { body: { email, password: PASSWORD } });
       },
     },
   ],
   refresh: [
-    { name: 'rotates a refresh token', status: 200, send: async () => call('refresh', { body: { refresh_token: (await login('agent@example.com')).refresh_token } }) },
+    {
+      name: 'rotates a refresh token',
+      status: 200,
+      send: async () => call('refresh', { body: { refresh_token: (await login('agent@example.com')).refresh_token } }),
+    },
     { name: 'refuses a request without a token', status: 400, error: 'invalid_request', send: () => call('refresh') },
-    { name: 'refuses an unknown token', status: 401, error: 'invalid_grant', send: () => call('refresh', { body: { refresh_token: 'rt_not-a-token' } }) },
+    {
+      name: 'refuses an unknown token',
+      status: 401,
+      error: 'invalid_grant',
+      send: () => call('refresh', { body: { refresh_token: 'rt_not-a-token' } }),
+    },
   ],
-  logout: [{ name: 'revokes the session', status: 204, send: async () => call('logout', { headers: bearer((await login('agent@example.com')).access_token) }) }],
+  logout: [
+    {
+      name: 'revokes the session',
+      status: 204,
+      send: async () => call('logout', { headers: bearer((await login('agent@example.com')).access_token) }),
+    },
+  ],
   getMe: [{ name: "returns the caller's user", status: 200, send: () => call('getMe', { headers: asManager() }) }],
   updateMe: [
-    { name: 'changes profile fields', status: 200, send: () => call('updateMe', { headers: asManager(), body: { first_name: 'Ada', phone: '+44 20 7946 0000' } }) },
-    { name: 'refuses a role change', status: 400, error: 'invalid_request', send: () => call('updateMe', { headers: asManager(), body: { role: 'AGENT' } }) },
+    {
+      name: 'changes profile fields',
+      status: 200,
+      send: () => call('updateMe', { headers: asManager(), body: { first_name: 'Ada', phone: '+44 20 7946 0000' } }),
+    },
+    {
+      name: 'refuses a role change',
+      status: 400,
+      error: 'invalid_request',
+      send: () => call('updateMe', { headers: asManager(), body: { role: 'AGENT' } }),
+    },
   ],
   jwks: [{ name: 'lists the public keys', status: 200, send: () => call('jwks') }],
   openidConfiguration: [{ name: 'describes the issuer', status: 200, send: () => call('openidConfiguration') }],
@@ -263,7 +299,10 @@ const routeCases: Record<string, Case[]> = {
       send: async () => {
         const { email } = await freshAccount();
         const { access_token } = await login(email, PASSWORD);
-        return call('changePassword', { headers: bearer(access_token), body: { currentPassword: PASSWORD, newPassword: 'A changed passphrase 2026' } });
+        return call('changePassword', {
+          headers: bearer(access_token),
+          body: { currentPassword: PASSWORD, newPassword: 'A changed passphrase 2026' },
+        });
       },
     },
     {
@@ -273,7 +312,10 @@ const routeCases: Record<string, Case[]> = {
       send: async () => {
         const { email } = await freshAccount();
         const { access_token } = await login(email, PASSWORD);
-        return call('changePassword', { headers: bearer(access_token), body: { currentPassword: 'not it at all', newPassword: 'A changed passphrase 2026' } });
+        return call('changePassword', {
+          headers: bearer(access_token),
+          body: { currentPassword: 'not it at all', newPassword: 'A changed passphrase 2026' },
+        });
       },
     },
     {
@@ -291,43 +333,106 @@ const routeCases: Record<string, Case[]> = {
     {
       name: 'creates a user',
       status: 201,
-      send: () => call('createUser', { headers: asManager(), body: { email: `created-${++accounts}@example.com`, role: 'CASHIER', password: 'second till by the door' } }),
+      send: () =>
+        call('createUser', {
+          headers: asManager(),
+          body: { email: `created-${++accounts}@example.com`, role: 'CASHIER', password: 'second till by the door' },
+        }),
     },
-    { name: 'refuses a taken email', status: 409, error: 'conflict', send: () => call('createUser', { headers: asManager(), body: { email: 'agent@example.com', role: 'CASHIER' } }) },
+    {
+      name: 'refuses a taken email',
+      status: 409,
+      error: 'conflict',
+      send: () => call('createUser', { headers: asManager(), body: { email: 'agent@example.com', role: 'CASHIER' } }),
+    },
     {
       name: 'refuses a weak password',
       status: 400,
       error: 'weak_password',
-      send: () => call('createUser', { headers: asManager(), body: { email: `weak-${++accounts}@example.com`, role: 'CASHIER', password: 'password' } }),
+      send: () =>
+        call('createUser', {
+          headers: asManager(),
+          body: { email: `weak-${++accounts}@example.com`, role: 'CASHIER', password: 'password' },
+        }),
     },
   ],
   listUsers: [
     { name: 'lists users', status: 200, send: () => call('listUsers', { headers: asManager(), query: '?role=CASHIER&limit=5' }) },
-    { name: 'refuses a bad limit', status: 400, error: 'invalid_request', send: () => call('listUsers', { headers: asManager(), query: '?limit=0' }) },
+    {
+      name: 'refuses a bad limit',
+      status: 400,
+      error: 'invalid_request',
+      send: () => call('listUsers', { headers: asManager(), query: '?limit=0' }),
+    },
   ],
-  getUser: [{ name: 'returns a user', status: 200, send: async () => call('getUser', { headers: asManager(), parameters: { id: (await freshAccount()).id } }) }],
+  getUser: [
+    {
+      name: 'returns a user',
+      status: 200,
+      send: async () => call('getUser', { headers: asManager(), parameters: { id: (await freshAccount()).id } }),
+    },
+  ],
   updateUser: [
     {
       name: 'changes a user',
       status: 200,
-      send: async () => call('updateUser', { headers: asManager(), parameters: { id: (await freshAccount()).id }, body: { role: 'AGENT', last_name: 'Hopper' } }),
+      send: async () =>
+        call('updateUser', {
+          headers: asManager(),
+          parameters: { id: (await freshAccount()).id },
+          body: { role: 'AGENT', last_name: 'Hopper' },
+        }),
     },
     {
       name: 'refuses tenant_id, an unknown field: users never move',
       status: 400,
       error: 'invalid_request',
-      send: async () => call('updateUser', { headers: asManager(), parameters: { id: (await freshAccount()).id }, body: { tenant_id: 'demo-2' } }),
+      send: async () =>
+        call('updateUser', { headers: asManager(), parameters: { id: (await freshAccount()).id }, body: { tenant_id: 'demo-2' } }),
     },
   ],
-  disableUser: [{ name: 'disables a user', status: 204, send: async () => call('disableUser', { headers: asManager(), parameters: { id: (await freshAccount()).id } }) }],
-  unlockUser: [{ name: 'clears a lockout', status: 204, send: async () => call('unlockUser', { headers: asManager(), parameters: { id: (await freshAccount()).id } }) }],
+  disableUser: [
+    {
+      name: 'disables a user',
+      status: 204,
+      send: async () => call('disableUser', { headers: asManager(), parameters: { id: (await freshAccount()).id } }),
+    },
+  ],
+  unlockUser: [
+    {
+      name: 'clears a lockout',
+      status: 204,
+      send: async () => call('unlockUser', { headers: asManager(), parameters: { id: (await freshAccount()).id } }),
+    },
+  ],
   createApiToken: [
-    { name: 'creates a token', status: 201, send: () => call('createApiToken', { headers: asManager(), body: { name: 'nightly report', expires_in: '3mo' } }) },
-    { name: 'refuses an expiry outside the list', status: 400, error: 'invalid_request', send: () => call('createApiToken', { headers: asManager(), body: { name: 'x', expires_in: '2y' } }) },
+    {
+      name: 'creates a token',
+      status: 201,
+      send: () => call('createApiToken', { headers: asManager(), body: { name: 'nightly report', expires_in: '3mo' } }),
+    },
+    {
+      name: 'refuses an expiry outside the list',
+      status: 400,
+      error: 'invalid_request',
+      send: () => call('createApiToken', { headers: asManager(), body: { name: 'x', expires_in: '2y' } }),
+    },
   ],
   listApiTokens: [{ name: "lists the caller's tokens", status: 200, send: () => call('listApiTokens', { headers: asManager() }) }],
-  rotateApiToken: [{ name: 'rotates a token', status: 200, send: async () => call('rotateApiToken', { headers: asManager(), parameters: { id: await createApiToken() } }) }],
-  deleteApiToken: [{ name: 'deletes a token', status: 204, send: async () => call('deleteApiToken', { headers: asManager(), parameters: { id: await createApiToken() } }) }],
+  rotateApiToken: [
+    {
+      name: 'rotates a token',
+      status: 200,
+      send: async () => call('rotateApiToken', { headers: asManager(), parameters: { id: await createApiToken() } }),
+    },
+  ],
+  deleteApiToken: [
+    {
+      name: 'deletes a token',
+      status: 204,
+      send: async () => call('deleteApiToken', { headers: asManager(), parameters: { id: await createApiToken() } }),
+    },
+  ],
   listSessions: [{ name: "lists the caller's sessions", status: 200, send: () => call('listSessions', { headers: asManager() }) }],
   revokeSession: [
     {
@@ -340,9 +445,23 @@ const routeCases: Record<string, Case[]> = {
     },
   ],
   listAuditEvents: [
-    { name: "lists the tenant's events", status: 200, send: () => call('listAuditEvents', { headers: asManager(), query: '?type=login.succeeded&limit=5' }) },
-    { name: 'refuses a malformed since', status: 400, error: 'invalid_request', send: () => call('listAuditEvents', { headers: asManager(), query: '?since=yesterday' }) },
-    { name: 'is reserved to managers', status: 403, error: 'forbidden', send: async () => call('listAuditEvents', { headers: bearer((await login('agent@example.com')).access_token) }) },
+    {
+      name: "lists the tenant's events",
+      status: 200,
+      send: () => call('listAuditEvents', { headers: asManager(), query: '?type=login.succeeded&limit=5' }),
+    },
+    {
+      name: 'refuses a malformed since',
+      status: 400,
+      error: 'invalid_request',
+      send: () => call('listAuditEvents', { headers: asManager(), query: '?since=yesterday' }),
+    },
+    {
+      name: 'is reserved to managers',
+      status: 403,
+      error: 'forbidden',
+      send: async () => call('listAuditEvents', { headers: bearer((await login('agent@example.com')).access_token) }),
+    },
   ],
 };
 
@@ -360,7 +479,12 @@ function sharedCases(op: Operation): Case[] {
   const auth = () => (op.auth === 'protected' ? asManager() : {});
   const id = op.operationId;
   const cases: Case[] = [
-    { name: 'refuses an unknown body field', status: 400, error: 'invalid_request', send: () => call(id, { headers: auth(), body: { unknown_field: true } }) },
+    {
+      name: 'refuses an unknown body field',
+      status: 400,
+      error: 'invalid_request',
+      send: () => call(id, { headers: auth(), body: { unknown_field: true } }),
+    },
     {
       name: 'refuses a body that is not application/json',
       status: 415,
@@ -378,10 +502,20 @@ function sharedCases(op: Operation): Case[] {
     cases.push({ name: 'refuses a request without a credential', status: 401, error: 'unauthorized', send: () => call(id) });
   }
   if (refusesCustomers(op)) {
-    cases.push({ name: "refuses a CUSTOMER's credential", status: 403, error: 'forbidden', send: () => call(id, { headers: bearer(customer), body: validBody[id] }) });
+    cases.push({
+      name: "refuses a CUSTOMER's credential",
+      status: 403,
+      error: 'forbidden',
+      send: () => call(id, { headers: bearer(customer), body: validBody[id] }),
+    });
   }
   if (op.path.includes('{')) {
-    cases.push({ name: 'answers 404 for an unknown id', status: 404, error: 'not_found', send: () => call(id, { headers: auth(), body: validBody[id] }) });
+    cases.push({
+      name: 'answers 404 for an unknown id',
+      status: 404,
+      error: 'not_found',
+      send: () => call(id, { headers: auth(), body: validBody[id] }),
+    });
   }
   return cases;
 }
@@ -405,15 +539,20 @@ describe('every route answers as the served /openapi.json documents', () => {
   });
 
   describe.each(operations.map((op) => [`${op.method} ${op.path}`, op] as const))('%s', (_, op) => {
-    it.each([...(routeCases[op.operationId] ?? []), ...sharedCases(op)].map((c) => [`${c.status} ${c.name}`, c] as const))('%s', async (__, c) => {
-      expectDocumented(op, await c.send(), c.status, c.error);
-    });
+    it.each([...(routeCases[op.operationId] ?? []), ...sharedCases(op)].map((c) => [`${c.status} ${c.name}`, c] as const))(
+      '%s',
+      async (__, c) => {
+        expectDocumented(op, await c.send(), c.status, c.error);
+      },
+    );
   });
 
   it('saw each operation succeed and fail in at least three documented ways', () => {
     for (const op of operations) {
       const statuses = [...(seen.get(op.operationId) ?? [])];
-      const success = Object.keys(documented(op).responses).map(Number).find((status) => status < 300);
+      const success = Object.keys(documented(op).responses)
+        .map(Number)
+        .find((status) => status < 300);
       expect({ op: op.operationId, success: statuses.includes(success as number) }).toEqual({ op: op.operationId, success: true });
       expect(statuses.filter((status) => status >= 400).length, `${op.operationId}: ${statuses.join(', ')}`).toBeGreaterThanOrEqual(3);
     }

@@ -120,16 +120,25 @@ describe('Cache-Control', () => {
     [
       'a successful refresh',
       200,
-      async () => call(server.url, '/auth/refresh', { body: { refresh_token: (await login(server.url, 'cashier@example.com')).refresh_token } }),
+      async () =>
+        call(server.url, '/auth/refresh', { body: { refresh_token: (await login(server.url, 'cashier@example.com')).refresh_token } }),
     ],
     ['a refresh without a token', 400, () => call(server.url, '/auth/refresh', { method: 'POST' })],
     ['a refresh with an unknown token', 401, () => call(server.url, '/auth/refresh', { body: { refresh_token: 'unknown' } })],
-    ['a successful /auth/me', 200, async () => call(server.url, '/auth/me', { headers: bearer((await login(server.url, 'cashier@example.com')).access_token) })],
+    [
+      'a successful /auth/me',
+      200,
+      async () => call(server.url, '/auth/me', { headers: bearer((await login(server.url, 'cashier@example.com')).access_token) }),
+    ],
     ['/auth/me without a credential', 401, () => call(server.url, '/auth/me')],
     [
       'a successful logout',
       204,
-      async () => call(server.url, '/auth/logout', { method: 'POST', headers: bearer((await login(server.url, 'cashier@example.com')).access_token) }),
+      async () =>
+        call(server.url, '/auth/logout', {
+          method: 'POST',
+          headers: bearer((await login(server.url, 'cashier@example.com')).access_token),
+        }),
     ],
     ['a logout without a credential', 401, () => call(server.url, '/auth/logout', { method: 'POST' })],
     ['an unknown path', 404, () => call(server.url, '/nope')],

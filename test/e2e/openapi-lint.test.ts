@@ -31,9 +31,13 @@ describe('GET /openapi.json', () => {
   it('names its shared schemas once and refers to them', async () => {
     const { body } = await call(local.url, '/openapi.json');
 
-    expect(Object.keys(body.components.schemas)).toEqual(expect.arrayContaining(['User', 'TokenResponse', 'Session', 'ApiToken', 'AuditEvent', 'Error']));
+    expect(Object.keys(body.components.schemas)).toEqual(
+      expect.arrayContaining(['User', 'TokenResponse', 'Session', 'ApiToken', 'AuditEvent', 'Error']),
+    );
     expect(body.paths['/auth/me'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/User' });
-    expect(body.paths['/auth/login'].post.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/TokenResponse' });
+    expect(body.paths['/auth/login'].post.responses['200'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/TokenResponse',
+    });
   });
 
   it('gives the login body as one of email, username or posId, so that {} matches none', async () => {
@@ -45,7 +49,9 @@ describe('GET /openapi.json', () => {
 
   it('describes every operation and every tag', async () => {
     const { body } = await call(local.url, '/openapi.json');
-    const operations = Object.values(body.paths as Record<string, Record<string, { description?: string }>>).flatMap((item) => Object.values(item));
+    const operations = Object.values(body.paths as Record<string, Record<string, { description?: string }>>).flatMap((item) =>
+      Object.values(item),
+    );
 
     expect(operations.length).toBeGreaterThan(20);
     for (const operation of operations) expect(operation.description?.length ?? 0).toBeGreaterThan(10);

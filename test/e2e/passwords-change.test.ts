@@ -82,7 +82,8 @@ describe('POST /auth/password/change', () => {
     const session = await login(local.url, email, OLD_PASSWORD);
 
     const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await change(session.access_token, { currentPassword: `wrong-${i}-pass`, newPassword: NEW_PASSWORD })).status);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await change(session.access_token, { currentPassword: `wrong-${i}-pass`, newPassword: NEW_PASSWORD })).status);
     const locked = await attemptLogin(email, OLD_PASSWORD);
 
     expect(statuses).toEqual([401, 401, 401, 401]);

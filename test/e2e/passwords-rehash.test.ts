@@ -14,7 +14,12 @@ const CURRENT = { algorithm: 'argon2id', m: 19456, t: 2, p: 1 };
 /** The algorithm and cost parameters of a PHC string such as `$argon2id$v=19$m=19456,p=1,t=2$salt$hash`. */
 function parameters(hash: string) {
   const [, algorithm, , costs = ''] = hash.split('$');
-  const pairs = Object.fromEntries(costs.split(',').map((pair) => pair.split('=')).map(([k, v]) => [k, Number(v)]));
+  const pairs = Object.fromEntries(
+    costs
+      .split(',')
+      .map((pair) => pair.split('='))
+      .map(([k, v]) => [k, Number(v)]),
+  );
   return { algorithm, m: pairs.m, t: pairs.t, p: pairs.p };
 }
 

@@ -252,7 +252,7 @@ describe('password reset by emailed code', () => {
     it.each([
       ['a common password', () => 'Password1', /common/i],
       ['a password shorter than PASSWORD_MIN_LENGTH', () => 'Ab#1x', /at least 8/i],
-      ['a password that holds the email\'s local part', (email: string) => `my ${email.split('@')[0]!.toUpperCase()} pass`, /email/i],
+      ["a password that holds the email's local part", (email: string) => `my ${email.split('@')[0]!.toUpperCase()} pass`, /email/i],
     ])('refuses %s with weak_password naming the rule', async (_, passwordFor, rule) => {
       const { email } = await freshAccount();
       await forgot(email);
@@ -298,7 +298,9 @@ describe('password reset by emailed code', () => {
       const list = await call(local.url, `/audit/events?user_id=${id}&limit=100`, { headers: bearer(manager.access_token) });
 
       expect(list.status).toBe(200);
-      const kinds = list.body.items.map((e: { type: string; outcome: string; reason: string | null }) => `${e.type}:${e.outcome}:${e.reason}`);
+      const kinds = list.body.items.map(
+        (e: { type: string; outcome: string; reason: string | null }) => `${e.type}:${e.outcome}:${e.reason}`,
+      );
       expect(kinds).toEqual([
         'login.succeeded:success:null',
         'password.reset:success:null',
@@ -310,7 +312,16 @@ describe('password reset by emailed code', () => {
       expect(requested).toMatchObject({ user_id: id, actor_id: null, ip: '127.0.0.1' });
 
       const stored = JSON.stringify(await scanTable(local, 'AUDIT_TABLE'));
-      const secrets = [code, wrongCode(code), OLD_PASSWORD, NEW_PASSWORD, session.access_token, session.refresh_token, after.access_token, after.refresh_token];
+      const secrets = [
+        code,
+        wrongCode(code),
+        OLD_PASSWORD,
+        NEW_PASSWORD,
+        session.access_token,
+        session.refresh_token,
+        after.access_token,
+        after.refresh_token,
+      ];
       for (const secret of secrets) expect(stored).not.toContain(secret);
     });
   });

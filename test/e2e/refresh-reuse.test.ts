@@ -102,7 +102,10 @@ describe('POST /auth/refresh and the grace window', () => {
     const refused = [
       await call(server.url, '/auth/refresh', { body: { refresh_token: token, grant_type: 'refresh_token' } }),
       await call(server.url, '/auth/refresh', { body: { refresh_token: token, padding: 'x'.repeat(17 * 1024) } }),
-      await send(server.url, '/auth/refresh', { headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ refresh_token: token }) }),
+      await send(server.url, '/auth/refresh', {
+        headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({ refresh_token: token }),
+      }),
       await send(server.url, '/auth/refresh', { headers: { 'x-refresh-token': token }, body: utf8('{}') }),
     ];
     expect(refused.map((answer) => answer.status)).toEqual([400, 413, 415, 415]);

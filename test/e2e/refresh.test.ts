@@ -6,7 +6,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalEnvironment } from '../../local/environment.ts';
-import { bearer, decodeAccessToken, detailPaths, expectDemoUser, expectError, send, startSessionServer, tokenBody, utf8 } from '../fixtures/e2e.ts';
+import {
+  bearer,
+  decodeAccessToken,
+  detailPaths,
+  expectDemoUser,
+  expectError,
+  send,
+  startSessionServer,
+  tokenBody,
+  utf8,
+} from '../fixtures/e2e.ts';
 import { type Answer, call, login } from '../fixtures/local.ts';
 import { addAccount } from '../fixtures/accounts.ts';
 
@@ -56,7 +66,11 @@ describe('POST /auth/refresh', () => {
       const email = 'renamed-before-refresh@example.com';
       await addAccount({ email, password: 'Renamed passphrase 2026' });
       const session = await login(server.url, email, 'Renamed passphrase 2026');
-      const changed = await call(server.url, '/auth/me', { method: 'PATCH', headers: bearer(session.access_token), body: { first_name: 'Ada' } });
+      const changed = await call(server.url, '/auth/me', {
+        method: 'PATCH',
+        headers: bearer(session.access_token),
+        body: { first_name: 'Ada' },
+      });
       expect(changed.status, changed.text).toBe(200);
 
       // Act

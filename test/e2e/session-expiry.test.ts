@@ -64,7 +64,11 @@ describe('session midnight', () => {
 
     // Assess
     const { claims } = decodeAccessToken(session.access_token);
-    expect(session).toMatchObject({ expires_in: 600, expires_at: '2026-11-23T23:00:00.000Z', refresh_expires_at: '2026-11-23T23:00:00.000Z' });
+    expect(session).toMatchObject({
+      expires_in: 600,
+      expires_at: '2026-11-23T23:00:00.000Z',
+      refresh_expires_at: '2026-11-23T23:00:00.000Z',
+    });
     expect(claims.exp).toBe(Date.parse('2026-11-23T23:00:00.000Z') / 1000);
   });
 
@@ -127,7 +131,10 @@ describe('access token lifetime', () => {
     // Assess
     const { claims } = decodeAccessToken(session.access_token);
     expect(session).toMatchObject({ expires_in: 900, expires_at: '2026-11-23T10:15:00.000Z' });
-    expect([claims.iat, claims.exp]).toEqual([Date.parse('2026-11-23T10:00:00.000Z') / 1000, Date.parse('2026-11-23T10:15:00.000Z') / 1000]);
+    expect([claims.iat, claims.exp]).toEqual([
+      Date.parse('2026-11-23T10:00:00.000Z') / 1000,
+      Date.parse('2026-11-23T10:15:00.000Z') / 1000,
+    ]);
   });
 
   it('ends: past its expiry and the 5 s of clock skew it gets 401, while the refresh token still gives a new one', async () => {

@@ -64,14 +64,26 @@ describe('sessions API', () => {
       // Assess
       expect(fromLaptop.status).toBe(200);
       expect(fromLaptop.headers.get('cache-control')).toBe('no-store');
-      const laptopItem = { id: laptop.sid, created_at: laptopAt, last_used_at: laptopAt, ip: '127.0.0.1', user_agent: 'laptop-browser/1.0' };
+      const laptopItem = {
+        id: laptop.sid,
+        created_at: laptopAt,
+        last_used_at: laptopAt,
+        ip: '127.0.0.1',
+        user_agent: 'laptop-browser/1.0',
+      };
       const phoneItem = { id: phone.sid, created_at: phoneAt, last_used_at: phoneAt, ip: '127.0.0.1', user_agent: 'phone-app/2.0' };
       expect(Object.keys(fromLaptop.body)).toEqual(['items']);
       expect([...fromLaptop.body.items].sort(byId)).toEqual(
-        [{ ...laptopItem, current: true }, { ...phoneItem, current: false }].sort(byId),
+        [
+          { ...laptopItem, current: true },
+          { ...phoneItem, current: false },
+        ].sort(byId),
       );
       expect([...fromPhone.body.items].sort(byId)).toEqual(
-        [{ ...laptopItem, current: false }, { ...phoneItem, current: true }].sort(byId),
+        [
+          { ...laptopItem, current: false },
+          { ...phoneItem, current: true },
+        ].sort(byId),
       );
     });
 
@@ -250,9 +262,14 @@ describe('sessions API', () => {
       const revokedAt = clock.now().toISOString();
 
       // Act
-      const answer = await revoke({ ...bearer(caller.access_token), 'user-agent': 'audited/1', 'x-request-id': 'revoke-audited-1' }, other.sid);
+      const answer = await revoke(
+        { ...bearer(caller.access_token), 'user-agent': 'audited/1', 'x-request-id': 'revoke-audited-1' },
+        other.sid,
+      );
       const manager = await login(local.url, 'manager@example.com');
-      const events = await call(local.url, `/audit/events?user_id=${caller.user.id}&type=session.revoked`, { headers: bearer(manager.access_token) });
+      const events = await call(local.url, `/audit/events?user_id=${caller.user.id}&type=session.revoked`, {
+        headers: bearer(manager.access_token),
+      });
 
       // Assess
       expect(answer.status).toBe(204);

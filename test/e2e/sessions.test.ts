@@ -6,15 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, createLocalJWKSet, generateKeyPair, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalEnvironment } from '../../local/environment.ts';
-import {
-  bearer,
-  decodeAccessToken,
-  expectDemoUser,
-  expectError,
-  send,
-  startSessionServer,
-  utf8,
-} from '../fixtures/e2e.ts';
+import { bearer, decodeAccessToken, expectDemoUser, expectError, send, startSessionServer, utf8 } from '../fixtures/e2e.ts';
 import { call, login } from '../fixtures/local.ts';
 import { signWithServerKey } from '../fixtures/server-keys.ts';
 import { openDirectSession } from '../fixtures/direct-sessions.ts';
@@ -32,11 +24,9 @@ afterAll(async () => {
 
 const me = (headers: Record<string, string> = {}, path = '/auth/me') => call(server.url, path, { headers });
 
-const logout = (headers: Record<string, string>, body?: unknown) =>
-  call(server.url, '/auth/logout', { method: 'POST', headers, body });
+const logout = (headers: Record<string, string>, body?: unknown) => call(server.url, '/auth/logout', { method: 'POST', headers, body });
 
-const refresh = (refreshToken: string) =>
-  call(server.url, '/auth/refresh', { body: { refresh_token: refreshToken } });
+const refresh = (refreshToken: string) => call(server.url, '/auth/refresh', { body: { refresh_token: refreshToken } });
 
 const UNAUTHORIZED = { error: 'unauthorized', message: expect.any(String) };
 
@@ -79,7 +69,11 @@ describe('GET /auth/me', () => {
     await addAccount({ email, password: 'Renamed passphrase 2026' });
     const session = await login(server.url, email, 'Renamed passphrase 2026');
     const other = await login(server.url, email, 'Renamed passphrase 2026');
-    const changed = await call(server.url, '/auth/me', { method: 'PATCH', headers: bearer(session.access_token), body: { last_name: 'Lovelace' } });
+    const changed = await call(server.url, '/auth/me', {
+      method: 'PATCH',
+      headers: bearer(session.access_token),
+      body: { last_name: 'Lovelace' },
+    });
     expect(changed.status, changed.text).toBe(200);
 
     // Act
@@ -128,7 +122,9 @@ describe('GET /auth/me', () => {
 
     for (const answer of answers) {
       expectError(answer, 401, 'unauthorized');
-      expect(answer.headers.get('www-authenticate')).toBe('Bearer error="invalid_token", error_description="A valid credential is required"');
+      expect(answer.headers.get('www-authenticate')).toBe(
+        'Bearer error="invalid_token", error_description="A valid credential is required"',
+      );
       expect(answer.body).toEqual(UNAUTHORIZED);
     }
   });
@@ -172,7 +168,10 @@ describe('GET /auth/me', () => {
       ['garbage as a Bearer token', async () => bearer('garbage')],
       ['garbage in X-Auth-Token', async () => ({ 'x-auth-token': 'not-an-api-token' })],
       ['an empty Bearer', async () => ({ authorization: 'Bearer ' })],
-      ['a Basic credential', async () => ({ authorization: `Basic ${Buffer.from('manager@example.com:LocalDemo#2026').toString('base64')}` })],
+      [
+        'a Basic credential',
+        async () => ({ authorization: `Basic ${Buffer.from('manager@example.com:LocalDemo#2026').toString('base64')}` }),
+      ],
       ['a refresh token', async () => bearer((await login(server.url, 'agent@example.com')).refresh_token)],
       [
         'a token whose payload was edited (signature no longer matches)',

@@ -174,7 +174,9 @@ describe('users routes, role by route by target', () => {
     const found: string[] = [];
     let cursor: string | null = null;
     do {
-      const answer = await call(local.url, `/users?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers: as(caller) });
+      const answer = await call(local.url, `/users?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
+        headers: as(caller),
+      });
       if (answer.status !== 200) return { refused: answer, ids: found };
       found.push(...(answer.body.items as { id: string }[]).map((item) => item.id));
       cursor = answer.body.cursor;
@@ -374,7 +376,10 @@ describe('users routes, role by route by target', () => {
     it('refuses POST /users naming a tenant_id with 400, an unknown field, even from a MANAGER', async () => {
       const email = freshEmail();
 
-      const answer = await call(local.url, '/users', { headers: as('MANAGER'), body: { email, role: 'CASHIER', tenant_id: 'demo-2', password: TARGET_PASSWORD } });
+      const answer = await call(local.url, '/users', {
+        headers: as('MANAGER'),
+        body: { email, role: 'CASHIER', tenant_id: 'demo-2', password: TARGET_PASSWORD },
+      });
 
       expectError(answer, 400, 'invalid_request');
       expect(answer.body.details).toEqual([expect.objectContaining({ path: 'tenant_id' })]);
@@ -384,7 +389,11 @@ describe('users routes, role by route by target', () => {
     it('refuses PATCH /users/{id} naming a tenant_id with 400, an unknown field, and the user stays', async () => {
       const agent = await createAs('MANAGER', 'AGENT');
 
-      const answer = await call(local.url, `/users/${agent.id}`, { method: 'PATCH', headers: as('MANAGER'), body: { tenant_id: 'demo-2' } });
+      const answer = await call(local.url, `/users/${agent.id}`, {
+        method: 'PATCH',
+        headers: as('MANAGER'),
+        body: { tenant_id: 'demo-2' },
+      });
 
       expectError(answer, 400, 'invalid_request');
       expect(answer.body.details).toEqual([expect.objectContaining({ path: 'tenant_id' })]);
@@ -452,7 +461,9 @@ describe('GET /users lists exactly the users the caller may manage', () => {
     const emails: string[] = [];
     let cursor: string | null = null;
     do {
-      const answer = await call(local.url, `/users?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers: bearer(tokens[caller]) });
+      const answer = await call(local.url, `/users?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
+        headers: bearer(tokens[caller]),
+      });
       expect(answer.status, answer.text).toBe(200);
       emails.push(...(answer.body.items as { email: string }[]).map((item) => item.email));
       cursor = answer.body.cursor;
@@ -495,7 +506,7 @@ describe('GET /users lists exactly the users the caller may manage', () => {
     expectForbidden(answer, 'CUSTOMER');
   });
 
-  it("gives an AGENT nothing for a role filter it may not manage, and only its own for one it may", async () => {
+  it('gives an AGENT nothing for a role filter it may not manage, and only its own for one it may', async () => {
     const managers = await call(local.url, '/users?role=MANAGER', { headers: bearer(tokens.AGENT) });
     const customers = await call(local.url, '/users?role=CUSTOMER', { headers: bearer(tokens.AGENT) });
 

@@ -188,7 +188,15 @@ describe('users, roles and permissions', () => {
 
       expect(answer.status, answer.text).toBe(201);
       expect(answer.body).toEqual(
-        userObject({ email, role: 'CASHIER', createdBy: manager.id, username: 'till-42', first_name: 'Grace', last_name: 'Hopper', phone: '+1 (555) 010-0042' }),
+        userObject({
+          email,
+          role: 'CASHIER',
+          createdBy: manager.id,
+          username: 'till-42',
+          first_name: 'Grace',
+          last_name: 'Hopper',
+          phone: '+1 (555) 010-0042',
+        }),
       );
       expect(sorted(answer.body.permissions)).toEqual(permissionRows.CASHIER);
       expect(answer.text).not.toMatch(/argon2|hash|secret/i);
@@ -261,7 +269,12 @@ describe('users, roles and permissions', () => {
     });
 
     it('refuses a password containing the username with 400 weak_password', async () => {
-      const answer = await createUser({ email: freshEmail('named'), username: 'kiosk-77', role: 'CASHIER', password: 'my kiosk-77 passphrase' });
+      const answer = await createUser({
+        email: freshEmail('named'),
+        username: 'kiosk-77',
+        role: 'CASHIER',
+        password: 'my kiosk-77 passphrase',
+      });
 
       expectError(answer, 400, 'weak_password');
       expect(detailPaths(answer)).toContain('password');
@@ -269,7 +282,13 @@ describe('users, roles and permissions', () => {
 
     it('gives five concurrent creates of one email in different letter case exactly one 201 and four 409 conflict', async () => {
       const local_part = `race-${++sequence}`;
-      const variants = [`${local_part}@example.com`, `${local_part.toUpperCase()}@example.com`, `${local_part}@EXAMPLE.COM`, `Race-${sequence}@Example.com`, ` ${local_part}@example.com `];
+      const variants = [
+        `${local_part}@example.com`,
+        `${local_part.toUpperCase()}@example.com`,
+        `${local_part}@EXAMPLE.COM`,
+        `Race-${sequence}@Example.com`,
+        ` ${local_part}@example.com `,
+      ];
 
       const answers = await Promise.all(variants.map((email) => createUser({ email, role: 'CUSTOMER', password: PASSWORD })));
 
@@ -334,7 +353,8 @@ describe('users, roles and permissions', () => {
       expect(mail?.subject).toContain('Acme Pay');
       const code = codeIn(mail!);
       expect(mail?.body.html).toContain(code);
-      for (const password of [OTHER_PASSWORD, PASSWORD, 'LocalDemo#2026']) expectError(await attempt(email, password), 401, 'invalid_credentials');
+      for (const password of [OTHER_PASSWORD, PASSWORD, 'LocalDemo#2026'])
+        expectError(await attempt(email, password), 401, 'invalid_credentials');
 
       const reset = await call(local.url, '/auth/password/reset', { body: { email, code, password: OTHER_PASSWORD } });
 
@@ -356,25 +376,32 @@ describe('users, roles and permissions', () => {
     it.each([
       ['DELETE /users/{id}', (id: string) => call(local.url, `/users/${id}`, { method: 'DELETE', headers: asManager() }), 204],
       ['PATCH /users/{id} status=disabled', (id: string) => patchUser(id, { status: 'disabled' }), 200],
-    ] as const)('%s stops its tokens at once, and login says account_disabled only to the right password', async (_how, disable, status) => {
-      const user = await created('CASHIER');
-      const session = await login(local.url, user.email, PASSWORD);
-      expect((await me(session.access_token)).status).toBe(200);
+    ] as const)(
+      '%s stops its tokens at once, and login says account_disabled only to the right password',
+      async (_how, disable, status) => {
+        const user = await created('CASHIER');
+        const session = await login(local.url, user.email, PASSWORD);
+        expect((await me(session.access_token)).status).toBe(200);
 
-      const answer = await disable(user.id);
+        const answer = await disable(user.id);
 
-      expect(answer.status, answer.text).toBe(status);
-      if (status === 204) expect(answer.text).toBe('');
-      else expect(answer.body).toEqual({ ...userObject({ email: user.email, role: 'CASHIER', createdBy: manager.id, status: 'disabled' }), last_login_at: expect.stringMatching(ISO_UTC_MS) });
-      expectError(await me(session.access_token), 401, 'unauthorized');
-      expectError(await refresh(session.refresh_token), 401, 'invalid_grant');
-      const right = await attempt(user.email, PASSWORD);
-      expectError(right, 403, 'account_disabled');
-      expect(right.body).toEqual({ error: 'account_disabled', message: 'The account is disabled' });
-      expectError(await attempt(user.email, OTHER_PASSWORD), 401, 'invalid_credentials');
-      const fetched = await call(local.url, `/users/${user.id}`, { headers: asManager() });
-      expect(fetched.body.status).toBe('disabled');
-    });
+        expect(answer.status, answer.text).toBe(status);
+        if (status === 204) expect(answer.text).toBe('');
+        else
+          expect(answer.body).toEqual({
+            ...userObject({ email: user.email, role: 'CASHIER', createdBy: manager.id, status: 'disabled' }),
+            last_login_at: expect.stringMatching(ISO_UTC_MS),
+          });
+        expectError(await me(session.access_token), 401, 'unauthorized');
+        expectError(await refresh(session.refresh_token), 401, 'invalid_grant');
+        const right = await attempt(user.email, PASSWORD);
+        expectError(right, 403, 'account_disabled');
+        expect(right.body).toEqual({ error: 'account_disabled', message: 'The account is disabled' });
+        expectError(await attempt(user.email, OTHER_PASSWORD), 401, 'invalid_credentials');
+        const fetched = await call(local.url, `/users/${user.id}`, { headers: asManager() });
+        expect(fetched.body.status).toBe('disabled');
+      },
+    );
 
     it('lets a re-enabled user log in again, while its old tokens stay dead', async () => {
       const user = await created('AGENT');
@@ -535,7 +562,12 @@ describe('users, roles and permissions', () => {
 
       const { items } = await walk(`&${query}`, 2);
 
-      expect(items.map((u) => u.id).sort()).toEqual(population.filter(keep).map((u) => u.id).sort());
+      expect(items.map((u) => u.id).sort()).toEqual(
+        population
+          .filter(keep)
+          .map((u) => u.id)
+          .sort(),
+      );
       const params = new URLSearchParams(query);
       for (const item of items) {
         if (params.get('role')) expect(item.role).toBe(params.get('role'));
@@ -578,7 +610,14 @@ describe('users, roles and permissions', () => {
       const answer = await patchMe({ first_name: 'Ada', last_name: 'Lovelace', phone: '+44 20 7946 0958' });
 
       expect(answer.status, answer.text).toBe(200);
-      expect(answer.body).toMatchObject({ id: self.id, email: self.email, role: 'CASHIER', first_name: 'Ada', last_name: 'Lovelace', phone: '+44 20 7946 0958' });
+      expect(answer.body).toMatchObject({
+        id: self.id,
+        email: self.email,
+        role: 'CASHIER',
+        first_name: 'Ada',
+        last_name: 'Lovelace',
+        phone: '+44 20 7946 0958',
+      });
       const fetched = await me(self.token);
       expect(fetched.body).toMatchObject({ first_name: 'Ada', last_name: 'Lovelace', phone: '+44 20 7946 0958' });
       expect(fetched.body).toEqual(answer.body);
@@ -636,7 +675,10 @@ describe('users, roles and permissions', () => {
 
     it('records user.created, user.updated and user.disabled with actor_id the caller', async () => {
       const email = freshEmail('audited');
-      const createdAnswer = await createUser({ email, role: 'CASHIER', password: PASSWORD }, { ...asManager(), 'user-agent': 'users-suite/1.0', 'x-request-id': 'audit-create-1' });
+      const createdAnswer = await createUser(
+        { email, role: 'CASHIER', password: PASSWORD },
+        { ...asManager(), 'user-agent': 'users-suite/1.0', 'x-request-id': 'audit-create-1' },
+      );
       const id = createdAnswer.body.id as string;
       await patchUser(id, { first_name: 'Audited' });
       await call(local.url, `/users/${id}`, { method: 'DELETE', headers: asManager() });
@@ -716,7 +758,10 @@ describe('GET /users paging when users share one created_at', () => {
     token = session.access_token;
     managerId = session.user.id;
     for (let i = 0; i < 7; i++) {
-      const answer = await call(local.url, '/users', { headers: bearer(token), body: { email: `tied-${i}@example.com`, role: 'CUSTOMER' } });
+      const answer = await call(local.url, '/users', {
+        headers: bearer(token),
+        body: { email: `tied-${i}@example.com`, role: 'CUSTOMER' },
+      });
       if (answer.status !== 201) throw new Error(`tied-${i}: ${answer.status} ${answer.text}`);
       ids.push(answer.body.id);
     }
@@ -728,7 +773,9 @@ describe('GET /users paging when users share one created_at', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const answer = await call(local.url, `/users?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers: bearer(token) });
+      const answer = await call(local.url, `/users?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
+        headers: bearer(token),
+      });
       expect(answer.status, answer.text).toBe(200);
       seen.push(...(answer.body.items as { id: string }[]).map((u) => u.id));
       cursor = answer.body.cursor;

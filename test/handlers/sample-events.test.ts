@@ -82,14 +82,21 @@ describe('a route another team adds behind the authorizer', () => {
     // PROTECTED_ROUTES is what AuthStack.addProtectedRoute sets on the authorizer.
     process.env.PROTECTED_ROUTES = JSON.stringify({ 'GET /partner/reports': 'customers:read' });
     const email = `${role.toLowerCase()}@example.com`;
-    const tokens = await (await fetch(`${local.url}/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password: 'LocalDemo#2026' }),
-    })).json() as { access_token: string };
+    const tokens = (await (
+      await fetch(`${local.url}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: 'LocalDemo#2026' }),
+      })
+    ).json()) as { access_token: string };
     const event = await sample('authorizer');
     event.routeKey = 'GET /partner/reports';
-    event.headers = { ...event.headers, authorization: `Bearer ${tokens.access_token}`, host: new URL(local.url).host, 'x-forwarded-proto': 'http' };
+    event.headers = {
+      ...event.headers,
+      authorization: `Bearer ${tokens.access_token}`,
+      host: new URL(local.url).host,
+      'x-forwarded-proto': 'http',
+    };
     event.requestContext.domainName = new URL(local.url).host;
     const result = await invoke('authorizer', event);
     expect(result.isAuthorized).toBe(allowed);

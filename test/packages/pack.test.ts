@@ -29,7 +29,29 @@ async function pack(name: 'client' | 'verify'): Promise<void> {
 }
 
 const typeCheck = (file: string) =>
-  run(tsc, ['--ignoreConfig', '--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--lib', 'es2022,dom', '--typeRoots', join(projectRoot, 'node_modules/@types'), '--types', 'node', file], { cwd: scratch }).then(
+  run(
+    tsc,
+    [
+      '--ignoreConfig',
+      '--noEmit',
+      '--strict',
+      '--skipLibCheck',
+      '--target',
+      'es2022',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--lib',
+      'es2022,dom',
+      '--typeRoots',
+      join(projectRoot, 'node_modules/@types'),
+      '--types',
+      'node',
+      file,
+    ],
+    { cwd: scratch },
+  ).then(
     () => 'clean',
     (error: { stdout?: string }) => error.stdout ?? String(error),
   );
@@ -69,7 +91,9 @@ describe('npm pack of both packages, installed into a scratch project', () => {
       expect(packed[name]!.files).toContain('package.json');
       expect(packed[name]!.files).toContain('dist/index.js');
       expect(packed[name]!.files).toContain('dist/index.d.ts');
-      expect(packed[name]!.files.filter((file) => !/^(LICENSE|package\.json|README\.md|dist\/[a-z-]+\.(js|d\.ts))$/.test(file))).toEqual([]);
+      expect(packed[name]!.files.filter((file) => !/^(LICENSE|package\.json|README\.md|dist\/[a-z-]+\.(js|d\.ts))$/.test(file))).toEqual(
+        [],
+      );
     }
   });
 
@@ -100,7 +124,12 @@ describe('npm pack of both packages, installed into a scratch project', () => {
 
     // Assess
     expect(checked).toBe('clean');
-    expect(JSON.parse(stdout)).toEqual({ email: 'manager@example.com', role: 'MANAGER', refunds: true, events: ['signed_in', 'signed_out'] });
+    expect(JSON.parse(stdout)).toEqual({
+      email: 'manager@example.com',
+      role: 'MANAGER',
+      refunds: true,
+      events: ['signed_in', 'signed_out'],
+    });
   });
 
   it('refuses, at type-check time, a login without a password and a principal field that does not exist', async () => {

@@ -75,7 +75,7 @@ function expectUnavailable(answer: Answer) {
 /** The failures a store and a network give, round-robin over the steps that fail before the store. */
 const BEFORE = [sdkErrors.throttling, sdkErrors.provisionedThroughput, sdkErrors.internal, sdkErrors.connectionReset];
 
-const nameOf = (error: Error) => (error.name === 'Error' ? (error as { code?: string }).code ?? 'Error' : error.name);
+const nameOf = (error: Error) => (error.name === 'Error' ? ((error as { code?: string }).code ?? 'Error') : error.name);
 
 interface FaultCase {
   readonly step: number;
@@ -157,7 +157,13 @@ describe('POST /auth/login with the right password', () => {
    * password presented, not a session handed out.
    */
   const succeededEvents: Record<string, number> = {
-    '4:before': 2, '4:after': 2, '5:before': 2, '5:after': 2, '6:before': 2, '6:after': 2, '7:after': 2,
+    '4:before': 2,
+    '4:after': 2,
+    '5:before': 2,
+    '5:after': 2,
+    '6:before': 2,
+    '6:after': 2,
+    '7:after': 2,
   };
 
   it.each(casesOf(STEPS))('%s: 503 without a token; the retry logs in with exactly one session', async (_, fault) => {

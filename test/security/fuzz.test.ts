@@ -35,7 +35,17 @@ import { sendRaw, type RawAnswer } from '../fixtures/raw-http.ts';
 import { scanTable } from '../fixtures/tables.ts';
 
 /** Runs per category; a route without a body schema has no known fields, and spends those runs on random JSON. */
-const RUNS = { json: 5, wrongTypes: 5, hugeStrings: 3, unicode: 4, nulBytes: 3, pollution: 4, headers: 3, suffixJsonTypes: 1, query: 2 } as const;
+const RUNS = {
+  json: 5,
+  wrongTypes: 5,
+  hugeStrings: 3,
+  unicode: 4,
+  nulBytes: 3,
+  pollution: 4,
+  headers: 3,
+  suffixJsonTypes: 1,
+  query: 2,
+} as const;
 const RUNS_PER_ROUTE = Object.values(RUNS).reduce((a, b) => a + b, 0);
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -76,10 +86,23 @@ const leaksIn = (text: string): RegExp[] => [...LEAKS, STACK_FRAME].filter((patt
 
 /** The status of each error code of API.md. */
 const ERROR_STATUS: Readonly<Record<string, number>> = {
-  invalid_request: 400, weak_password: 400, invalid_code: 400, unauthorized: 401, invalid_credentials: 401,
-  invalid_grant: 401, forbidden: 403, account_disabled: 403, not_found: 404, method_not_allowed: 405,
-  conflict: 409, payload_too_large: 413, unsupported_media_type: 415, rate_limit_exceeded: 429,
-  account_locked: 429, internal_server_error: 500, service_unavailable: 503,
+  invalid_request: 400,
+  weak_password: 400,
+  invalid_code: 400,
+  unauthorized: 401,
+  invalid_credentials: 401,
+  invalid_grant: 401,
+  forbidden: 403,
+  account_disabled: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limit_exceeded: 429,
+  account_locked: 429,
+  internal_server_error: 500,
+  service_unavailable: 503,
 };
 
 // ---------------------------------------------------------------------------
@@ -87,8 +110,7 @@ const ERROR_STATUS: Readonly<Record<string, number>> = {
 
 type BodySchema = z.ZodObject;
 
-const bodySchemaOf = (operation: Operation): BodySchema | undefined =>
-  contracts[operation.operationId]?.body as BodySchema | undefined;
+const bodySchemaOf = (operation: Operation): BodySchema | undefined => contracts[operation.operationId]?.body as BodySchema | undefined;
 
 function fieldsOf(operation: Operation): string[] {
   return Object.keys(bodySchemaOf(operation)?.shape ?? {});
@@ -112,8 +134,7 @@ function baseBodyOf(operation: Operation): Record<string, unknown> {
   return operation.operationId === 'changePassword' ? { ...example, currentPassword: 'not-the-current-password' } : { ...example };
 }
 
-const pathOf = (operation: Operation, query = ''): string =>
-  `${operation.path.replace(/\{\w+\}/g, DUMMY_ID)}${query ? `?${query}` : ''}`;
+const pathOf = (operation: Operation, query = ''): string => `${operation.path.replace(/\{\w+\}/g, DUMMY_ID)}${query ? `?${query}` : ''}`;
 
 // ---------------------------------------------------------------------------
 // One fuzzed request, and what holds for every answer.
@@ -133,7 +154,8 @@ const bodyText = (body: FuzzInput['body']): string =>
 
 /** Nothing the test sends may contain what the leak check looks for, or an echo would pass for a leak. */
 const sendsNoLeakWords = (input: FuzzInput): boolean =>
-  leaksIn([bodyText(input.body), input.contentType ?? '', input.query ?? '', ...Object.entries(input.headers ?? {}).flat()].join('\n')).length === 0;
+  leaksIn([bodyText(input.body), input.contentType ?? '', input.query ?? '', ...Object.entries(input.headers ?? {}).flat()].join('\n'))
+    .length === 0;
 
 const bodyBytes = (body: FuzzInput['body']): number =>
   body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
@@ -288,11 +310,13 @@ const anyType = fc.oneof(
 function wrongTypes(operation: Operation): fc.Arbitrary<FuzzInput & { field: string }> {
   const shape = bodySchemaOf(operation)?.shape ?? {};
   const base = baseBodyOf(operation);
-  return fc.constantFrom(...Object.keys(shape)).chain((field) =>
-    anyType
-      .filter((value) => !(shape[field] as z.ZodType).safeParse(value).success)
-      .map((value) => ({ field, body: json({ ...base, [field]: value }) })),
-  );
+  return fc
+    .constantFrom(...Object.keys(shape))
+    .chain((field) =>
+      anyType
+        .filter((value) => !(shape[field] as z.ZodType).safeParse(value).success)
+        .map((value) => ({ field, body: json({ ...base, [field]: value }) })),
+    );
 }
 
 /** Where a string goes: one of the route's string fields in its base body, else a key of its own. */
@@ -352,7 +376,9 @@ const unicodeString = fc.oneof(
 function unicode(operation: Operation): fc.Arbitrary<FuzzInput> {
   return fc.oneof(
     fc.tuple(fieldChoice(operation), unicodeString).map(([field, value]) => ({ body: withString(operation, value, field) })),
-    fc.tuple(fieldChoice(operation), unicodeString).map(([field, value]) => ({ body: withString(operation, `someone${value}@example.com`, field) })),
+    fc
+      .tuple(fieldChoice(operation), unicodeString)
+      .map(([field, value]) => ({ body: withString(operation, `someone${value}@example.com`, field) })),
     unicodeString.map((value) => ({ body: json({ ...baseBodyOf(operation), [value || '\u200B']: 'x' }) })),
     unicodeString.map((value) => ({ body: json(value) })),
   );
@@ -391,10 +417,9 @@ function pollution(operation: Operation): fc.Arbitrary<FuzzInput> {
     });
 }
 
-const HEADER_CHAR = fc.oneof(
-  { weight: 9, arbitrary: fc.integer({ min: 0x20, max: 0x7e }) },
-  { weight: 1, arbitrary: fc.constantFrom(0x09, 0xa0, 0xe9, 0xff) },
-).map((code) => String.fromCharCode(code));
+const HEADER_CHAR = fc
+  .oneof({ weight: 9, arbitrary: fc.integer({ min: 0x20, max: 0x7e }) }, { weight: 1, arbitrary: fc.constantFrom(0x09, 0xa0, 0xe9, 0xff) })
+  .map((code) => String.fromCharCode(code));
 const headerValue = (maxLength: number) => fc.string({ unit: HEADER_CHAR, maxLength });
 const CONTENT_TYPES = [
   'application/json',
@@ -412,7 +437,22 @@ const CONTENT_TYPES = [
   '',
 ];
 const headerName = fc.oneof(
-  fc.constantFrom('x-request-id', 'uuid', 'user-agent', 'accept', 'accept-language', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'forwarded', 'origin', 'referer', 'cookie', 'x-amzn-trace-id'),
+  fc.constantFrom(
+    'x-request-id',
+    'uuid',
+    'user-agent',
+    'accept',
+    'accept-language',
+    'x-forwarded-for',
+    'x-forwarded-proto',
+    'x-forwarded-host',
+    'x-real-ip',
+    'forwarded',
+    'origin',
+    'referer',
+    'cookie',
+    'x-amzn-trace-id',
+  ),
   fc.stringMatching(/^[a-z][a-z0-9-]{0,24}$/).map((name) => `x-fuzz-${name}`),
 );
 
@@ -449,7 +489,10 @@ function randomQuery(operation: Operation): fc.Arbitrary<FuzzInput> {
   const known = Object.keys(contracts[operation.operationId]?.query?.shape ?? {});
   const name = known.length ? fc.oneof(fc.constantFrom(...known), key) : key;
   return fc
-    .array(fc.tuple(name, fc.oneof(fc.string({ maxLength: 40 }), unicodeString, fc.integer().map(String), fc.base64String({ maxLength: 60 }))), { maxLength: 6 })
+    .array(
+      fc.tuple(name, fc.oneof(fc.string({ maxLength: 40 }), unicodeString, fc.integer().map(String), fc.base64String({ maxLength: 60 }))),
+      { maxLength: 6 },
+    )
     .map((pairs) => ({ query: new URLSearchParams(pairs).toString() }));
 }
 
@@ -471,7 +514,10 @@ describe.each(operations.map((operation) => [`${operation.method} ${operation.pa
             const { field } = input as FuzzInput & { field: string };
             expect({ status: answer.status, error: answer.body?.error }, answer.text).toEqual({ status: 400, error: 'invalid_request' });
             const paths = ((answer.body?.details ?? []) as { path: string }[]).map((detail) => detail.path);
-            expect(paths.some((path) => path === field || path.startsWith(`${field}.`)), answer.text).toBe(true);
+            expect(
+              paths.some((path) => path === field || path.startsWith(`${field}.`)),
+              answer.text,
+            ).toBe(true);
           },
         });
       });
@@ -481,7 +527,9 @@ describe.each(operations.map((operation) => [`${operation.method} ${operation.pa
       await check(operation, hugeStrings(operation), RUNS.hugeStrings, {
         assess: (input, answer) => {
           const bytes = bodyBytes(input.body);
-          expect(answer.body?.error === 'payload_too_large', `${bytes} bytes: ${answer.status} ${answer.text.slice(0, 300)}`).toBe(bytes > MAX_BODY_BYTES);
+          expect(answer.body?.error === 'payload_too_large', `${bytes} bytes: ${answer.status} ${answer.text.slice(0, 300)}`).toBe(
+            bytes > MAX_BODY_BYTES,
+          );
         },
       });
     });

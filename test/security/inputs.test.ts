@@ -26,7 +26,15 @@ describe('GET /users with a crafted cursor', () => {
     ['an empty user id', async () => ({ pk: 'USER#', tenantId: 'demo', createdAt: '2026-11-23T10:00:00.000Z' })],
     ['wrong types', async () => ({ pk: 1, tenantId: ['demo'], createdAt: null })],
     ['keys of another index', async () => ({ pk: 'USER#x', sk: 'SESSION#y' })],
-    ['an unknown key besides the right ones', async () => ({ pk: `USER#${(await findUser(local, 'agent@example.com')).id}`, tenantId: 'demo', createdAt: '2026-11-23T10:00:00.000Z', admin: true })],
+    [
+      'an unknown key besides the right ones',
+      async () => ({
+        pk: `USER#${(await findUser(local, 'agent@example.com')).id}`,
+        tenantId: 'demo',
+        createdAt: '2026-11-23T10:00:00.000Z',
+        admin: true,
+      }),
+    ],
     [
       'another tenant’s keys, well formed',
       async () => {
@@ -66,8 +74,15 @@ describe('emails with control or format characters', () => {
   const routes: [string, (email: string) => Promise<Awaited<ReturnType<typeof call>>>][] = [
     ['POST /auth/login', (email) => call(local.url, '/auth/login', { body: { email, password: 'whatever it is 1' } })],
     ['POST /auth/password/forgot', (email) => call(local.url, '/auth/password/forgot', { body: { email } })],
-    ['POST /auth/password/reset', (email) => call(local.url, '/auth/password/reset', { body: { email, code: '123456', password: 'A new passphrase 2026' } })],
-    ['POST /users', (email) => call(local.url, '/users', { headers: bearer(manager), body: { email, role: 'CASHIER', password: 'A new passphrase 2026' } })],
+    [
+      'POST /auth/password/reset',
+      (email) => call(local.url, '/auth/password/reset', { body: { email, code: '123456', password: 'A new passphrase 2026' } }),
+    ],
+    [
+      'POST /users',
+      (email) =>
+        call(local.url, '/users', { headers: bearer(manager), body: { email, role: 'CASHIER', password: 'A new passphrase 2026' } }),
+    ],
   ];
 
   for (const [route, send] of routes) {

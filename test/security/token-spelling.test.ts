@@ -32,7 +32,14 @@ function macRespelled(token: string): string {
 describe('a respelled refresh token', () => {
   it.each([
     ['its MAC’s unused bits set', macRespelled],
-    ['a leading zero on its generation', (t: string) => t.split('.').map((p, i) => (i === 2 ? `0${p}` : p)).join('.')],
+    [
+      'a leading zero on its generation',
+      (t: string) =>
+        t
+          .split('.')
+          .map((p, i) => (i === 2 ? `0${p}` : p))
+          .join('.'),
+    ],
   ])('with %s is invalid_grant, and the session and its genuine token live on', async (_, respell) => {
     // Prepare
     const session = await login(local.url, 'customer@example.com');

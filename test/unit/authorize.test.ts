@@ -34,8 +34,19 @@ describe('authorizer context', () => {
   };
 
   const user = {
-    id: 'u1', tenantId: 't1', role: 'AGENT' as const, email: 'a@example.com', username: null, status: 'active' as const,
-    customerId: null, firstName: 'Ada', lastName: null, phone: null, createdAt: '2026-11-23T10:00:00.000Z', createdBy: null, lastLoginAt: null,
+    id: 'u1',
+    tenantId: 't1',
+    role: 'AGENT' as const,
+    email: 'a@example.com',
+    username: null,
+    status: 'active' as const,
+    customerId: null,
+    firstName: 'Ada',
+    lastName: null,
+    phone: null,
+    createdAt: '2026-11-23T10:00:00.000Z',
+    createdBy: null,
+    lastLoginAt: null,
   };
   const allowWithUser: Decision = { kind: 'allow', principal: { ...allow.principal, user } };
 
@@ -62,7 +73,11 @@ describe('authorizer context', () => {
 
   it('reads a missing or malformed context as unauthorized (fail closed)', () => {
     expect(decisionFromContext(undefined)).toEqual({ kind: 'unauthorized' });
-    expect(decisionFromContext({ decision: 'allow', userId: 'u1', role: 'ROOT', tenantId: 't', credential: 'access_token' })).toEqual({ kind: 'unauthorized' });
-    expect(decisionFromContext({ decision: 'allow', role: 'MANAGER', tenantId: 't', credential: 'access_token' })).toEqual({ kind: 'unauthorized' });
+    expect(decisionFromContext({ decision: 'allow', userId: 'u1', role: 'ROOT', tenantId: 't', credential: 'access_token' })).toEqual({
+      kind: 'unauthorized',
+    });
+    expect(decisionFromContext({ decision: 'allow', role: 'MANAGER', tenantId: 't', credential: 'access_token' })).toEqual({
+      kind: 'unauthorized',
+    });
   });
 });

@@ -8,7 +8,8 @@ describe('named condition parts', () => {
     const condition = and(isNew, or(lacks('lockedUntil'), atMost('lockedUntil', 1700)), is('role', 'AGENT'));
 
     expect(condition).toEqual({
-      expression: '(attribute_not_exists(#pk)) AND ((attribute_not_exists(#lockedUntil)) OR (#lockedUntil <= :lockedUntil_le)) AND (#role = :role_eq)',
+      expression:
+        '(attribute_not_exists(#pk)) AND ((attribute_not_exists(#lockedUntil)) OR (#lockedUntil <= :lockedUntil_le)) AND (#role = :role_eq)',
       names: { '#pk': 'pk', '#lockedUntil': 'lockedUntil', '#role': 'role' },
       values: { ':lockedUntil_le': 1700, ':role_eq': 'AGENT' },
     });
@@ -23,7 +24,9 @@ describe('named condition parts', () => {
 describe('conditional writes', () => {
   const FUNCTIONS = resolve(import.meta.dirname, '../../functions');
   const files = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+    );
 
   it('build every ConditionExpression from the named parts, nowhere inline', () => {
     const inline = files(FUNCTIONS)

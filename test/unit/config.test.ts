@@ -27,7 +27,11 @@ describe('loadSettings', () => {
   });
 
   it('reads values and zone maps', () => {
-    const settings = loadSettings({ ACCESS_TOKEN_TTL: '60', TENANT_TIMEZONES: '{"acme":"Asia/Tokyo"}', ISSUER: 'https://auth.example.com/' });
+    const settings = loadSettings({
+      ACCESS_TOKEN_TTL: '60',
+      TENANT_TIMEZONES: '{"acme":"Asia/Tokyo"}',
+      ISSUER: 'https://auth.example.com/',
+    });
     expect(settings.accessTokenTtl).toBe(60);
     expect(settings.tenantTimeZones).toEqual({ acme: 'Asia/Tokyo' });
     expect(settings.issuer).toBe('https://auth.example.com');

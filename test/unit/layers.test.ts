@@ -35,7 +35,8 @@ function importsOf(file: string): { target: string; typeOnly: boolean }[] {
   for (const match of source.matchAll(/^\s*(import|export)\s+(type\s+)?[^;]*?from\s+'(\.[^']+)'/gms)) {
     found.push({ target: resolve(dirname(file), match[3]!), typeOnly: Boolean(match[2]) });
   }
-  for (const match of source.matchAll(/import\(\s*'(\.[^']+)'\s*\)/g)) found.push({ target: resolve(dirname(file), match[1]!), typeOnly: false });
+  for (const match of source.matchAll(/import\(\s*'(\.[^']+)'\s*\)/g))
+    found.push({ target: resolve(dirname(file), match[1]!), typeOnly: false });
   return found;
 }
 
@@ -58,7 +59,9 @@ const arrows = filesUnder(CORE).flatMap((file) =>
 
 describe('the layers of functions/core', () => {
   it('has every file in a layer folder, but the composition root', () => {
-    const loose = filesUnder(CORE).filter((file) => layerOf(file) === 'root').map((file) => relative(CORE, file));
+    const loose = filesUnder(CORE)
+      .filter((file) => layerOf(file) === 'root')
+      .map((file) => relative(CORE, file));
     expect(loose).toEqual(['deps.ts']);
   });
 

@@ -16,15 +16,11 @@ describe('nextMidnight', () => {
 
   it('follows the spring-forward day in New York (a 23-hour day)', () => {
     // 2026-03-08: clocks go from 02:00 EST to 03:00 EDT; the next midnight is in EDT (UTC-4).
-    expect(nextMidnight(new Date('2026-03-08T06:00:00.000Z'), 'America/New_York').toISOString()).toBe(
-      '2026-03-09T04:00:00.000Z',
-    );
+    expect(nextMidnight(new Date('2026-03-08T06:00:00.000Z'), 'America/New_York').toISOString()).toBe('2026-03-09T04:00:00.000Z');
   });
 
   it('follows the fall-back day in New York (a 25-hour day)', () => {
-    expect(nextMidnight(new Date('2026-11-01T04:30:00.000Z'), 'America/New_York').toISOString()).toBe(
-      '2026-11-02T05:00:00.000Z',
-    );
+    expect(nextMidnight(new Date('2026-11-01T04:30:00.000Z'), 'America/New_York').toISOString()).toBe('2026-11-02T05:00:00.000Z');
   });
 
   it('handles a zone east of UTC+12 (Kiritimati, UTC+14)', () => {
@@ -42,7 +38,17 @@ describe('nextMidnight', () => {
   });
 
   it('is always after now, within 26 hours, and at the start of a local day', () => {
-    const zones = ['UTC', 'America/New_York', 'Europe/Paris', 'Asia/Kolkata', 'Asia/Kathmandu', 'Pacific/Kiritimati', 'Pacific/Pago_Pago', 'America/Santiago', 'Australia/Lord_Howe'];
+    const zones = [
+      'UTC',
+      'America/New_York',
+      'Europe/Paris',
+      'Asia/Kolkata',
+      'Asia/Kathmandu',
+      'Pacific/Kiritimati',
+      'Pacific/Pago_Pago',
+      'America/Santiago',
+      'Australia/Lord_Howe',
+    ];
     fc.assert(
       fc.property(
         fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2035-01-01T00:00:00Z'), noInvalidDate: true }),

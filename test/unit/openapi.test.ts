@@ -39,10 +39,14 @@ describe('the OpenAPI document', () => {
   it("lists each error of a route's contract under its status", () => {
     const login = (document.paths['/auth/login'] as Record<string, any>).post;
     expect(login.responses['401'].content['application/json'].schema.allOf[1].properties.error.enum).toEqual(['invalid_credentials']);
-    expect(login.responses['429'].content['application/json'].schema.allOf[1].properties.error.enum.sort()).toEqual(['account_locked', 'rate_limit_exceeded']);
+    expect(login.responses['429'].content['application/json'].schema.allOf[1].properties.error.enum.sort()).toEqual([
+      'account_locked',
+      'rate_limit_exceeded',
+    ]);
     expect(login.responses['429'].headers['Retry-After']).toBeDefined();
     // Each alternative of the login body refuses unknown fields, as the route does.
-    for (const alternative of login.requestBody.content['application/json'].schema.oneOf) expect(alternative.additionalProperties).toBe(false);
+    for (const alternative of login.requestBody.content['application/json'].schema.oneOf)
+      expect(alternative.additionalProperties).toBe(false);
   });
 
   it('declares the security schemes of API.md', () => {

@@ -70,10 +70,24 @@ describe('expiryOf', () => {
 describe('addCalendarMonths', () => {
   it('clamps every month end of a leap year and a common year', () => {
     const ends = (year: number) =>
-      Array.from({ length: 12 }, (_, month) => addCalendarMonths(new Date(Date.UTC(year, 0, 31, 9, 30)), month).toISOString().slice(0, 10));
+      Array.from({ length: 12 }, (_, month) =>
+        addCalendarMonths(new Date(Date.UTC(year, 0, 31, 9, 30)), month)
+          .toISOString()
+          .slice(0, 10),
+      );
     expect(ends(2028)).toEqual([
-      '2028-01-31', '2028-02-29', '2028-03-31', '2028-04-30', '2028-05-31', '2028-06-30',
-      '2028-07-31', '2028-08-31', '2028-09-30', '2028-10-31', '2028-11-30', '2028-12-31',
+      '2028-01-31',
+      '2028-02-29',
+      '2028-03-31',
+      '2028-04-30',
+      '2028-05-31',
+      '2028-06-30',
+      '2028-07-31',
+      '2028-08-31',
+      '2028-09-30',
+      '2028-10-31',
+      '2028-11-30',
+      '2028-12-31',
     ]);
     expect(ends(2100).slice(0, 3)).toEqual(['2100-01-31', '2100-02-28', '2100-03-31']);
   });

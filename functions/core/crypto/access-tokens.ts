@@ -27,11 +27,7 @@ export interface AccessTokenOptions {
   readonly expiresAt: Date;
 }
 
-export async function signAccessToken(
-  keys: SigningKeys,
-  subject: AccessTokenSubject,
-  options: AccessTokenOptions,
-): Promise<string> {
+export async function signAccessToken(keys: SigningKeys, subject: AccessTokenSubject, options: AccessTokenOptions): Promise<string> {
   return new SignJWT({
     sid: subject.sessionId,
     role: subject.role,
@@ -111,7 +107,9 @@ export async function verifyAccessToken(
 function hasAmbiguousJson(token: string): boolean {
   const [header, payload] = token.split('.');
   try {
-    return [header, payload].some((part) => part !== undefined && hasDuplicateTopLevelKeys(Buffer.from(part, 'base64url').toString('utf8')));
+    return [header, payload].some(
+      (part) => part !== undefined && hasDuplicateTopLevelKeys(Buffer.from(part, 'base64url').toString('utf8')),
+    );
   } catch {
     return true;
   }

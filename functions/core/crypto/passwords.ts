@@ -9,8 +9,7 @@ export const hashParameters = { type: argon2.argon2id, memoryCost: 19456, timeCo
 
 export const normalizePassword = (password: string): string => password.normalize('NFKC');
 
-export const hashPassword = (password: string): Promise<string> =>
-  argon2.hash(normalizePassword(password), hashParameters);
+export const hashPassword = (password: string): Promise<string> => argon2.hash(normalizePassword(password), hashParameters);
 
 /** `false` for a wrong password or a hash that cannot be read. */
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {

@@ -26,7 +26,12 @@ export function deriveRefreshToken(secret: Buffer, parts: RefreshTokenParts): st
 export function parseRefreshToken(secret: Buffer, token: string): RefreshTokenParts | null {
   const match = SHAPE.exec(token);
   // One spelling only: its hash is what the session stores, and the generation has no leading zeros.
-  if (!match || !isCanonicalBase64url(match[2] as string) || !isCanonicalBase64url(match[4] as string) || String(Number(match[3])) !== match[3]) {
+  if (
+    !match ||
+    !isCanonicalBase64url(match[2] as string) ||
+    !isCanonicalBase64url(match[4] as string) ||
+    String(Number(match[3])) !== match[3]
+  ) {
     return null;
   }
   const parts = { userId: match[1] as string, sessionId: match[2] as string, generation: Number(match[3]) };

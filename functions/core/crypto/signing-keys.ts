@@ -74,7 +74,10 @@ export function publicMaterialOf(material: KeyMaterial): PublicKeyMaterial {
   return {
     version: 1,
     keys: material.keys.map(({ kid, privateJwk }) => {
-      const { n, e } = createPublicKey(createPrivateKey({ key: privateJwk, format: 'jwk' })).export({ format: 'jwk' }) as { n: string; e: string };
+      const { n, e } = createPublicKey(createPrivateKey({ key: privateJwk, format: 'jwk' })).export({ format: 'jwk' }) as {
+        n: string;
+        e: string;
+      };
       return { kid, n, e };
     }),
   };

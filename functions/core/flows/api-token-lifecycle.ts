@@ -14,20 +14,36 @@ type Issued = { readonly record: ApiTokenRecord; readonly token: string };
 const tokenEvent = (owner: Principal, type: 'api_token.created' | 'api_token.rotated' | 'api_token.deleted', tokenId: string) =>
   ({ type, outcome: 'success', reason: tokenId, userId: owner.userId, tenantId: owner.tenantId }) as const;
 
-export async function createOwnApiToken(d: Deps, owner: Principal, name: string, expiresIn: ExpiryChoice, origin: AuditOrigin): Promise<{ readonly kind: 'created' } & Issued> {
+export async function createOwnApiToken(
+  d: Deps,
+  owner: Principal,
+  name: string,
+  expiresIn: ExpiryChoice,
+  origin: AuditOrigin,
+): Promise<{ readonly kind: 'created' } & Issued> {
   const issued = await createApiToken(d, owner, name, expiresIn);
   await audit(d, origin, tokenEvent(owner, 'api_token.created', issued.record.tokenId));
   return { kind: 'created', ...issued };
 }
 
-export async function rotateOwnApiToken(d: Deps, owner: Principal, tokenId: string, origin: AuditOrigin): Promise<({ readonly kind: 'rotated' } & Issued) | Extract<Refusal, { kind: 'not_found' }>> {
+export async function rotateOwnApiToken(
+  d: Deps,
+  owner: Principal,
+  tokenId: string,
+  origin: AuditOrigin,
+): Promise<({ readonly kind: 'rotated' } & Issued) | Extract<Refusal, { kind: 'not_found' }>> {
   const rotated = await rotateApiToken(d, owner.userId, tokenId);
   if (!rotated) return refused.notFound;
   await audit(d, origin, tokenEvent(owner, 'api_token.rotated', rotated.record.tokenId));
   return { kind: 'rotated', ...rotated };
 }
 
-export async function deleteOwnApiToken(d: Deps, owner: Principal, tokenId: string, origin: AuditOrigin): Promise<{ readonly kind: 'deleted' } | Extract<Refusal, { kind: 'not_found' }>> {
+export async function deleteOwnApiToken(
+  d: Deps,
+  owner: Principal,
+  tokenId: string,
+  origin: AuditOrigin,
+): Promise<{ readonly kind: 'deleted' } | Extract<Refusal, { kind: 'not_found' }>> {
   if (!(await deleteApiToken(d, owner.userId, tokenId))) return refused.notFound;
   await audit(d, origin, tokenEvent(owner, 'api_token.deleted', tokenId));
   return { kind: 'deleted' };

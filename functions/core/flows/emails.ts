@@ -8,7 +8,9 @@ const escapeHtml = (text: string): string =>
 function message(product: string, to: string, subject: string, paragraphs: readonly string[], code?: string): MailMessage {
   const [first = '', ...rest] = paragraphs;
   const text = [first, ...(code ? [`    ${code}`] : []), ...rest].join('\n\n');
-  const codeHtml = code ? `<p style="font-size:28px;font-weight:bold;letter-spacing:6px;font-family:monospace">${escapeHtml(code)}</p>` : '';
+  const codeHtml = code
+    ? `<p style="font-size:28px;font-weight:bold;letter-spacing:6px;font-family:monospace">${escapeHtml(code)}</p>`
+    : '';
   const html = [
     '<!doctype html><html><body style="font-family:sans-serif;color:#222">',
     `<h2>${escapeHtml(product)}</h2>`,
@@ -22,10 +24,16 @@ function message(product: string, to: string, subject: string, paragraphs: reado
 const minutes = (seconds: number) => Math.max(1, Math.round(seconds / 60));
 
 export const resetCodeEmail = (product: string, to: string, code: string, ttlSeconds: number): MailMessage =>
-  message(product, to, 'your password reset code', [
-    `Your ${product} password reset code is below. It works once, for ${minutes(ttlSeconds)} minutes.`,
-    'If you did not ask to reset your password, ignore this email: your password stays as it is.',
-  ], code);
+  message(
+    product,
+    to,
+    'your password reset code',
+    [
+      `Your ${product} password reset code is below. It works once, for ${minutes(ttlSeconds)} minutes.`,
+      'If you did not ask to reset your password, ignore this email: your password stays as it is.',
+    ],
+    code,
+  );
 
 export const passwordChangedEmail = (product: string, to: string, when: Date): MailMessage =>
   message(product, to, 'your password was changed', [
@@ -34,7 +42,13 @@ export const passwordChangedEmail = (product: string, to: string, when: Date): M
   ]);
 
 export const inviteEmail = (product: string, to: string, code: string, ttlSeconds: number): MailMessage =>
-  message(product, to, 'set your password', [
-    `You have been invited to ${product}. Choose your password with this code within ${minutes(ttlSeconds)} minutes.`,
-    'Enter it with your email address where your application asks for a password reset code.',
-  ], code);
+  message(
+    product,
+    to,
+    'set your password',
+    [
+      `You have been invited to ${product}. Choose your password with this code within ${minutes(ttlSeconds)} minutes.`,
+      'Enter it with your email address where your application asks for a password reset code.',
+    ],
+    code,
+  );

@@ -29,10 +29,7 @@ export type LoginOutcome =
   | Extract<Refusal, { kind: 'invalid_credentials' | 'disabled' | 'rate_limited' | 'locked' | 'unavailable' }>;
 
 export async function attemptLogin(d: Deps, identifier: Identifier, password: string, origin: AuditOrigin): Promise<LoginOutcome> {
-  const [window, userId] = await settleAll([
-    passwordGuessWindow(d, origin),
-    userIdNamedBy(d, identifier),
-  ]);
+  const [window, userId] = await settleAll([passwordGuessWindow(d, origin), userIdNamedBy(d, identifier)]);
   const subject: LockoutSubject = userId ? { userId } : { identifier: `${identifier.kind}:${identifier.value}` };
   if (!window.allowed) {
     const user = await getUser(d, userId ?? NOBODY_ID);

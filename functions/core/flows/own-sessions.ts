@@ -6,7 +6,12 @@ import { getSession, isLive, revokeAllSessions, revokeSession } from '../records
 import type { Principal } from './authorize.ts';
 import { refused, type Refusal } from './outcomes.ts';
 
-export async function logOut(d: Deps, caller: Principal, everySession: boolean, origin: AuditOrigin): Promise<{ readonly kind: 'logged_out' }> {
+export async function logOut(
+  d: Deps,
+  caller: Principal,
+  everySession: boolean,
+  origin: AuditOrigin,
+): Promise<{ readonly kind: 'logged_out' }> {
   await settleAll([
     everySession ? revokeAllSessions(d, caller.userId) : caller.sessionId && revokeSession(d, caller.userId, caller.sessionId),
     audit(d, origin, {

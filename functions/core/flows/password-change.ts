@@ -21,7 +21,13 @@ import { settleAll } from '../infra/settle.ts';
 
 export type PasswordChange = { readonly kind: 'changed' } | Refusal;
 
-export async function changePassword(d: Deps, principal: Principal, current: string, next: string, origin: AuditOrigin): Promise<PasswordChange> {
+export async function changePassword(
+  d: Deps,
+  principal: Principal,
+  current: string,
+  next: string,
+  origin: AuditOrigin,
+): Promise<PasswordChange> {
   const [window, user] = await settleAll([passwordGuessWindow(d, origin), getUser(d, principal.userId)]);
   if (user?.status !== 'active') return refused.unauthorized;
   const about = { userId: user.id, tenantId: user.tenantId };
@@ -39,7 +45,12 @@ export async function changePassword(d: Deps, principal: Principal, current: str
     ]);
     return refused.invalidCredentials;
   }
-  const weak = weakPassword(next, { minLength: d.settings.passwordMinLength, email: user.email, username: user.username, field: 'newPassword' });
+  const weak = weakPassword(next, {
+    minLength: d.settings.passwordMinLength,
+    email: user.email,
+    username: user.username,
+    field: 'newPassword',
+  });
   if (weak) {
     await forgetAttempts(d, check.reservation); // the current password was right
     return weak;

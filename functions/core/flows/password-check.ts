@@ -19,4 +19,3 @@ export async function checkPassword(d: Deps, reserved: ReserveOutcome, hash: str
   if (right) return { kind: 'right', reservation: reserved.reservation };
   return { kind: 'wrong', locked: await failAttempt(d, reserved.reservation) };
 }
-

@@ -56,7 +56,10 @@ export async function requestPasswordReset(
   }
   const owner = eligible(user);
   const code = await issueResetCode(d, owner?.id ?? nobodyFor(email));
-  const sent = await sendQuietly(d.mailer, resetCodeEmail(d.settings.productName, owner?.email ?? DECOY_RECIPIENT, code, d.settings.resetCodeTtl));
+  const sent = await sendQuietly(
+    d.mailer,
+    resetCodeEmail(d.settings.productName, owner?.email ?? DECOY_RECIPIENT, code, d.settings.resetCodeTtl),
+  );
   const reason = !user ? 'unknown_identifier' : !owner ? 'disabled' : sent ? null : 'mail_failed';
   await audit(d, origin, { type: 'password.reset_requested', outcome: reason ? 'failure' : 'success', reason, ...about });
   return { kind: 'requested' };

@@ -12,12 +12,7 @@ export interface TokenSet {
   readonly refresh_expires_at: string;
 }
 
-export async function issueTokens(
-  d: Deps,
-  session: SessionRecord,
-  refreshToken: string,
-  issuer: string,
-): Promise<TokenSet> {
+export async function issueTokens(d: Deps, session: SessionRecord, refreshToken: string, issuer: string): Promise<TokenSet> {
   const keys = await d.keys.get();
   const now = d.clock.now();
   const nowSeconds = Math.floor(now.getTime() / 1000);

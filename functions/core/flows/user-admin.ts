@@ -29,7 +29,6 @@ export async function managedUser(d: Deps, caller: Principal, userId: string): P
   return { kind: 'found', user: user as UserRecord };
 }
 
-
 /** `PATCH /users/{id}`: a role change revokes the user's sessions; disabling revokes its sessions and API tokens. */
 export async function changeManagedUser(
   d: Deps,
@@ -99,7 +98,13 @@ export async function unlockUser(
   // Another tenant's user is as unknown as no user at all.
   if (!user || user.tenantId !== caller.tenantId) return refused.notFound;
   if (await clearFailures(d, { userId: user.id })) {
-    await audit(d, origin, { type: 'lockout.unlocked', outcome: 'success', userId: user.id, tenantId: user.tenantId, actorId: caller.userId });
+    await audit(d, origin, {
+      type: 'lockout.unlocked',
+      outcome: 'success',
+      userId: user.id,
+      tenantId: user.tenantId,
+      actorId: caller.userId,
+    });
   }
   return { kind: 'unlocked' };
 }

@@ -41,8 +41,16 @@ export type AccountCreation =
  * seed: the password policy, the unique names, the `user.created` event,
  * and an invitation code by email when no password is given.
  */
-export async function createAccount(d: Deps, input: AccountInput, origin: AuditOrigin, reason: string | null = null): Promise<AccountCreation> {
-  const weak = input.password === null ? null : weakPassword(input.password, { minLength: d.settings.passwordMinLength, email: input.email, username: input.username });
+export async function createAccount(
+  d: Deps,
+  input: AccountInput,
+  origin: AuditOrigin,
+  reason: string | null = null,
+): Promise<AccountCreation> {
+  const weak =
+    input.password === null
+      ? null
+      : weakPassword(input.password, { minLength: d.settings.passwordMinLength, email: input.email, username: input.username });
   if (weak) return weak;
   const result = await createUser(d, {
     tenantId: input.tenantId,
@@ -59,7 +67,12 @@ export async function createAccount(d: Deps, input: AccountInput, origin: AuditO
   const user = result.user;
   const about = { userId: user.id, tenantId: user.tenantId, actorId: input.createdBy };
   const [, invitation] = await settleAll([
-    audit(d, origin, { type: 'user.created', outcome: 'success', reason: reason ?? (input.password === null ? 'invited' : null), ...about }),
+    audit(d, origin, {
+      type: 'user.created',
+      outcome: 'success',
+      reason: reason ?? (input.password === null ? 'invited' : null),
+      ...about,
+    }),
     input.password === null ? invite(d, user) : Promise.resolve('none' as const),
   ]);
   return { kind: 'created', user, invitation };
@@ -78,5 +91,7 @@ export async function createManagedUser(
 
 async function invite(d: Deps, user: UserRecord): Promise<'sent' | 'not_sent'> {
   const code = await issueResetCode(d, user.id, d.settings.inviteCodeTtl);
-  return (await sendQuietly(d.mailer, inviteEmail(d.settings.productName, user.email, code, d.settings.inviteCodeTtl))) ? 'sent' : 'not_sent';
+  return (await sendQuietly(d.mailer, inviteEmail(d.settings.productName, user.email, code, d.settings.inviteCodeTtl)))
+    ? 'sent'
+    : 'not_sent';
 }

@@ -24,8 +24,7 @@ export interface JsonBodyOptions {
   readonly required?: boolean;
 }
 
-const bodyBytes = (event: APIGatewayProxyEventV2): number =>
-  Buffer.byteLength(event.body!, event.isBase64Encoded ? 'base64' : 'utf8');
+const bodyBytes = (event: APIGatewayProxyEventV2): number => Buffer.byteLength(event.body!, event.isBase64Encoded ? 'base64' : 'utf8');
 
 export function toDetails(error: z.ZodError) {
   return error.issues.flatMap((issue) => {

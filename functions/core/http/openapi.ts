@@ -8,14 +8,19 @@ import { statusOf, type ErrorCode } from './api-error.ts';
 import { contracts } from './operation-contracts.ts';
 import * as s from './schemas.ts';
 
-
-
 /** Every error an operation can answer: its own, and those of its kind. */
 export function errorsOf(operation: Operation): ErrorCode[] {
   const contract = contracts[operation.operationId];
   const codes = new Set<ErrorCode>(contract?.errors ?? []);
   // Every route refuses body fields and broken JSON, and a query string it does not know.
-  for (const code of ['invalid_request', 'payload_too_large', 'unsupported_media_type', 'internal_server_error', 'service_unavailable'] as const) codes.add(code);
+  for (const code of [
+    'invalid_request',
+    'payload_too_large',
+    'unsupported_media_type',
+    'internal_server_error',
+    'service_unavailable',
+  ] as const)
+    codes.add(code);
   if (operation.auth === 'protected') {
     codes.add('unauthorized');
     codes.add('forbidden');
@@ -35,11 +40,16 @@ named.add(s.errorBody, { id: 'Error' });
 const COMPONENT = '#/components/schemas/';
 /** `#/$defs/User` as zod writes it, pointed at `components.schemas`. */
 const toComponentRefs = (value: unknown): unknown =>
-  JSON.parse(JSON.stringify(value), (key, item) => (key === '$ref' && typeof item === 'string' ? item.replace('#/$defs/', COMPONENT) : item));
+  JSON.parse(JSON.stringify(value), (key, item) =>
+    key === '$ref' && typeof item === 'string' ? item.replace('#/$defs/', COMPONENT) : item,
+  );
 
 /** A schema in JSON Schema; the named shapes it holds are collected into `components`. */
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output', components?: Record<string, unknown>) {
-  const converted = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', metadata: named }) as Record<string, unknown>;
+  const converted = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', metadata: named }) as Record<
+    string,
+    unknown
+  >;
   const { $schema: _ignored, $defs, ...rest } = converted;
   for (const [id, definition] of Object.entries(($defs ?? {}) as Record<string, unknown>)) {
     if (components) components[id] ??= toComponentRefs(definition);
@@ -81,10 +91,14 @@ function operationObject(operation: Operation, components: Record<string, unknow
       headers: {
         'X-Request-Id': { $ref: '#/components/headers/RequestId' },
         'Cache-Control': { description: contract.ok.cache ?? 'no-store', schema: { type: 'string' } },
-        ...(contract.ok.tokenHeaders ? { 'X-Access-Token': header('The access token'), 'X-Refresh-Token': header('The refresh token') } : {}),
+        ...(contract.ok.tokenHeaders
+          ? { 'X-Access-Token': header('The access token'), 'X-Refresh-Token': header('The refresh token') }
+          : {}),
       },
       ...(contract.ok.schema ? { content: { 'application/json': { schema: jsonSchema(contract.ok.schema, 'output', components) } } } : {}),
-      ...(contract.ok.content ? { content: Object.fromEntries(contract.ok.content.map((type) => [type, { schema: { type: 'string' } }])) } : {}),
+      ...(contract.ok.content
+        ? { content: Object.fromEntries(contract.ok.content.map((type) => [type, { schema: { type: 'string' } }])) }
+        : {}),
     },
   };
   for (const [status, codes] of [...errorsByStatus].sort(([a], [b]) => a - b)) {
@@ -127,7 +141,9 @@ function operationObject(operation: Operation, components: Record<string, unknow
             operation.permission ? `Needs the permission ${[operation.permission].flat().join(' or ')}.` : 'Any authenticated caller.',
             operation.roles ? `Reserved to ${operation.roles.join(', ')}.` : '',
             operation.sessionOnly ? 'Needs an access token: API tokens are refused (403).' : '',
-          ].join(' ').trim(),
+          ]
+            .join(' ')
+            .trim(),
         }
       : { security: [], description: `${operation.summary}. Public: no credential.` }),
     ...(pathParameters.length + queryParameters.length ? { parameters: [...pathParameters, ...queryParameters] } : {}),
@@ -157,7 +173,15 @@ const tagDescriptions: Readonly<Record<string, string>> = {
 };
 
 const tagOf = (path: string): string =>
-  path.startsWith('/users') ? 'Users' : path.startsWith('/audit') ? 'Audit' : path.startsWith('/auth/api-tokens') ? 'API tokens' : path.startsWith('/.well-known') || path === '/openapi.json' || path.startsWith('/docs') ? 'Discovery' : 'Sessions';
+  path.startsWith('/users')
+    ? 'Users'
+    : path.startsWith('/audit')
+      ? 'Audit'
+      : path.startsWith('/auth/api-tokens')
+        ? 'API tokens'
+        : path.startsWith('/.well-known') || path === '/openapi.json' || path.startsWith('/docs')
+          ? 'Discovery'
+          : 'Sessions';
 
 /** The document; `serverUrl` is the API's base URL. */
 export function openApiDocument(serverUrl: string) {
@@ -168,7 +192,11 @@ export function openApiDocument(serverUrl: string) {
     (paths[operation.path] as Record<string, unknown>)[operation.method.toLowerCase()] = operationObject(operation, schemas);
   }
   // Every error response refers to Error, which no success schema holds: its shape, converted without names.
-  const { $schema: _ignored, ...error } = z.toJSONSchema(s.errorBody, { target: 'draft-2020-12', io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _ignored, ...error } = z.toJSONSchema(s.errorBody, {
+    target: 'draft-2020-12',
+    io: 'output',
+    unrepresentable: 'any',
+  }) as Record<string, unknown>;
   schemas.Error = error;
   return {
     openapi: '3.1.0',

@@ -46,7 +46,11 @@ export const contracts: Readonly<Record<string, Contract>> = {
   },
   logout: { body: s.logoutBody, bodyRequired: false, ok: noContent('Logged out'), example: { all: true } },
   getMe: { ok: { status: 200, description: "The caller's user object", schema: s.userObject } },
-  updateMe: { body: s.updateMeBody, ok: { status: 200, description: 'The updated user object', schema: s.userObject }, example: { first_name: 'Ada' } },
+  updateMe: {
+    body: s.updateMeBody,
+    ok: { status: 200, description: 'The updated user object', schema: s.userObject },
+    example: { first_name: 'Ada' },
+  },
   forgotPassword: {
     body: s.forgotBody,
     ok: { status: 202, description: 'Accepted, whether or not the account exists', schema: s.statusMessage },
@@ -83,18 +87,37 @@ export const contracts: Readonly<Record<string, Contract>> = {
   },
   listUsers: { query: s.listUsersQuery, ok: { status: 200, description: 'The users the caller may manage', schema: s.userList } },
   getUser: { ok: { status: 200, description: 'The user', schema: s.userObject }, errors: ['not_found'] },
-  updateUser: { body: s.updateUserBody, ok: { status: 200, description: 'The updated user', schema: s.userObject }, errors: ['not_found'], example: { role: 'AGENT' } },
+  updateUser: {
+    body: s.updateUserBody,
+    ok: { status: 200, description: 'The updated user', schema: s.userObject },
+    errors: ['not_found'],
+    example: { role: 'AGENT' },
+  },
   disableUser: { ok: noContent('User disabled'), errors: ['not_found'] },
   unlockUser: { ok: noContent('Lockout cleared'), errors: ['not_found'] },
-  listAuditEvents: { query: s.auditQuery, ok: { status: 200, description: "The tenant's audit events, newest first", schema: s.auditEventList } },
+  listAuditEvents: {
+    query: s.auditQuery,
+    ok: { status: 200, description: "The tenant's audit events, newest first", schema: s.auditEventList },
+  },
   jwks: { ok: { status: 200, description: 'Public signing keys', schema: s.jwksDocument, cache: 'public, max-age=300' } },
-  openidConfiguration: { ok: { status: 200, description: 'Discovery document', schema: s.discoveryDocument, cache: 'public, max-age=300' } },
+  openidConfiguration: {
+    ok: { status: 200, description: 'Discovery document', schema: s.discoveryDocument, cache: 'public, max-age=300' },
+  },
   openApiDocument: {
-    ok: { status: 200, description: 'This document', schema: z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) }) },
+    ok: {
+      status: 200,
+      description: 'This document',
+      schema: z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) }),
+    },
   },
   docsPage: { ok: { status: 200, description: 'Swagger UI showing this document', content: ['text/html'] } },
   docsAsset: {
-    ok: { status: 200, description: 'swagger-ui-bundle.js or swagger-ui.css', content: ['text/javascript', 'text/css'], cache: 'public, max-age=300' },
+    ok: {
+      status: 200,
+      description: 'swagger-ui-bundle.js or swagger-ui.css',
+      content: ['text/javascript', 'text/css'],
+      cache: 'public, max-age=300',
+    },
     errors: ['not_found'],
   },
 };

@@ -36,7 +36,10 @@ export function refusalError(refusal: Refusal, caller?: Pick<Principal, 'role'>)
 }
 
 /** A flow's success, or its refusal thrown as the error the handler answers with. */
-export function unlessRefused<T extends { readonly kind: string }>(outcome: T | Refusal, caller?: Pick<Principal, 'role'>): Exclude<T, Refusal> {
+export function unlessRefused<T extends { readonly kind: string }>(
+  outcome: T | Refusal,
+  caller?: Pick<Principal, 'role'>,
+): Exclude<T, Refusal> {
   if (isRefusal(outcome)) throw refusalError(outcome, caller);
   return outcome as Exclude<T, Refusal>;
 }

@@ -102,7 +102,12 @@ export const baseStack = (contentSecurityPolicy?: Readonly<Record<string, string
     .use(httpHeaderNormalizer())
     .use(responseHeaders())
     // A JSON API has no use for the browser feature policy list; the rest guards against misuse in a browser.
-    .use(httpSecurityHeaders({ permissionsPolicy: false, ...(contentSecurityPolicy ? { contentSecurityPolicy: { ...contentSecurityPolicy } } : {}) }))
+    .use(
+      httpSecurityHeaders({
+        permissionsPolicy: false,
+        ...(contentSecurityPolicy ? { contentSecurityPolicy: { ...contentSecurityPolicy } } : {}),
+      }),
+    )
     .use(errorRenderer());
 
 function stack(operation: Operation, options: RouteOptions<z.ZodType, z.ZodType>) {
@@ -110,18 +115,17 @@ function stack(operation: Operation, options: RouteOptions<z.ZodType, z.ZodType>
   if (operation.auth === 'protected') chain.use(requirePrincipal());
   // A route without a schema still refuses body fields and broken JSON.
   const schema = options.body;
-  chain.use(
-    schema
-      ? jsonBody({ schema, required: options.bodyRequired ?? true })
-      : jsonBody({ schema: emptyBody, required: false }),
-  );
+  chain.use(schema ? jsonBody({ schema, required: options.bodyRequired ?? true }) : jsonBody({ schema: emptyBody, required: false }));
   return chain;
 }
 
 const emptyBody = z.strictObject({});
 
 /** A route anyone may call. */
-export function publicRoute<Schema extends z.ZodType = z.ZodType<Record<string, never>>, Q extends z.ZodType = z.ZodType<Record<string, never>>>(
+export function publicRoute<
+  Schema extends z.ZodType = z.ZodType<Record<string, never>>,
+  Q extends z.ZodType = z.ZodType<Record<string, never>>,
+>(
   operationId: string,
   options: RouteOptions<Schema, Q>,
   handle: (input: RouteInput<z.infer<Schema>, z.infer<Q>>) => Promise<HttpResponse>,
@@ -133,7 +137,10 @@ export function publicRoute<Schema extends z.ZodType = z.ZodType<Record<string, 
 }
 
 /** A route behind the Lambda authorizer: the handler gets the caller as `principal`. */
-export function protectedRoute<Schema extends z.ZodType = z.ZodType<Record<string, never>>, Q extends z.ZodType = z.ZodType<Record<string, never>>>(
+export function protectedRoute<
+  Schema extends z.ZodType = z.ZodType<Record<string, never>>,
+  Q extends z.ZodType = z.ZodType<Record<string, never>>,
+>(
   operationId: string,
   options: RouteOptions<Schema, Q>,
   handle: (input: ProtectedRouteInput<z.infer<Schema>, z.infer<Q>>) => Promise<HttpResponse>,

@@ -67,7 +67,11 @@ export const listUsersQuery = z.strictObject({
   role: roleField.optional(),
   status: statusField.optional(),
   limit,
-  cursor: z.string().max(500).refine((c) => decodeUserCursor(c) !== null, 'Invalid cursor').optional(),
+  cursor: z
+    .string()
+    .max(500)
+    .refine((c) => decodeUserCursor(c) !== null, 'Invalid cursor')
+    .optional(),
 });
 export const auditQuery = z.strictObject({
   user_id: z.string().min(1).max(64).optional(),
@@ -75,7 +79,11 @@ export const auditQuery = z.strictObject({
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),
   limit,
-  cursor: z.string().max(200).refine((c) => decodeAuditCursor(c) !== null, 'Invalid cursor').optional(),
+  cursor: z
+    .string()
+    .max(200)
+    .refine((c) => decodeAuditCursor(c) !== null, 'Invalid cursor')
+    .optional(),
 });
 
 // Responses.
@@ -146,6 +154,8 @@ export const auditEvent = z.object({
 });
 export const auditEventList = z.object({ items: z.array(auditEvent), cursor: z.string().nullable() });
 export const jwksDocument = z.object({
-  keys: z.array(z.object({ kty: z.literal('RSA'), n: z.string(), e: z.string(), kid: z.string(), alg: z.literal('RS256'), use: z.literal('sig') })),
+  keys: z.array(
+    z.object({ kty: z.literal('RSA'), n: z.string(), e: z.string(), kid: z.string(), alg: z.literal('RS256'), use: z.literal('sig') }),
+  ),
 });
 export const discoveryDocument = z.looseObject({ issuer: z.string(), jwks_uri: z.string() });

@@ -84,10 +84,9 @@ export const or = (...parts: Condition[]): Condition => join('OR', parts);
 type Conditioned<T> = Omit<T, 'ConditionExpression'>;
 
 /** The command input with the condition's expression, and its names and values merged into the input's own. */
-function withCondition<T extends { ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> }>(
-  input: T,
-  condition: Condition,
-): T & { ConditionExpression: string } {
+function withCondition<
+  T extends { ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> },
+>(input: T, condition: Condition): T & { ConditionExpression: string } {
   const names: Record<string, string> = { ...input.ExpressionAttributeNames };
   const values: Record<string, unknown> = { ...input.ExpressionAttributeValues };
   merge(names, condition.names);
@@ -101,14 +100,23 @@ function withCondition<T extends { ExpressionAttributeNames?: Record<string, str
 }
 
 /** The write's answer, or `null` when its condition did not hold. */
-export const updateIf = (db: DynamoDBDocumentClient, input: Conditioned<UpdateCommandInput>, condition: Condition): Promise<UpdateCommandOutput | null> =>
-  unlessConditionFails(db.send(new UpdateCommand(withCondition(input, condition))));
+export const updateIf = (
+  db: DynamoDBDocumentClient,
+  input: Conditioned<UpdateCommandInput>,
+  condition: Condition,
+): Promise<UpdateCommandOutput | null> => unlessConditionFails(db.send(new UpdateCommand(withCondition(input, condition))));
 
-export const putIf = (db: DynamoDBDocumentClient, input: Conditioned<PutCommandInput>, condition: Condition): Promise<PutCommandOutput | null> =>
-  unlessConditionFails(db.send(new PutCommand(withCondition(input, condition))));
+export const putIf = (
+  db: DynamoDBDocumentClient,
+  input: Conditioned<PutCommandInput>,
+  condition: Condition,
+): Promise<PutCommandOutput | null> => unlessConditionFails(db.send(new PutCommand(withCondition(input, condition))));
 
-export const deleteIf = (db: DynamoDBDocumentClient, input: Conditioned<DeleteCommandInput>, condition: Condition): Promise<DeleteCommandOutput | null> =>
-  unlessConditionFails(db.send(new DeleteCommand(withCondition(input, condition))));
+export const deleteIf = (
+  db: DynamoDBDocumentClient,
+  input: Conditioned<DeleteCommandInput>,
+  condition: Condition,
+): Promise<DeleteCommandOutput | null> => unlessConditionFails(db.send(new DeleteCommand(withCondition(input, condition))));
 
 /** For a write whose failed condition is a fault, not an outcome: the command with the condition in it. */
 export const conditionInput = withCondition;

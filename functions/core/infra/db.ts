@@ -31,9 +31,7 @@ export function createDocumentClient(options: DbOptions = {}): DynamoDBDocumentC
   const local = options.endpoint !== undefined;
   const client = new DynamoDBClient({
     region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
-    ...(local
-      ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
+    ...(local ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
     maxAttempts: 3,
     // A stalled call must fail well inside the Lambda timeout so the caller gets a 503, not a timeout.
     requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },

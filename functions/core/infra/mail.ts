@@ -36,9 +36,7 @@ export function sesMailer(options: SesMailerOptions): Mailer {
         region: process.env.AWS_REGION ?? 'us-east-1',
         maxAttempts: 2,
         requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
-        ...(options.endpoint
-          ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-          : {}),
+        ...(options.endpoint ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
       });
       await client.send(
         new SendEmailCommand({

@@ -51,14 +51,7 @@ export const permissionsByRole: Readonly<Record<Role, readonly string[]>> = {
     'receipts:print',
     ...everyone,
   ],
-  CUSTOMER: [
-    'transactions:create:own',
-    'transactions:read:own',
-    'kyc:verify',
-    'beneficiaries:manage:own',
-    'quotes:request',
-    ...everyone,
-  ],
+  CUSTOMER: ['transactions:create:own', 'transactions:read:own', 'kyc:verify', 'beneficiaries:manage:own', 'quotes:request', ...everyone],
 };
 
 export const isRole = (value: unknown): value is Role => roles.includes(value as Role);

@@ -125,7 +125,12 @@ export async function revokeApiTokensOf(d: Deps, userId: string): Promise<void> 
   await d.db.send(
     new UpdateCommand(
       conditionInput<UpdateCommandInput>(
-        { TableName: d.tables.users, Key: userKey(userId), UpdateExpression: 'SET apiTokensRevokedAt = :now', ExpressionAttributeValues: { ':now': now } },
+        {
+          TableName: d.tables.users,
+          Key: userKey(userId),
+          UpdateExpression: 'SET apiTokensRevokedAt = :now',
+          ExpressionAttributeValues: { ':now': now },
+        },
         itemExists,
       ),
     ),
@@ -135,7 +140,12 @@ export async function revokeApiTokensOf(d: Deps, userId: string): Promise<void> 
     tokens.map((t) =>
       updateIf(
         d.db,
-        { TableName: d.tables.apiTokens, Key: apiTokenKey(t.tokenId), UpdateExpression: 'SET revoked = :true', ExpressionAttributeValues: { ':true': true } },
+        {
+          TableName: d.tables.apiTokens,
+          Key: apiTokenKey(t.tokenId),
+          UpdateExpression: 'SET revoked = :true',
+          ExpressionAttributeValues: { ':true': true },
+        },
         itemExists,
       ),
     ),
@@ -145,7 +155,11 @@ export async function revokeApiTokensOf(d: Deps, userId: string): Promise<void> 
 export type ApiTokenCheck =
   | { readonly kind: 'ok'; readonly record: ApiTokenRecord; readonly owner: UserRecord }
   /** A token of ours that no longer works: worth an audit event. */
-  | { readonly kind: 'refused'; readonly record: ApiTokenRecord; readonly reason: 'revoked' | 'expired' | 'wrong_secret' | 'owner_disabled' }
+  | {
+      readonly kind: 'refused';
+      readonly record: ApiTokenRecord;
+      readonly reason: 'revoked' | 'expired' | 'wrong_secret' | 'owner_disabled';
+    }
   | { readonly kind: 'unknown' };
 
 /** How often a token's `last_used_at` is written, at most. */

@@ -100,7 +100,10 @@ export async function audit(d: Deps, origin: AuditOrigin, input: AuditInput): Pr
 }
 
 const refreshMetric = (now: Date) => ({
-  _aws: { Timestamp: now.getTime(), CloudWatchMetrics: [{ Namespace: 'ServerlessAuth', Dimensions: [[]], Metrics: [{ Name: 'RefreshSucceeded', Unit: 'Count' }] }] },
+  _aws: {
+    Timestamp: now.getTime(),
+    CloudWatchMetrics: [{ Namespace: 'ServerlessAuth', Dimensions: [[]], Metrics: [{ Name: 'RefreshSucceeded', Unit: 'Count' }] }],
+  },
   RefreshSucceeded: 1,
 });
 

@@ -155,8 +155,6 @@ async function giveBack(d: Deps, subject: LockoutSubject, places: number): Promi
 
 /** Forgets failures and any lock: an unlock, a password reset. */
 export async function clearFailures(d: Deps, subject: LockoutSubject): Promise<boolean> {
-  const out = await d.db.send(
-    new DeleteCommand({ TableName: d.tables.lockouts, Key: failedLoginsKey(subject), ReturnValues: 'ALL_OLD' }),
-  );
+  const out = await d.db.send(new DeleteCommand({ TableName: d.tables.lockouts, Key: failedLoginsKey(subject), ReturnValues: 'ALL_OLD' }));
   return out.Attributes !== undefined;
 }

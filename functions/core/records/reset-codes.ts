@@ -29,7 +29,13 @@ export async function issueResetCode(d: Deps, userId: string, ttlSeconds = d.set
   await d.db.send(
     new PutCommand({
       TableName: d.tables.lockouts,
-      Item: { ...resetCodeKey(userId), codeHash: await codeHash(d, userId, code), tries: 0, validUntil: now + ttlSeconds, expiresAt: now + ttlSeconds + 3600 },
+      Item: {
+        ...resetCodeKey(userId),
+        codeHash: await codeHash(d, userId, code),
+        tries: 0,
+        validUntil: now + ttlSeconds,
+        expiresAt: now + ttlSeconds + 3600,
+      },
     }),
   );
   return code;
@@ -52,7 +58,13 @@ export async function tryResetCode(d: Deps, userId: string, code: string): Promi
   const now = epochSeconds(d.clock.now());
   const out = await updateIf(
     d.db,
-    { TableName: d.tables.lockouts, Key: resetCodeKey(userId), UpdateExpression: 'ADD tries :one', ExpressionAttributeValues: { ':one': 1 }, ReturnValues: 'ALL_NEW' },
+    {
+      TableName: d.tables.lockouts,
+      Key: resetCodeKey(userId),
+      UpdateExpression: 'ADD tries :one',
+      ExpressionAttributeValues: { ':one': 1 },
+      ReturnValues: 'ALL_NEW',
+    },
     // A code is there, with a try left, and still valid.
     and(has('codeHash'), below('tries', MAX_CODE_TRIES), above('validUntil', now)),
   );
@@ -67,14 +79,23 @@ export async function tryResetCode(d: Deps, userId: string, code: string): Promi
 export async function giveBackTry(d: Deps, right: RightCode): Promise<void> {
   await updateIf(
     d.db,
-    { TableName: d.tables.lockouts, Key: resetCodeKey(right.userId), UpdateExpression: 'ADD tries :back', ExpressionAttributeValues: { ':back': -1 } },
+    {
+      TableName: d.tables.lockouts,
+      Key: resetCodeKey(right.userId),
+      UpdateExpression: 'ADD tries :back',
+      ExpressionAttributeValues: { ':back': -1 },
+    },
     and(is('codeHash', right.stored.codeHash), atLeast('tries', 1)),
   );
 }
 
 /** Spends a right code by one conditional delete: of two requests with the same code, one gets it. */
 export async function spendResetCode(d: Deps, right: RightCode): Promise<boolean> {
-  const out = await deleteIf(d.db, { TableName: d.tables.lockouts, Key: resetCodeKey(right.userId) }, is('codeHash', right.stored.codeHash));
+  const out = await deleteIf(
+    d.db,
+    { TableName: d.tables.lockouts, Key: resetCodeKey(right.userId) },
+    is('codeHash', right.stored.codeHash),
+  );
   return out !== null;
 }
 

@@ -60,8 +60,7 @@ export interface ClientInfo {
 
 export const sessionUserOf = ({ passwordHash: _hash, openingSessions: _opening, ...user }: UserRecord): SessionUser => user;
 
-export const isLive = (session: SessionRecord, now: Date): boolean =>
-  !session.revoked && now.getTime() < Date.parse(session.endsAt);
+export const isLive = (session: SessionRecord, now: Date): boolean => !session.revoked && now.getTime() < Date.parse(session.endsAt);
 
 /** A new session of generation 0 and its refresh token, not yet stored (`putSession`). */
 export async function newSession(
@@ -98,7 +97,11 @@ export async function newSession(
 
 /** Stores a new session; `false` when its id is taken: a change ended it before it landed (`revokeAllSessions`). */
 export async function putSession(d: Deps, session: SessionRecord): Promise<boolean> {
-  const out = await putIf(d.db, { TableName: d.tables.sessions, Item: { ...sessionKey(session.userId, session.sessionId), ...session } }, isNew);
+  const out = await putIf(
+    d.db,
+    { TableName: d.tables.sessions, Item: { ...sessionKey(session.userId, session.sessionId), ...session } },
+    isNew,
+  );
   return out !== null;
 }
 
@@ -119,9 +122,7 @@ export async function deleteSession(d: Deps, userId: string, sessionId: string):
 }
 
 export async function getSession(d: Deps, userId: string, sessionId: string): Promise<SessionRecord | null> {
-  const out = await d.db.send(
-    new GetCommand({ TableName: d.tables.sessions, Key: sessionKey(userId, sessionId), ConsistentRead: true }),
-  );
+  const out = await d.db.send(new GetCommand({ TableName: d.tables.sessions, Key: sessionKey(userId, sessionId), ConsistentRead: true }));
   return out.Item ? sessionFromItem(out.Item) : null;
 }
 
@@ -199,7 +200,13 @@ export async function copyUserToSessions(d: Deps, user: UserRecord): Promise<voi
     live.map((s) =>
       updateIf(
         d.db,
-        { TableName: d.tables.sessions, Key: sessionKey(user.id, s.sessionId), UpdateExpression: 'SET #user = :user', ExpressionAttributeNames: { '#user': 'user' }, ExpressionAttributeValues: { ':user': copy } },
+        {
+          TableName: d.tables.sessions,
+          Key: sessionKey(user.id, s.sessionId),
+          UpdateExpression: 'SET #user = :user',
+          ExpressionAttributeNames: { '#user': 'user' },
+          ExpressionAttributeValues: { ':user': copy },
+        },
         // A session revoked meanwhile stays as it is.
         and(itemExists, is('revoked', false)),
       ),

@@ -10,8 +10,7 @@ import type { Deps } from '../deps.ts';
 import type { Identifier } from '../infra/identifiers.ts';
 import { emailKey, userKey, usernameKey } from './keys.ts';
 
-const pointerKey = (identifier: Identifier) =>
-  identifier.kind === 'email' ? emailKey(identifier.value) : usernameKey(identifier.value);
+const pointerKey = (identifier: Identifier) => (identifier.kind === 'email' ? emailKey(identifier.value) : usernameKey(identifier.value));
 
 /** The id of the user a normalized email or username names, read from its pointer. */
 export async function userIdNamedBy(d: Deps, identifier: Identifier): Promise<string | null> {
@@ -31,15 +30,8 @@ export async function claimName(d: Deps, name: Identifier, userId: string, now: 
 }
 
 /** Takes a name whose pointer is old and names no user; `false` when the name is really taken. */
-async function takeOverOrphan(
-  d: Deps,
-  name: Identifier,
-  item: Record<string, string>,
-  now: string,
-): Promise<boolean> {
-  const existing = await d.db.send(
-    new GetCommand({ TableName: d.tables.users, Key: pointerKey(name), ConsistentRead: true }),
-  );
+async function takeOverOrphan(d: Deps, name: Identifier, item: Record<string, string>, now: string): Promise<boolean> {
+  const existing = await d.db.send(new GetCommand({ TableName: d.tables.users, Key: pointerKey(name), ConsistentRead: true }));
   const owner = existing.Item?.userId as string | undefined;
   const createdAt = Date.parse(String(existing.Item?.createdAt));
   if (!owner || Date.parse(now) - createdAt < ORPHAN_POINTER_AGE_MS || (await userExists(d, owner))) return false;
@@ -48,12 +40,15 @@ async function takeOverOrphan(
 }
 
 export async function releaseName(d: Deps, name: Identifier, userId: string): Promise<void> {
-  await d.db.send(new DeleteCommand(conditionInput<DeleteCommandInput>({ TableName: d.tables.users, Key: pointerKey(name) }, is('userId', userId))));
+  await d.db.send(
+    new DeleteCommand(conditionInput<DeleteCommandInput>({ TableName: d.tables.users, Key: pointerKey(name) }, is('userId', userId))),
+  );
 }
-
 
 /** Whether a user item exists, without reading more of it than its key. */
 async function userExists(d: Deps, userId: string): Promise<boolean> {
-  const out = await d.db.send(new GetCommand({ TableName: d.tables.users, Key: userKey(userId), ConsistentRead: true, ProjectionExpression: 'pk' }));
+  const out = await d.db.send(
+    new GetCommand({ TableName: d.tables.users, Key: userKey(userId), ConsistentRead: true, ProjectionExpression: 'pk' }),
+  );
   return out.Item !== undefined;
 }

@@ -58,7 +58,6 @@ export function toPublicUser(user: Omit<UserRecord, 'passwordHash'>) {
 }
 export type PublicUser = ReturnType<typeof toPublicUser>;
 
-
 export async function getUser(d: Deps, userId: string): Promise<UserRecord | null> {
   const out = await d.db.send(new GetCommand({ TableName: d.tables.users, Key: userKey(userId), ConsistentRead: true }));
   return out.Item ? userFromItem(out.Item) : null;

@@ -55,7 +55,7 @@ export function webStorage(
   key = 'serverless-auth.session',
   options: { readonly shared?: boolean } = {},
 ): TokenStorage {
-  const shared = options.shared ?? (store === pageLocalStorage());
+  const shared = options.shared ?? store === pageLocalStorage();
   return {
     ...(shared ? { name: key } : {}),
     get() {

@@ -9,7 +9,7 @@
 /**
  * A sign-in or refresh carries its session: a tab may hear of it before the
  * other tab's write to a shared `localStorage` has reached it.
- */import type { StoredSession } from './types.js';
+ */ import type { StoredSession } from './types.js';
 
 export type TabMessage =
   | { readonly type: 'signed_in' | 'refreshed'; readonly session: StoredSession }

@@ -26,16 +26,22 @@ export interface ExpressResponseLike {
 export type ExpressMiddleware = (req: ExpressRequestLike, res: ExpressResponseLike, next: (error?: unknown) => void) => Promise<void>;
 
 export function express(verifier: Verifier) {
-  const guard = (permission?: string): ExpressMiddleware => async (req, res, next) => {
-    try {
-      const decision = await decide(verifier, reader(req.headers), permission);
-      if (!decision.allowed) return void res.status(decision.refusal.status).set({ ...decision.refusal.headers }).json(decision.refusal.body);
-      req.auth = decision.principal;
-      next();
-    } catch (error) {
-      next(error);
-    }
-  };
+  const guard =
+    (permission?: string): ExpressMiddleware =>
+    async (req, res, next) => {
+      try {
+        const decision = await decide(verifier, reader(req.headers), permission);
+        if (!decision.allowed)
+          return void res
+            .status(decision.refusal.status)
+            .set({ ...decision.refusal.headers })
+            .json(decision.refusal.body);
+        req.auth = decision.principal;
+        next();
+      } catch (error) {
+        next(error);
+      }
+    };
   return { authenticate: () => guard(), requirePermission: (permission: string) => guard(permission) };
 }
 
@@ -53,7 +59,11 @@ export interface FastifyReplyLike {
 export function fastify(verifier: Verifier) {
   const guard = (permission?: string) => async (request: FastifyRequestLike, reply: FastifyReplyLike) => {
     const decision = await decide(verifier, reader(request.headers), permission);
-    if (!decision.allowed) return reply.code(decision.refusal.status).headers({ ...decision.refusal.headers }).send(decision.refusal.body);
+    if (!decision.allowed)
+      return reply
+        .code(decision.refusal.status)
+        .headers({ ...decision.refusal.headers })
+        .send(decision.refusal.body);
     request.auth = decision.principal;
     return undefined;
   };

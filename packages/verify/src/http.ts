@@ -29,7 +29,10 @@ const JSON_TYPE = { 'content-type': 'application/json', 'cache-control': 'no-sto
 
 function unauthorized(reason: 'missing' | 'expired' | 'invalid'): Refusal {
   // The expired/invalid distinction lets a client refresh; it says nothing an attacker could use.
-  const challenge = reason === 'missing' ? 'Bearer' : `Bearer error="invalid_token", error_description="${reason === 'expired' ? 'The access token expired' : 'The access token is invalid'}"`;
+  const challenge =
+    reason === 'missing'
+      ? 'Bearer'
+      : `Bearer error="invalid_token", error_description="${reason === 'expired' ? 'The access token expired' : 'The access token is invalid'}"`;
   return {
     status: 401,
     headers: { ...JSON_TYPE, 'www-authenticate': challenge },

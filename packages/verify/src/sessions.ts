@@ -31,7 +31,11 @@ export function sessionCheck(table: SessionsTable): (principal: Principal, now: 
   return async (principal, now) => {
     // Loaded only by callers who pass a DocumentClient, and so have the SDK installed.
     const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
-    const command = new GetCommand({ TableName: table.tableName, Key: sessionKey(principal.userId, principal.sessionId), ConsistentRead: true });
+    const command = new GetCommand({
+      TableName: table.tableName,
+      Key: sessionKey(principal.userId, principal.sessionId),
+      ConsistentRead: true,
+    });
     const out = (await table.client.send(command as never)) as { Item?: Record<string, unknown> };
     return isLiveSession(out.Item, now);
   };

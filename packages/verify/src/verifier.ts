@@ -66,7 +66,15 @@ function principalOf(payload: JWTPayload): Principal | null {
   const { sub, sid, jti, exp, role, tenant_id: tenantId, permissions } = payload as Record<string, unknown>;
   if (!isText(sub) || !isText(sid) || !isText(jti) || !isText(role) || !isText(tenantId) || typeof exp !== 'number') return null;
   if (!Array.isArray(permissions) || !permissions.every((p) => typeof p === 'string')) return null;
-  return { userId: sub, role, tenantId, permissions: Object.freeze([...permissions]), sessionId: sid, tokenId: jti, expiresAt: new Date(exp * 1000) };
+  return {
+    userId: sub,
+    role,
+    tenantId,
+    permissions: Object.freeze([...permissions]),
+    sessionId: sid,
+    tokenId: jti,
+    expiresAt: new Date(exp * 1000),
+  };
 }
 
 export function createVerifier(options: VerifierOptions): Verifier {

@@ -17,7 +17,11 @@ const clientWithEvents = () => {
   const client = createAuthClient({ baseUrl: server.url, autoRefresh: false });
   const events: AuthEvent[] = [];
   client.onAuthStateChange((event) => events.push(event));
-  return { client, events, types: () => events.map((event) => (event.type === 'session_ended' ? `${event.type}:${event.reason}` : event.type)) };
+  return {
+    client,
+    events,
+    types: () => events.map((event) => (event.type === 'session_ended' ? `${event.type}:${event.reason}` : event.type)),
+  };
 };
 
 describe('auth client: account', () => {
@@ -87,7 +91,9 @@ describe('auth client: account', () => {
     const otherTokens = await other.login({ email, password: 'Original#Pass1' });
 
     // Act
-    const wrong = await client.changePassword({ currentPassword: 'not-it', newPassword: 'Brand-new#Pass2' }).catch((caught: unknown) => caught);
+    const wrong = await client
+      .changePassword({ currentPassword: 'not-it', newPassword: 'Brand-new#Pass2' })
+      .catch((caught: unknown) => caught);
     const changed = await client.changePassword({ currentPassword: 'Original#Pass1', newPassword: 'Brand-new#Pass2' });
 
     // Assess
@@ -131,7 +137,9 @@ describe('auth client: account', () => {
 
     // Assess
     expect(before).toHaveLength(2);
-    expect(before).toEqual(expect.arrayContaining([expect.objectContaining({ current: true, created_at: expect.stringMatching(ISO_UTC_MS) })]));
+    expect(before).toEqual(
+      expect.arrayContaining([expect.objectContaining({ current: true, created_at: expect.stringMatching(ISO_UTC_MS) })]),
+    );
     expect(after.map((session) => session.current)).toEqual([true]);
     expect(unknown).toMatchObject({ status: 404, error: 'not_found' });
     expect(await other.me().catch((caught: unknown) => caught)).toMatchObject({ name: 'SessionEndedError', reason: 'invalid_grant' });
@@ -152,7 +160,13 @@ describe('auth client: account', () => {
     const afterDelete = await client.listApiTokens();
 
     // Assess
-    expect(listed).toContainEqual({ id: created.id, name: 'nightly report', created_at: created.created_at, expires_at: created.expires_at, last_used_at: null });
+    expect(listed).toContainEqual({
+      id: created.id,
+      name: 'nightly report',
+      created_at: created.created_at,
+      expires_at: created.expires_at,
+      last_used_at: null,
+    });
     expect(rotated).toMatchObject({ id: created.id, expires_at: created.expires_at });
     expect(rotated.token).not.toBe(created.token);
     expect([oldText.status, newText.status]).toEqual([401, 200]);

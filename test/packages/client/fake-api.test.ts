@@ -6,7 +6,15 @@
  * stage, and the Web Storage adapter.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { ApiError, createAuthClient, webStorage, type FetchLike, type StoredSession, type TokenStorage, type User } from '@serverless-auth/client';
+import {
+  ApiError,
+  createAuthClient,
+  webStorage,
+  type FetchLike,
+  type StoredSession,
+  type TokenStorage,
+  type User,
+} from '@serverless-auth/client';
 
 const NOW = Date.parse('2026-11-23T10:14:00.000Z');
 const BASE = 'https://api.example.com/prod';
@@ -39,10 +47,14 @@ const stored = (overrides: Partial<StoredSession> = {}): StoredSession => ({
   ...overrides,
 });
 
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 const tokens = (n: number, id = 'u1') =>
-  json(200, { ...stored({ access_token: `access-${n}`, refresh_token: `refresh-${n}`, expires_at: '2026-11-23T10:29:00.000Z', user: user(id) }), token_type: 'Bearer' });
+  json(200, {
+    ...stored({ access_token: `access-${n}`, refresh_token: `refresh-${n}`, expires_at: '2026-11-23T10:29:00.000Z', user: user(id) }),
+    token_type: 'Bearer',
+  });
 
 interface SyncStorage extends TokenStorage {
   get(): StoredSession | null;
@@ -53,11 +65,16 @@ interface SyncStorage extends TokenStorage {
 
 function storageWith(session: StoredSession | null): SyncStorage {
   let value = session;
-  return { get: () => value, set: (next) => {
+  return {
+    get: () => value,
+    set: (next) => {
       value = next;
-    }, clear: () => {
+    },
+    clear: () => {
       value = null;
-    }, current: () => value };
+    },
+    current: () => value,
+  };
 }
 
 /** A fake API: `answer` decides each response; every request is recorded with its body. */
@@ -99,7 +116,14 @@ describe('auth client with a fake API', () => {
     const error = await ApiError.from(new Response('<html>Bad gateway</html>', { status: 502 }));
 
     // Assess
-    expect(error).toMatchObject({ name: 'ApiError', status: 502, error: 'invalid_response', message: 'HTTP 502', details: [], role: undefined });
+    expect(error).toMatchObject({
+      name: 'ApiError',
+      status: 502,
+      error: 'invalid_response',
+      message: 'HTTP 502',
+      details: [],
+      role: undefined,
+    });
   });
 
   it('retries a Request with its body intact and the new token', async () => {
@@ -112,7 +136,11 @@ describe('auth client with a fake API', () => {
     });
     const storage = storageWith(stored({ expires_at: '2026-11-23T10:30:00.000Z' }));
     const client = createAuthClient({ baseUrl: BASE, fetch: api.fetch, storage, now: () => NOW });
-    const request = new Request(`${BASE}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"amount":42}' });
+    const request = new Request(`${BASE}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"amount":42}',
+    });
 
     // Act
     const response = await client.authorizedFetch(request);
@@ -174,7 +202,9 @@ describe('auth client with a fake API', () => {
     // Prepare: while the request is on its way, another user logs in through a client sharing the storage.
     const storage = storageWith(stored({ expires_at: '2026-11-23T10:30:00.000Z' }));
     const api = fakeApi(() => {
-      storage.set(stored({ access_token: 'access-u2', refresh_token: 'refresh-u2', expires_at: '2026-11-23T10:29:00.000Z', user: user('u2') }));
+      storage.set(
+        stored({ access_token: 'access-u2', refresh_token: 'refresh-u2', expires_at: '2026-11-23T10:29:00.000Z', user: user('u2') }),
+      );
       return json(401, { error: 'unauthorized', message: 'A valid credential is required' });
     });
     const client = createAuthClient({ baseUrl: BASE, fetch: api.fetch, storage, now: () => NOW });
@@ -196,7 +226,12 @@ describe('auth client with a fake API', () => {
   ])('resolves %s against a base URL with a stage', async (_, input, url) => {
     // Prepare
     const api = fakeApi(() => json(200, {}));
-    const client = createAuthClient({ baseUrl: `${BASE}/`, fetch: api.fetch, storage: storageWith(stored({ expires_at: '2026-11-23T10:30:00.000Z' })), now: () => NOW });
+    const client = createAuthClient({
+      baseUrl: `${BASE}/`,
+      fetch: api.fetch,
+      storage: storageWith(stored({ expires_at: '2026-11-23T10:30:00.000Z' })),
+      now: () => NOW,
+    });
 
     // Act
     await client.authorizedFetch(input);
@@ -208,7 +243,11 @@ describe('auth client with a fake API', () => {
   it('keeps the session as JSON under one key of a Web Storage, and reads a foreign value there as no session', async () => {
     // Prepare
     const items = new Map<string, string>();
-    const store = { getItem: (key: string) => items.get(key) ?? null, setItem: (key: string, value: string) => void items.set(key, value), removeItem: (key: string) => void items.delete(key) };
+    const store = {
+      getItem: (key: string) => items.get(key) ?? null,
+      setItem: (key: string, value: string) => void items.set(key, value),
+      removeItem: (key: string) => void items.delete(key),
+    };
     const storage = webStorage(store, 'app.session');
 
     // Act

@@ -83,7 +83,10 @@ describe('auth client: the session’s midnight', () => {
     while (clock.now().toISOString() < '2026-11-23T23:10:00.000Z') {
       clock.advance(7 * 60);
       const refreshesBefore = requests.count('POST', '/auth/refresh');
-      outcome = await client.authorizedFetch('/auth/me').then((response) => response.status, (error: unknown) => error);
+      outcome = await client.authorizedFetch('/auth/me').then(
+        (response) => response.status,
+        (error: unknown) => error,
+      );
       if (requests.count('POST', '/auth/refresh') > refreshesBefore) refreshTimes.push(clock.now().toISOString());
       const session = await client.session();
       if (session) seen.push(session);

@@ -38,7 +38,17 @@ describe('@serverless-auth/client package', () => {
 
     // Assess
     expect(JSON.parse(stdout)).toEqual({
-      exports: ['ApiError', 'SessionEndedError', 'clockOffset', 'createAuthClient', 'memoryStorage', 'plan', 'refreshAt', 'serverNow', 'webStorage'],
+      exports: [
+        'ApiError',
+        'SessionEndedError',
+        'clockOffset',
+        'createAuthClient',
+        'memoryStorage',
+        'plan',
+        'refreshAt',
+        'serverNow',
+        'webStorage',
+      ],
       ended: true,
       reason: 'no_session',
     });

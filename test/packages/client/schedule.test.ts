@@ -26,8 +26,8 @@ describe('plan', () => {
     const capped = { expires_in: 480, expires_at: '2026-11-24T00:00:00.000Z', refresh_expires_at: '2026-11-24T00:00:00.000Z' };
 
     // Act
-    const plans = ['2026-11-23T23:52:00.000Z', '2026-11-23T23:58:00.000Z', '2026-11-23T23:59:59.999Z', '2026-11-24T00:00:00.000Z'].map((now) =>
-      plan(capped, at(now), 300),
+    const plans = ['2026-11-23T23:52:00.000Z', '2026-11-23T23:58:00.000Z', '2026-11-23T23:59:59.999Z', '2026-11-24T00:00:00.000Z'].map(
+      (now) => plan(capped, at(now), 300),
     );
 
     // Assess
@@ -52,7 +52,10 @@ describe('plan', () => {
   });
 
   it('takes a buffer of 0 to mean at the expiry', () => {
-    expect([plan(session, at('2026-11-23T10:14:59.999Z'), 0), plan(session, at('2026-11-23T10:15:00.000Z'), 0)]).toEqual(['use', 'refresh']);
+    expect([plan(session, at('2026-11-23T10:14:59.999Z'), 0), plan(session, at('2026-11-23T10:15:00.000Z'), 0)]).toEqual([
+      'use',
+      'refresh',
+    ]);
   });
 
   it('treats an unreadable midnight as the end of the session', () => {

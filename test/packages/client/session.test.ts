@@ -106,8 +106,18 @@ describe('auth client: sessions', () => {
 
     // Assess
     expect(wrong).toBeInstanceOf(ApiError);
-    expect(wrong).toMatchObject({ name: 'ApiError', status: 401, error: 'invalid_credentials', message: 'Invalid credentials', details: [] });
-    expect(malformed).toMatchObject({ status: 400, error: 'invalid_request', details: [{ path: 'password', message: expect.any(String) }] });
+    expect(wrong).toMatchObject({
+      name: 'ApiError',
+      status: 401,
+      error: 'invalid_credentials',
+      message: 'Invalid credentials',
+      details: [],
+    });
+    expect(malformed).toMatchObject({
+      status: 400,
+      error: 'invalid_request',
+      details: [{ path: 'password', message: expect.any(String) }],
+    });
     expect(await client.session()).toBeNull();
   });
 

@@ -9,7 +9,18 @@ import { projectRoot } from '../../fixtures/bundle.ts';
 import { run } from '../../fixtures/packages.ts';
 
 const tsc = join(projectRoot, 'node_modules/.bin/tsc');
-const flags = ['--ignoreConfig', '--noEmit', '--strict', '--skipLibCheck', '--target', 'es2023', '--module', 'nodenext', '--moduleResolution', 'nodenext'];
+const flags = [
+  '--ignoreConfig',
+  '--noEmit',
+  '--strict',
+  '--skipLibCheck',
+  '--target',
+  'es2023',
+  '--module',
+  'nodenext',
+  '--moduleResolution',
+  'nodenext',
+];
 const tsFlags = [...flags, '--allowImportingTsExtensions', '--types', 'node', '--lib', 'es2023,dom'];
 
 describe('@serverless-auth/client wire types', () => {
@@ -30,6 +41,9 @@ describe('@serverless-auth/client wire types', () => {
     const sources = [...new Set(stdout.trim().split('\n'))].sort();
 
     // Assess
-    expect(sources.every((source) => /^from '\.\/[a-z-]+\.js'$/.test(source)), sources.join(', ')).toBe(true);
+    expect(
+      sources.every((source) => /^from '\.\/[a-z-]+\.js'$/.test(source)),
+      sources.join(', '),
+    ).toBe(true);
   });
 });

@@ -13,4 +13,11 @@ const result = await createVerifier({ issuer: baseUrl }).verify(tokens.access_to
 const principal: Principal | null = result.valid ? result.principal : null;
 
 await client.logout();
-console.log(JSON.stringify({ email: user.email, role: principal?.role ?? null, refunds: principal?.permissions.includes('refunds:process') ?? false, events }));
+console.log(
+  JSON.stringify({
+    email: user.email,
+    role: principal?.role ?? null,
+    refunds: principal?.permissions.includes('refunds:process') ?? false,
+    events,
+  }),
+);

@@ -121,7 +121,11 @@ describe.each(Object.entries(harnesses))('requirePermission for %s', (_framework
 
   it.each([
     ['no credential', {}, 'Bearer'],
-    ['a tampered token', { authorization: `Bearer ${'x'}${'.y.z'}` }, 'Bearer error="invalid_token", error_description="The access token is invalid"'],
+    [
+      'a tampered token',
+      { authorization: `Bearer ${'x'}${'.y.z'}` },
+      'Bearer error="invalid_token", error_description="The access token is invalid"',
+    ],
   ])('answers 401 unauthorized with a Bearer challenge for %s', async (_name, headers, challenge) => {
     const outcome = await run(headers as Record<string, string>);
     expect(outcome).toMatchObject({

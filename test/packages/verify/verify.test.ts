@@ -67,23 +67,60 @@ describe('@serverless-auth/verify', () => {
     const claimsOfToken = () => splitJws(token).payload;
     const attacks: [string, () => string][] = [
       ['alg none, no signature', () => compactJws({ alg: 'none', typ: 'at+jwt', kid: key.kid }, claimsOfToken(), '')],
-      ['HS256 keyed with the public key (as JWK text)', () => compactJws({ alg: 'HS256', typ: 'at+jwt', kid: key.kid }, claimsOfToken(), signers.hmac('HS256', JSON.stringify(key.publicJwk)))],
-      ['HS256 keyed with the public key (as PEM)', () => compactJws({ alg: 'HS256', typ: 'at+jwt', kid: key.kid }, claimsOfToken(), signers.hmac('HS256', key.publicKey.export({ format: 'pem', type: 'spki' }) as string))],
-      ['RS384 with the server’s own key (algorithm not pinned)', () => compactJws({ alg: 'RS384', typ: 'at+jwt', kid: key.kid }, claimsOfToken(), signers.rsa('RS384', key.privateKey))],
-      ['PS256 with the server’s own key', () => compactJws({ alg: 'PS256', typ: 'at+jwt', kid: key.kid }, claimsOfToken(), signers.rsaPss('PS256', key.privateKey))],
-      ['an attacker’s RSA key under an unknown kid', () => compactJws({ alg: 'RS256', typ: 'at+jwt', kid: randomUUID() }, claimsOfToken(), signers.rsa('RS256', generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey))],
-      ['an attacker’s RSA key under the server’s kid', () => compactJws({ alg: 'RS256', typ: 'at+jwt', kid: key.kid }, claimsOfToken(), signers.rsa('RS256', generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey))],
+      [
+        'HS256 keyed with the public key (as JWK text)',
+        () =>
+          compactJws({ alg: 'HS256', typ: 'at+jwt', kid: key.kid }, claimsOfToken(), signers.hmac('HS256', JSON.stringify(key.publicJwk))),
+      ],
+      [
+        'HS256 keyed with the public key (as PEM)',
+        () =>
+          compactJws(
+            { alg: 'HS256', typ: 'at+jwt', kid: key.kid },
+            claimsOfToken(),
+            signers.hmac('HS256', key.publicKey.export({ format: 'pem', type: 'spki' }) as string),
+          ),
+      ],
+      [
+        'RS384 with the server’s own key (algorithm not pinned)',
+        () => compactJws({ alg: 'RS384', typ: 'at+jwt', kid: key.kid }, claimsOfToken(), signers.rsa('RS384', key.privateKey)),
+      ],
+      [
+        'PS256 with the server’s own key',
+        () => compactJws({ alg: 'PS256', typ: 'at+jwt', kid: key.kid }, claimsOfToken(), signers.rsaPss('PS256', key.privateKey)),
+      ],
+      [
+        'an attacker’s RSA key under an unknown kid',
+        () =>
+          compactJws(
+            { alg: 'RS256', typ: 'at+jwt', kid: randomUUID() },
+            claimsOfToken(),
+            signers.rsa('RS256', generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey),
+          ),
+      ],
+      [
+        'an attacker’s RSA key under the server’s kid',
+        () =>
+          compactJws(
+            { alg: 'RS256', typ: 'at+jwt', kid: key.kid },
+            claimsOfToken(),
+            signers.rsa('RS256', generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey),
+          ),
+      ],
       ['typ JWT instead of at+jwt', () => forged({ typ: 'JWT' }, claimsOfToken())],
       ['no typ', () => forged({ typ: undefined }, claimsOfToken())],
       ['wrong issuer', () => forged({}, { ...claimsOfToken(), iss: 'https://evil.example.com' })],
       ['wrong audience', () => forged({}, { ...claimsOfToken(), aud: 'another-service' })],
       ['no exp', () => forged({}, { ...claimsOfToken(), exp: undefined })],
       ['permissions not a list of strings', () => forged({}, { ...claimsOfToken(), permissions: 'refunds:process' })],
-      ['tampered payload (role raised), signature kept', () => {
-        const { encoded } = splitJws(token);
-        const payload = part({ ...claimsOfToken(), role: 'MANAGER', tenant_id: 'demo-2' });
-        return `${encoded.header}.${payload}.${encoded.signature}`;
-      }],
+      [
+        'tampered payload (role raised), signature kept',
+        () => {
+          const { encoded } = splitJws(token);
+          const payload = part({ ...claimsOfToken(), role: 'MANAGER', tenant_id: 'demo-2' });
+          return `${encoded.header}.${payload}.${encoded.signature}`;
+        },
+      ],
       ['signature stripped', () => token.split('.').slice(0, 2).join('.') + '.'],
       ['not a JWT at all', () => 'not-a-token'],
     ];
@@ -160,7 +197,11 @@ describe('@serverless-auth/verify', () => {
 
       // Act
       const results = await Promise.all(
-        Array.from({ length: 10 }, () => verifier.verify(compactJws({ alg: 'RS256', typ: 'at+jwt', kid: randomUUID() }, splitJws(token).payload, signers.rsa('RS256', attacker)))),
+        Array.from({ length: 10 }, () =>
+          verifier.verify(
+            compactJws({ alg: 'RS256', typ: 'at+jwt', kid: randomUUID() }, splitJws(token).payload, signers.rsa('RS256', attacker)),
+          ),
+        ),
       );
 
       // Assess
@@ -172,7 +213,11 @@ describe('@serverless-auth/verify', () => {
   describe('revocation check against the sessions table', () => {
     const sessions = () => ({
       client: DynamoDBDocumentClient.from(
-        new DynamoDBClient({ endpoint: server.dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+        new DynamoDBClient({
+          endpoint: server.dynamoEndpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }),
       ),
       tableName: server.env.SESSIONS_TABLE as string,
     });
