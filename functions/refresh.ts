@@ -1,6 +1,5 @@
 /** POST /auth/refresh: spend a refresh token for a new access token and its successor. */
 import { refreshBody } from './core/http/schemas.ts';
-import { audit } from './core/records/audit.ts';
 import { bearerOf } from './core/flows/authorize.ts';
 import { ApiError } from './core/http/api-error.ts';
 import { refreshGrant } from './core/flows/refresh.ts';
@@ -8,7 +7,6 @@ import { issueTokens, tokenHeaders } from './core/flows/tokens.ts';
 import { toPublicUser } from './core/records/users.ts';
 import { publicRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
-import { settleAll } from './core/infra/settle.ts';
 
 /** The token from the body, `X-Refresh-Token`, or `Authorization: Bearer`, in that order. */
 function presentedToken(body: { refresh_token?: string | undefined }, headers: Record<string, string | undefined>) {
@@ -24,14 +22,7 @@ export const handler = publicRoute('refresh', { body: refreshBody, bodyRequired:
     });
   }
   const result = await refreshGrant(d, token, client);
-  if (result.kind === 'reuse') {
-    const { userId, tenantId } = result.session;
-    await audit(d, client, { type: 'refresh.reuse_detected', outcome: 'failure', reason: 'spent_token', userId, tenantId });
-  }
   if (result.kind !== 'rotated') throw new ApiError('invalid_grant');
-  const [tokens] = await settleAll([
-    issueTokens(d, result.session, result.refreshToken, issuer),
-    audit(d, client, { type: 'refresh.succeeded', outcome: 'success', userId: result.user.id, tenantId: result.user.tenantId }),
-  ]);
+  const tokens = await issueTokens(d, result.session, result.refreshToken, issuer);
   return json(200, { ...tokens, user: toPublicUser(result.user) }, tokenHeaders(tokens));
 });

@@ -16,7 +16,7 @@ import { createUser, type UserRecord } from '../../functions/core/records/users.
 import type { Deps } from '../../functions/core/deps.ts';
 import { startDomain, type DomainFixture } from '../fixtures/domain.ts';
 
-const client = { ip: '203.0.113.7', userAgent: 'vitest' };
+const client = { ip: '203.0.113.7', userAgent: 'vitest', requestId: null };
 const ISSUER = 'https://auth.example.com';
 let fx: DomainFixture;
 let user: UserRecord;

@@ -5,8 +5,9 @@
  */
 import type { Deps } from '../deps.ts';
 import { parseRefreshToken } from '../crypto/refresh-tokens.ts';
+import { audit, type AuditOrigin } from '../records/audit.ts';
 import { rotateRefreshToken } from '../records/session-rotation.ts';
-import { sessionUserOf, type ClientInfo, type SessionRecord, type SessionUser } from '../records/sessions.ts';
+import { sessionUserOf, type SessionRecord, type SessionUser } from '../records/sessions.ts';
 import { getUser } from '../records/users.ts';
 
 export type RefreshResult =
@@ -20,13 +21,20 @@ async function activeUser(d: Deps, session: SessionRecord): Promise<SessionUser 
   return user?.status === 'active' ? sessionUserOf(user) : null;
 }
 
-export async function refreshGrant(d: Deps, token: string, client: ClientInfo): Promise<RefreshResult> {
+/** Spends a refresh token for its successor, and records what happened: a refresh, or the reuse that revoked the session. */
+export async function refreshGrant(d: Deps, token: string, origin: AuditOrigin): Promise<RefreshResult> {
   const refreshSecret = await d.keys.tokenSecret();
   const parts = parseRefreshToken(refreshSecret, token);
   if (!parts) return { kind: 'invalid' };
-  const result = await rotateRefreshToken(d, refreshSecret, token, parts, client, (session) => activeUser(d, session));
+  const result = await rotateRefreshToken(d, refreshSecret, token, parts, origin, (session) => activeUser(d, session));
+  if (result.kind === 'reuse') {
+    const { userId, tenantId } = result.session;
+    await audit(d, origin, { type: 'refresh.reuse_detected', outcome: 'failure', reason: 'spent_token', userId, tenantId });
+  }
   if (result.kind !== 'rotated') return result;
   // Inside the grace window a session rotated by an older deployment may still lack the copy.
   const user = result.session.user ?? (await activeUser(d, result.session));
-  return user ? { ...result, user } : { kind: 'invalid' };
+  if (!user) return { kind: 'invalid' };
+  await audit(d, origin, { type: 'refresh.succeeded', outcome: 'success', userId: user.id, tenantId: user.tenantId });
+  return { ...result, user };
 }

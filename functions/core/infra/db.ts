@@ -1,6 +1,6 @@
 /** The DynamoDB document client and the table names, built once per container. */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { tables, type TableName } from '../../../lib/tables.ts';
 
 export type TableNames = Readonly<Record<TableName, string>>;
@@ -49,6 +49,21 @@ export function requireAllProcessed(out: { UnprocessedKeys?: Record<string, unkn
   if (Object.keys(out.UnprocessedKeys ?? {}).length > 0) {
     throw Object.assign(new Error('BatchGetItem left keys unprocessed'), { name: 'ThrottlingException' });
   }
+}
+
+/** Every item a query matches, page after page. */
+export async function queryAll(
+  db: DynamoDBDocumentClient,
+  input: Omit<QueryCommandInput, 'ExclusiveStartKey'>,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await db.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
 }
 
 /**

@@ -3,7 +3,8 @@
  * deleted by their owner, and accepted in `X-Auth-Token` as the owner with
  * the owner's current role. Only a keyed hash of each token is stored.
  */
-import { GetCommand, PutCommand, type PutCommandInput, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type PutCommandInput, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from '../infra/db.ts';
 import { hashTokenSecret, newTokenId, newTokenText, parseTokenText, sameSecretHash } from '../crypto/api-token-text.ts';
 import { epochSeconds } from '../infra/clock.ts';
 import { apiTokenKey, userKey } from './keys.ts';
@@ -74,23 +75,14 @@ export async function createApiToken(
 
 /** The owner's tokens, newest first. */
 export async function listApiTokens(d: Deps, userId: string): Promise<ApiTokenRecord[]> {
-  const records: ApiTokenRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await d.db.send(
-      new QueryCommand({
-        TableName: d.tables.apiTokens,
-        IndexName: 'byUser',
-        KeyConditionExpression: 'userId = :user',
-        ExpressionAttributeValues: { ':user': userId },
-        ScanIndexForward: false,
-        ExclusiveStartKey: start,
-      }),
-    );
-    records.push(...(out.Items ?? []).map(fromItem));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return records;
+  const items = await queryAll(d.db, {
+    TableName: d.tables.apiTokens,
+    IndexName: 'byUser',
+    KeyConditionExpression: 'userId = :user',
+    ExpressionAttributeValues: { ':user': userId },
+    ScanIndexForward: false,
+  });
+  return items.map(fromItem);
 }
 
 /** A new secret for the owner's token: same id, name and dates; the old text stops at once. `null` if not theirs. */

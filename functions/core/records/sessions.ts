@@ -5,7 +5,8 @@
  * any other spent token is reuse and revokes the session.
  */
 import { randomBytes } from 'node:crypto';
-import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from '../infra/db.ts';
 import { and, is, isNew, itemExists, putIf, updateIf } from '../infra/conditions.ts';
 import { epochSeconds } from '../infra/clock.ts';
 import { tenantTimeZone } from '../infra/config.ts';
@@ -144,22 +145,13 @@ export async function revokeSession(d: Deps, userId: string, sessionId: string):
 
 /** Every session of a user that has not ended, read consistently. */
 export async function listSessions(d: Deps, userId: string): Promise<SessionRecord[]> {
-  const sessions: SessionRecord[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const out = await d.db.send(
-      new QueryCommand({
-        TableName: d.tables.sessions,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': sessionsOfUser(userId).pk, ':prefix': SESSION_PREFIX },
-        ConsistentRead: true,
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    sessions.push(...(out.Items ?? []).map(sessionFromItem));
-    cursor = out.LastEvaluatedKey;
-  } while (cursor);
-  return sessions;
+  const items = await queryAll(d.db, {
+    TableName: d.tables.sessions,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': sessionsOfUser(userId).pk, ':prefix': SESSION_PREFIX },
+    ConsistentRead: true,
+  });
+  return items.map(sessionFromItem);
 }
 
 /**
