@@ -7,30 +7,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operations } from '../../functions/routes.ts';
 import type { LocalEnvironment } from '../../local/environment.ts';
+import { CHROMIUM, launchChromium } from '../fixtures/chromium.ts';
 import { demoPassword, startTestServer } from '../fixtures/local.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const screenshot = join(import.meta.dirname, '../../test-output/docs.png');
-
-/**
- * Headless, as root, on a machine with no network but the package
- * registries: without the background-networking flags Chromium keeps trying
- * Google's hosts. Playwright gives every launch a fresh, empty profile.
- */
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const missingChromium = existsSync(CHROMIUM)
   ? undefined
@@ -61,7 +45,7 @@ describe('GET /docs in Chromium', () => {
   beforeAll(async () => {
     if (missingChromium) return; // each test fails with the reason
     server = await startTestServer();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: chromiumArgs, timeout: 15_000 });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const origin = new URL(server.url).origin;
     // Anything not served by this API is refused and recorded: the page must render offline.
