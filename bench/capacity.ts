@@ -72,7 +72,7 @@ export async function unitsOf(side: DynamoDBDocumentClient, calls: readonly Reco
         for (const key of request.Keys) read += readUnits(itemSize((await current(name, key)) ?? {}), request.ConsistentRead);
       }
     } else if (command === 'QueryCommand') {
-      const out = await side.send(new QueryCommand({ ...(input as object), ConsistentRead: input.IndexName ? false : true } as never));
+      const out = await side.send(new QueryCommand({ ...(input as object), ConsistentRead: !input.IndexName } as never));
       read += readUnits(
         (out.Items ?? []).reduce((sum, item) => sum + itemSize(item), 0),
         input.ConsistentRead,

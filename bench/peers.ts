@@ -16,7 +16,6 @@
  */
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startLocal } from '../local/environment.ts';
 import { summarize, timed } from './stats.ts';
 import {
   type OnClose,
@@ -30,7 +29,6 @@ import {
   errorText,
   quietHonoLogger,
   packageVersion,
-  peer,
 } from './peers/common.ts';
 import { ourDynamoCalls, startOurs } from './peers/ours.ts';
 import { startOpenauth } from './peers/openauth.ts';
@@ -66,7 +64,7 @@ export async function runPeers(options: { samples: number; loginSamples?: number
     log('Starting ours (startLocal)');
     systems.push(await startOurs(onClose));
 
-    const installProblem = install && install.startsWith('installed') ? null : install;
+    const installProblem = install?.startsWith('installed') ? null : install;
     const starters: [string, string, (onClose: OnClose) => Promise<System>][] = [
       ['openauth', '@openauthjs/openauth', startOpenauth],
       ['better-auth', 'better-auth', startBetterAuth],

@@ -2,10 +2,9 @@
 import { createOwnApiToken } from './core/flows/api-token-lifecycle.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
-import { createApiTokenBody } from './core/http/schemas.ts';
 import { toPublicToken } from './core/records/api-tokens.ts';
 
-export const handler = protectedRoute('createApiToken', { body: createApiTokenBody }, async ({ d, body, principal, client }) => {
+export const handler = protectedRoute('createApiToken', async ({ d, body, principal, client }) => {
   const { record, token } = await createOwnApiToken(d, principal, body.name, body.expires_in, client);
   return json(201, toPublicToken(record, token));
 });

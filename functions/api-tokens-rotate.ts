@@ -5,7 +5,7 @@ import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 import { toPublicToken } from './core/records/api-tokens.ts';
 
-export const handler = protectedRoute('rotateApiToken', {}, async ({ d, pathParameters, principal, client }) => {
+export const handler = protectedRoute('rotateApiToken', async ({ d, pathParameters, principal, client }) => {
   const { record, token } = unlessRefused(await rotateOwnApiToken(d, principal, pathParameters.id ?? '', client));
   return json(200, toPublicToken(record, token));
 });

@@ -5,7 +5,7 @@ import { ApiError } from './core/http/api-error.ts';
 import { publicRoute } from './core/http/route.ts';
 import { text } from './core/http/response.ts';
 
-export const handler = publicRoute('docsAsset', {}, async ({ pathParameters }) => {
+export const handler = publicRoute('docsAsset', async ({ pathParameters }) => {
   const name = pathParameters.asset ?? '';
   if (!isDocsAsset(name)) throw new ApiError('not_found');
   // The names carry no version: a short public cache, so an upgrade shows within minutes.

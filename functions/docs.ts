@@ -4,6 +4,6 @@ import { publicRoute } from './core/http/route.ts';
 import { text } from './core/http/response.ts';
 
 // no-store, like every page of this API: it is tiny, and its policy hash must match the script it ships.
-export const handler = publicRoute('docsPage', { contentSecurityPolicy: docsPagePolicy }, async () =>
-  text(200, docsPage, 'text/html; charset=utf-8'),
-);
+export const handler = publicRoute('docsPage', async () => text(200, docsPage, 'text/html; charset=utf-8'), {
+  contentSecurityPolicy: docsPagePolicy,
+});

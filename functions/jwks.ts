@@ -2,7 +2,7 @@
 import { publicRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 
-export const handler = publicRoute('jwks', {}, async ({ d }) => {
+export const handler = publicRoute('jwks', async ({ d }) => {
   const { jwks } = await d.keys.verification();
   return json(200, jwks, { 'Cache-Control': 'public, max-age=300' });
 });

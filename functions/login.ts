@@ -1,5 +1,3 @@
-/** POST /auth/login: email, username or POS id and password → tokens. */
-import { loginBody } from './core/http/schemas.ts';
 import { unlessRefused } from './core/http/refusals.ts';
 import { loginCredentials } from './core/http/login-input.ts';
 import { attemptLogin } from './core/flows/login.ts';
@@ -8,7 +6,7 @@ import { toPublicUser } from './core/records/users.ts';
 import { publicRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 
-export const handler = publicRoute('login', { body: loginBody }, async ({ d, body, client, issuer }) => {
+export const handler = publicRoute('login', async ({ d, body, client, issuer }) => {
   const { identifier, password } = loginCredentials(body);
   const outcome = unlessRefused(await attemptLogin(d, identifier, password, client));
   const tokens = await issueTokens(d, outcome.session, outcome.refreshToken, issuer);

@@ -2,9 +2,8 @@
 import { logOut } from './core/flows/own-sessions.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { noContent } from './core/http/response.ts';
-import { logoutBody } from './core/http/schemas.ts';
 
-export const handler = protectedRoute('logout', { body: logoutBody, bodyRequired: false }, async ({ d, body, principal, client }) => {
+export const handler = protectedRoute('logout', async ({ d, body, principal, client }) => {
   await logOut(d, principal, body.all === true, client);
   return noContent();
 });

@@ -3,11 +3,10 @@ import { updateOwnProfile } from './core/flows/profile.ts';
 import { unlessRefused } from './core/http/refusals.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
-import { updateMeBody } from './core/http/schemas.ts';
 import { profileChanges } from './core/http/user-input.ts';
 import { toPublicUser } from './core/records/users.ts';
 
-export const handler = protectedRoute('updateMe', { body: updateMeBody }, async ({ d, body, principal, client }) => {
+export const handler = protectedRoute('updateMe', async ({ d, body, principal, client }) => {
   const { user } = unlessRefused(await updateOwnProfile(d, principal, profileChanges(body), client));
   return json(200, toPublicUser(user));
 });

@@ -6,7 +6,7 @@ import { json } from './core/http/response.ts';
 let document: ReturnType<typeof openApiDocument> | undefined;
 let documentFor: string | undefined;
 
-export const handler = publicRoute('openApiDocument', {}, async ({ event }) => {
+export const handler = publicRoute('openApiDocument', async ({ event }) => {
   const base = apiBaseUrl(event);
   // Built once per container (per base URL): it never changes while the code does not.
   if (documentFor !== base) {

@@ -2,7 +2,7 @@
 import { publicRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 
-export const handler = publicRoute('openidConfiguration', {}, async ({ issuer }) => {
+export const handler = publicRoute('openidConfiguration', async ({ issuer }) => {
   return json(
     200,
     {

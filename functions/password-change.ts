@@ -1,11 +1,9 @@
-/** POST /auth/password/change: a new password for the caller; every other session ends. */
-import { changePasswordBody } from './core/http/schemas.ts';
 import { changePassword } from './core/flows/password-change.ts';
 import { unlessRefused } from './core/http/refusals.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 
-export const handler = protectedRoute('changePassword', { body: changePasswordBody }, async ({ d, body, principal, client }) => {
+export const handler = protectedRoute('changePassword', async ({ d, body, principal, client }) => {
   unlessRefused(await changePassword(d, principal, body.currentPassword, body.newPassword, client));
   return json(200, { status: true, message: 'Password changed successfully' });
 });

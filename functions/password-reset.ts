@@ -1,5 +1,3 @@
-/** POST /auth/password/reset: a new password with the emailed code. */
-import { resetBody } from './core/http/schemas.ts';
 import { emailField } from './core/http/email-input.ts';
 import { invalidRequest } from './core/http/api-error.ts';
 import { resetPassword } from './core/flows/password-reset.ts';
@@ -7,7 +5,7 @@ import { unlessRefused } from './core/http/refusals.ts';
 import { publicRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 
-export const handler = publicRoute('resetPassword', { body: resetBody }, async ({ d, body, client }) => {
+export const handler = publicRoute('resetPassword', async ({ d, body, client }) => {
   if (body.code !== undefined && body.resetCode !== undefined) {
     throw invalidRequest([{ path: 'resetCode', message: 'Send code or resetCode, not both' }]);
   }

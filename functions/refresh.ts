@@ -1,5 +1,3 @@
-/** POST /auth/refresh: spend a refresh token for a new access token and its successor. */
-import { refreshBody } from './core/http/schemas.ts';
 import { bearerOf } from './core/flows/authorize.ts';
 import { ApiError } from './core/http/api-error.ts';
 import { refreshGrant } from './core/flows/refresh.ts';
@@ -13,7 +11,7 @@ function presentedToken(body: { refresh_token?: string | undefined }, headers: R
   return (body.refresh_token ?? headers['x-refresh-token'] ?? bearerOf(headers))?.trim() || undefined;
 }
 
-export const handler = publicRoute('refresh', { body: refreshBody, bodyRequired: false }, async ({ d, body, headers, client, issuer }) => {
+export const handler = publicRoute('refresh', async ({ d, body, headers, client, issuer }) => {
   const token = presentedToken(body, headers);
   if (!token) {
     throw new ApiError('invalid_request', {

@@ -3,7 +3,7 @@ import { isLive, listSessions } from './core/records/sessions.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 
-export const handler = protectedRoute('listSessions', {}, async ({ d, principal }) => {
+export const handler = protectedRoute('listSessions', async ({ d, principal }) => {
   const now = d.clock.now();
   const live = (await listSessions(d, principal.userId)).filter((s) => isLive(s, now));
   live.sort((a, b) => b.lastUsedAt.localeCompare(a.lastUsedAt));

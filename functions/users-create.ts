@@ -1,5 +1,3 @@
-/** POST /users: a user in the caller's tenant, with a password or invited by email. */
-import { createUserBody } from './core/http/schemas.ts';
 import { emailField } from './core/http/email-input.ts';
 import { invalidRequest } from './core/http/api-error.ts';
 import { USERNAME, normalizeIdentifier } from './core/infra/identifiers.ts';
@@ -9,7 +7,7 @@ import { toPublicUser } from './core/records/users.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 
-export const handler = protectedRoute('createUser', { body: createUserBody }, async ({ d, body, principal, client }) => {
+export const handler = protectedRoute('createUser', async ({ d, body, principal, client }) => {
   const username = body.username ? normalizeIdentifier(body.username) : null;
   if (username !== null && !USERNAME.test(username)) {
     throw invalidRequest([{ path: 'username', message: '3 to 64 letters, digits, dots, dashes or underscores' }]);

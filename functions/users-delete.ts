@@ -4,7 +4,7 @@ import { unlessRefused } from './core/http/refusals.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { noContent } from './core/http/response.ts';
 
-export const handler = protectedRoute('disableUser', {}, async ({ d, pathParameters, principal, client }) => {
+export const handler = protectedRoute('disableUser', async ({ d, pathParameters, principal, client }) => {
   unlessRefused(await disableManagedUser(d, principal, pathParameters.id ?? '', client), principal);
   return noContent();
 });

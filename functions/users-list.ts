@@ -1,13 +1,12 @@
 /** GET /users: the users the caller may manage, with filters and an opaque cursor. */
 import { invalidRequest } from './core/http/api-error.ts';
 import { decodeUserCursor, encodeUserCursor } from './core/http/cursors.ts';
-import { listUsersQuery } from './core/http/schemas.ts';
 import { creatableRoles } from './core/flows/user-management.ts';
 import { listUsers, toPublicUser } from './core/records/users.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 
-export const handler = protectedRoute('listUsers', { query: listUsersQuery }, async ({ d, query, principal }) => {
+export const handler = protectedRoute('listUsers', async ({ d, query, principal }) => {
   const after = query.cursor ? decodeUserCursor(query.cursor) : null;
   // A cursor is handed out for the caller's tenant only: another tenant's is not one.
   if (after && after.tenantId !== principal.tenantId) throw invalidRequest([{ path: 'cursor', message: 'Invalid cursor' }]);

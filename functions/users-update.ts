@@ -1,5 +1,3 @@
-/** PATCH /users/{id}: role, status and profile of a user the caller may manage. */
-import { updateUserBody } from './core/http/schemas.ts';
 import { changeManagedUser } from './core/flows/user-admin.ts';
 import { unlessRefused } from './core/http/refusals.ts';
 import { profileChanges } from './core/http/user-input.ts';
@@ -7,7 +5,7 @@ import { toPublicUser } from './core/records/users.ts';
 import { protectedRoute } from './core/http/route.ts';
 import { json } from './core/http/response.ts';
 
-export const handler = protectedRoute('updateUser', { body: updateUserBody }, async ({ d, body, pathParameters, principal, client }) => {
+export const handler = protectedRoute('updateUser', async ({ d, body, pathParameters, principal, client }) => {
   const outcome = await changeManagedUser(
     d,
     principal,

@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { verifyPassword } from '../../functions/core/crypto/passwords.ts';
 import {
   EMAIL,
   type OnClose,

@@ -25,7 +25,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { contracts } from '../../functions/core/http/operation-contracts.ts';
+import { contractOf } from '../../functions/core/http/operation-contracts.ts';
 import { operations, type Operation } from '../../functions/routes.ts';
 import type { LocalEnvironment } from '../../local/environment.ts';
 import { FakeClock } from '../fixtures/clock.ts';
@@ -110,7 +110,7 @@ const ERROR_STATUS: Readonly<Record<string, number>> = {
 
 type BodySchema = z.ZodObject;
 
-const bodySchemaOf = (operation: Operation): BodySchema | undefined => contracts[operation.operationId]?.body as BodySchema | undefined;
+const bodySchemaOf = (operation: Operation): BodySchema | undefined => contractOf(operation.operationId)?.body as BodySchema | undefined;
 
 function fieldsOf(operation: Operation): string[] {
   return Object.keys(bodySchemaOf(operation)?.shape ?? {});
@@ -130,7 +130,7 @@ const stringFieldsOf = (operation: Operation): string[] => {
  * the password under every later run.
  */
 function baseBodyOf(operation: Operation): Record<string, unknown> {
-  const example = (contracts[operation.operationId]?.example ?? {}) as Record<string, unknown>;
+  const example = (contractOf(operation.operationId)?.example ?? {}) as Record<string, unknown>;
   return operation.operationId === 'changePassword' ? { ...example, currentPassword: 'not-the-current-password' } : { ...example };
 }
 
@@ -310,15 +310,13 @@ const anyType = fc.oneof(
 function wrongTypes(operation: Operation): fc.Arbitrary<FuzzInput & { field: string }> {
   const shape = bodySchemaOf(operation)?.shape ?? {};
   const base = baseBodyOf(operation);
-  return fc
-    .constantFrom(...Object.keys(shape))
-    .chain((field) =>
-      anyType
-        // Judged as sent: JSON turns NaN and ±Infinity into null, which a nullable field accepts.
-        .map((value) => JSON.parse(json(value)) as unknown)
-        .filter((value) => !(shape[field] as z.ZodType).safeParse(value).success)
-        .map((value) => ({ field, body: json({ ...base, [field]: value }) })),
-    );
+  return fc.constantFrom(...Object.keys(shape)).chain((field) =>
+    anyType
+      // Judged as sent: JSON turns NaN and ±Infinity into null, which a nullable field accepts.
+      .map((value) => JSON.parse(json(value)) as unknown)
+      .filter((value) => !(shape[field] as z.ZodType).safeParse(value).success)
+      .map((value) => ({ field, body: json({ ...base, [field]: value }) })),
+  );
 }
 
 /** Where a string goes: one of the route's string fields in its base body, else a key of its own. */
@@ -488,7 +486,7 @@ function suffixJsonTypes(operation: Operation): fc.Arbitrary<FuzzInput> {
 
 /** Random query strings, the known parameters of the route among them, with no body. */
 function randomQuery(operation: Operation): fc.Arbitrary<FuzzInput> {
-  const known = Object.keys(contracts[operation.operationId]?.query?.shape ?? {});
+  const known = Object.keys(contractOf(operation.operationId)?.query?.shape ?? {});
   const name = known.length ? fc.oneof(fc.constantFrom(...known), key) : key;
   return fc
     .array(

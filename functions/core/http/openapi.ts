@@ -5,12 +5,12 @@
 import * as z from 'zod';
 import { operations, type Operation } from '../../routes.ts';
 import { statusOf, type ErrorCode } from './api-error.ts';
-import { contracts } from './operation-contracts.ts';
+import { contractOf } from './operation-contracts.ts';
 import * as s from './schemas.ts';
 
 /** Every error an operation can answer: its own, and those of its kind. */
 export function errorsOf(operation: Operation): ErrorCode[] {
-  const contract = contracts[operation.operationId];
+  const contract = contractOf(operation.operationId);
   const codes = new Set<ErrorCode>(contract?.errors ?? []);
   // Every route refuses body fields and broken JSON, and a query string it does not know.
   for (const code of [
@@ -80,7 +80,7 @@ function loginAlternatives() {
 const header = (description: string) => ({ description, schema: { type: 'string' } });
 
 function operationObject(operation: Operation, components: Record<string, unknown>) {
-  const contract = contracts[operation.operationId];
+  const contract = contractOf(operation.operationId);
   if (!contract) throw new Error(`No contract for ${operation.operationId}`);
   const errorsByStatus = new Map<number, ErrorCode[]>();
   for (const code of errorsOf(operation)) errorsByStatus.set(statusOf[code], [...(errorsByStatus.get(statusOf[code]) ?? []), code]);

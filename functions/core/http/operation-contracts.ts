@@ -1,8 +1,9 @@
 /**
  * What each operation takes and gives, by `operationId`: its body and query
  * schemas, its success answer and the errors beyond those of its kind. The
- * OpenAPI document is generated from it (openapi.ts), and the fuzz tests
- * send what it declares.
+ * handlers validate with it (route.ts takes the schemas from here by the
+ * operation's id), the OpenAPI document is generated from it (openapi.ts),
+ * and the fuzz tests send what it declares.
  */
 import * as z from 'zod';
 import type { ErrorCode } from './api-error.ts';
@@ -30,7 +31,7 @@ export interface Contract {
 const noContent = (description: string) => ({ status: 204, description });
 
 /** What each operation takes and gives, by `operationId`. */
-export const contracts: Readonly<Record<string, Contract>> = {
+export const contracts = {
   login: {
     body: s.loginBody,
     ok: { status: 200, description: 'Logged in', schema: s.tokenResponse, tokenHeaders: true },
@@ -120,4 +121,9 @@ export const contracts: Readonly<Record<string, Contract>> = {
     },
     errors: ['not_found'],
   },
-};
+} as const satisfies Readonly<Record<string, Contract>>;
+
+export type OperationId = keyof typeof contracts;
+
+/** The contract of an operation named by a plain string (the operation table's `operationId`). */
+export const contractOf = (operationId: string): Contract | undefined => (contracts as Readonly<Record<string, Contract>>)[operationId];

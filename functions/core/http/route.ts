@@ -16,6 +16,7 @@ import { errorRenderer } from './errors.ts';
 import { responseHeaders } from './headers.ts';
 import { jsonBody, toDetails } from './json-body.ts';
 import { invalidRequest } from './api-error.ts';
+import { contracts, type Contract, type OperationId } from './operation-contracts.ts';
 import { originOf } from './origin.ts';
 import { requirePrincipal } from './principal.ts';
 import type { HttpResponse } from './response.ts';
@@ -39,13 +40,8 @@ export interface ProtectedRouteInput<Body, Query = Record<string, never>> extend
   readonly principal: Principal;
 }
 
-export interface RouteOptions<Schema extends z.ZodType, QuerySchema extends z.ZodType = z.ZodType> {
-  /** The body's schema; routes without one take no body fields. */
-  readonly body?: Schema;
-  /** The query string's schema (a strict object of strings); routes without one ignore the query string. */
-  readonly query?: QuerySchema;
-  /** @default true when `body` is set */
-  readonly bodyRequired?: boolean;
+/** What a route that serves a browser page adds to its stack. */
+export interface PageOptions {
   /**
    * Content-Security-Policy directives merged over middy's defaults, for a
    * route that serves a page to a browser (the docs page). An empty string
@@ -55,6 +51,16 @@ export interface RouteOptions<Schema extends z.ZodType, QuerySchema extends z.Zo
    */
   readonly contentSecurityPolicy?: Readonly<Record<string, string>>;
 }
+
+/** The parsed body of operation `Id`, as its contract's schema gives it; `{}` for an operation that takes none. */
+export type BodyOf<Id extends OperationId> = (typeof contracts)[Id] extends { readonly body: infer S extends z.ZodType }
+  ? z.infer<S>
+  : Record<string, never>;
+
+/** The parsed query string of operation `Id`; `{}` for an operation that reads none. */
+export type QueryOf<Id extends OperationId> = (typeof contracts)[Id] extends { readonly query: infer Q extends z.ZodType }
+  ? z.infer<Q>
+  : Record<string, never>;
 
 function operationNamed(operationId: string, auth: Operation['auth']): Operation {
   const operation = operations.find((o) => o.operationId === operationId);
@@ -110,45 +116,40 @@ export const baseStack = (contentSecurityPolicy?: Readonly<Record<string, string
     )
     .use(errorRenderer());
 
-function stack(operation: Operation, options: RouteOptions<z.ZodType, z.ZodType>) {
-  const chain = baseStack(options.contentSecurityPolicy);
+function stack(operation: Operation, contract: Contract, page: PageOptions) {
+  const chain = baseStack(page.contentSecurityPolicy);
   if (operation.auth === 'protected') chain.use(requirePrincipal());
   // A route without a schema still refuses body fields and broken JSON.
-  const schema = options.body;
-  chain.use(schema ? jsonBody({ schema, required: options.bodyRequired ?? true }) : jsonBody({ schema: emptyBody, required: false }));
+  const schema = contract.body;
+  chain.use(schema ? jsonBody({ schema, required: contract.bodyRequired ?? true }) : jsonBody({ schema: emptyBody, required: false }));
   return chain;
 }
 
 const emptyBody = z.strictObject({});
 
-/** A route anyone may call. */
-export function publicRoute<
-  Schema extends z.ZodType = z.ZodType<Record<string, never>>,
-  Q extends z.ZodType = z.ZodType<Record<string, never>>,
->(
-  operationId: string,
-  options: RouteOptions<Schema, Q>,
-  handle: (input: RouteInput<z.infer<Schema>, z.infer<Q>>) => Promise<HttpResponse>,
+/** A route anyone may call; its body and query are checked against `contracts[operationId]`. */
+export function publicRoute<Id extends OperationId>(
+  operationId: Id,
+  handle: (input: RouteInput<BodyOf<Id>, QueryOf<Id>>) => Promise<HttpResponse>,
+  page: PageOptions = {},
 ) {
   const operation = operationNamed(operationId, 'public');
-  return stack(operation, options).handler(async (event, context) =>
-    handle(inputOf(event, context as RouteContext, options.query) as RouteInput<z.infer<Schema>, z.infer<Q>>),
+  const contract: Contract = contracts[operationId];
+  return stack(operation, contract, page).handler(async (event, context) =>
+    handle(inputOf(event, context as RouteContext, contract.query) as RouteInput<BodyOf<Id>, QueryOf<Id>>),
   );
 }
 
 /** A route behind the Lambda authorizer: the handler gets the caller as `principal`. */
-export function protectedRoute<
-  Schema extends z.ZodType = z.ZodType<Record<string, never>>,
-  Q extends z.ZodType = z.ZodType<Record<string, never>>,
->(
-  operationId: string,
-  options: RouteOptions<Schema, Q>,
-  handle: (input: ProtectedRouteInput<z.infer<Schema>, z.infer<Q>>) => Promise<HttpResponse>,
+export function protectedRoute<Id extends OperationId>(
+  operationId: Id,
+  handle: (input: ProtectedRouteInput<BodyOf<Id>, QueryOf<Id>>) => Promise<HttpResponse>,
 ) {
   const operation = operationNamed(operationId, 'protected');
-  return stack(operation, options).handler(async (event, context) => {
+  const contract: Contract = contracts[operationId];
+  return stack(operation, contract, {}).handler(async (event, context) => {
     const principal = (context as RouteContext).principal as Principal;
-    const input = inputOf(event, context as RouteContext, options.query) as RouteInput<z.infer<Schema>, z.infer<Q>>;
+    const input = inputOf(event, context as RouteContext, contract.query) as RouteInput<BodyOf<Id>, QueryOf<Id>>;
     return handle({ ...input, principal });
   });
 }

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { userKey } from './keys.ts';
 import { claimName, releaseName, userIdNamedBy } from './user-names.ts';
-import { and, conditionInput, is, itemExists, updateIf } from '../infra/conditions.ts';
+import { conditionInput, itemExists, updateIf } from '../infra/conditions.ts';
 import type { Deps } from '../deps.ts';
 import type { Identifier } from '../infra/identifiers.ts';
 import { permissionsOf, type Role } from '../infra/permissions.ts';

@@ -121,7 +121,7 @@ describe('@serverless-auth/verify', () => {
           return `${encoded.header}.${payload}.${encoded.signature}`;
         },
       ],
-      ['signature stripped', () => token.split('.').slice(0, 2).join('.') + '.'],
+      ['signature stripped', () => `${token.split('.').slice(0, 2).join('.')}.`],
       ['not a JWT at all', () => 'not-a-token'],
     ];
 
