@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { createSecretKey } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -110,11 +111,11 @@ describe('API token text', () => {
 
 describe('hashTokenSecret', () => {
   it('depends on the server secret, the id and the secret, and holds none of them', () => {
-    const serverSecret = Buffer.alloc(32, 7);
+    const serverSecret = createSecretKey(Buffer.alloc(32, 7));
     const { tokenId, secret } = fresh();
     const hash = hashTokenSecret(serverSecret, tokenId, secret);
     expect(hashTokenSecret(serverSecret, tokenId, secret)).toBe(hash);
-    expect(hashTokenSecret(Buffer.alloc(32, 8), tokenId, secret)).not.toBe(hash);
+    expect(hashTokenSecret(createSecretKey(Buffer.alloc(32, 8)), tokenId, secret)).not.toBe(hash);
     expect(hashTokenSecret(serverSecret, newTokenId(), secret)).not.toBe(hash);
     expect(hashTokenSecret(serverSecret, tokenId, newTokenText(tokenId).secret)).not.toBe(hash);
     expect(hash).not.toContain(secret);

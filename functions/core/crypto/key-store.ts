@@ -3,6 +3,7 @@
  * file locally, memory in tests), and the per-container cache of each part
  * that picks up rotations.
  */
+import type { KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
   parseKeyMaterial,
@@ -10,6 +11,7 @@ import {
   parseTokenSecret,
   publicMaterialOf,
   RELOAD_AFTER_MS,
+  secretKeyOf,
   toSigningKeys,
   tokenSecretOf,
   toVerificationKeys,
@@ -96,7 +98,7 @@ class CachedPart<T> {
 export class KeyStore {
   private readonly signingPart: CachedPart<SigningKeys>;
   private readonly publicPart: CachedPart<VerificationKeys>;
-  private readonly secretPart: CachedPart<Buffer>;
+  private readonly secretPart: CachedPart<KeyObject>;
 
   /** `sources` may be a function, so that a store can exist before its sources are configured. */
   constructor(sources: KeySources | (() => KeySources), now: () => number = Date.now) {
@@ -111,7 +113,7 @@ export class KeyStore {
       now,
     );
     this.secretPart = new CachedPart(
-      async () => Buffer.from((await readPart(sourceOf('tokenSecret'), tokenSecretOf, parseTokenSecret)).refreshSecret, 'base64url'),
+      async () => secretKeyOf((await readPart(sourceOf('tokenSecret'), tokenSecretOf, parseTokenSecret)).refreshSecret),
       now,
     );
   }
@@ -135,7 +137,7 @@ export class KeyStore {
   }
 
   /** The HMAC secret that derives refresh tokens and keys reset codes and API-token hashes. */
-  tokenSecret(): Promise<Buffer> {
+  tokenSecret(): Promise<KeyObject> {
     return this.secretPart.get(RELOAD_AFTER_MS);
   }
 }

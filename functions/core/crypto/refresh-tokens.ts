@@ -4,7 +4,7 @@
  * from its session and generation lets the grace window hand back the same
  * successor without keeping it; only its hash is stored.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { isCanonicalBase64url } from './base64url.ts';
 
 export interface RefreshTokenParts {
@@ -15,15 +15,15 @@ export interface RefreshTokenParts {
 
 const SHAPE = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{22})\.(\d{1,9})\.([A-Za-z0-9_-]{43})$/;
 
-const mac = (secret: Buffer, parts: RefreshTokenParts): Buffer =>
+const mac = (secret: KeyObject, parts: RefreshTokenParts): Buffer =>
   createHmac('sha256', secret).update(`refresh:${parts.userId}.${parts.sessionId}.${parts.generation}`).digest();
 
-export function deriveRefreshToken(secret: Buffer, parts: RefreshTokenParts): string {
+export function deriveRefreshToken(secret: KeyObject, parts: RefreshTokenParts): string {
   return `${parts.userId}.${parts.sessionId}.${parts.generation}.${mac(secret, parts).toString('base64url')}`;
 }
 
 /** The parts of a token this key set issued, or `null` for anything else. Needs no database read. */
-export function parseRefreshToken(secret: Buffer, token: string): RefreshTokenParts | null {
+export function parseRefreshToken(secret: KeyObject, token: string): RefreshTokenParts | null {
   const match = SHAPE.exec(token);
   // One spelling only: its hash is what the session stores, and the generation has no leading zeros.
   if (

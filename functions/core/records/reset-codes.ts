@@ -4,7 +4,7 @@
  * replaced by a newer code, tried at most five times, spent by one
  * conditional delete.
  */
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, randomInt, timingSafeEqual } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { above, and, atLeast, below, deleteIf, has, is, isNew, putIf, updateIf } from '../infra/conditions.ts';
 import { epochSeconds } from '../infra/clock.ts';
@@ -17,7 +17,7 @@ export const MAX_CODE_TRIES = 5;
 async function codeHash(d: Deps, userId: string, code: string): Promise<string> {
   const refreshSecret = await d.keys.tokenSecret();
   // A key of its own, derived from the key set's secret, so a code hash is useless elsewhere.
-  const key = createHmac('sha256', refreshSecret).update('reset-code').digest();
+  const key = createSecretKey(createHmac('sha256', refreshSecret).update('reset-code').digest());
   return createHmac('sha256', key).update(`${userId}:${code}`).digest('base64url');
 }
 

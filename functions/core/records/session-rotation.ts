@@ -6,6 +6,7 @@
  * window (the same successor back) from reuse (the session revoked), or to
  * rotate a session opened before it carried its user.
  */
+import type { KeyObject } from 'node:crypto';
 import { above, and, has, is, updateIf, type Condition } from '../infra/conditions.ts';
 import { sessionKey } from './keys.ts';
 import type { Deps } from '../deps.ts';
@@ -27,7 +28,7 @@ export type LegacyUser = (session: SessionRecord) => Promise<SessionUser | null>
  */
 export async function rotateRefreshToken(
   d: Deps,
-  secret: Buffer,
+  secret: KeyObject,
   token: string,
   parts: RefreshTokenParts,
   client: ClientInfo,
