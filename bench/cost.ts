@@ -32,8 +32,13 @@ export interface OperationCost {
 
 export interface MonthCost {
   readonly setting: 'table' | 'log';
+  /** How other services' calls are authorized: our Lambda authorizer on each, or `@serverless-auth/verify` in the service. */
+  readonly authorizedBy: 'authorizer' | 'verify';
+  readonly label: string;
   readonly parts: readonly [string, number][];
   readonly total: number;
+  /** API Gateway requests and Lambda invocations, before any duration, DynamoDB or logs: this variant's floor. */
+  readonly requestsOnly: number;
 }
 
 export interface CostReport {
@@ -41,8 +46,6 @@ export interface CostReport {
   readonly months: readonly MonthCost[];
   readonly cognito: { readonly lite: number; readonly essentials: number };
   readonly mau: number;
-  /** API Gateway requests and Lambda invocations of the month, before any duration, DynamoDB or logs: the floor of this design. */
-  readonly requestsOnly: number;
 }
 
 const MAU = 1_000_000;
@@ -99,18 +102,36 @@ function cognito(mau: number): { lite: number; essentials: number } {
   return { lite, essentials: billable * prices.cognito.essentialsPerMau };
 }
 
-function month(setting: 'table' | 'log', login: OperationCost, refresh: OperationCost, authorized: OperationCost): MonthCost {
-  const count = { login: MAU * DAYS * PER_DAY.login, refresh: MAU * DAYS * PER_DAY.refresh, authorized: MAU * DAYS * PER_DAY.authorized };
-  const apiRequests = count.login + count.refresh;
-  const api =
-    (Math.min(apiRequests, 300e6) * prices.apiGateway.perMillionRequests +
-      Math.max(0, apiRequests - 300e6) * prices.apiGateway.perMillionRequestsBeyond300M) /
-    1e6;
-  const part = (op: OperationCost, n: number, key: 'lambda' | 'dynamodb' | 'logs') => (op[key] * n) / 1e6;
-  const sum = (key: 'lambda' | 'dynamodb' | 'logs') =>
-    part(login, count.login, key) + part(refresh, count.refresh, key) + part(authorized, count.authorized, key);
+const monthCount = {
+  login: MAU * DAYS * PER_DAY.login,
+  refresh: MAU * DAYS * PER_DAY.refresh,
+  authorized: MAU * DAYS * PER_DAY.authorized,
+};
+
+function apiGatewayCost(requests: number): number {
+  return (
+    (Math.min(requests, 300e6) * prices.apiGateway.perMillionRequests +
+      Math.max(0, requests - 300e6) * prices.apiGateway.perMillionRequestsBeyond300M) /
+    1e6
+  );
+}
+
+/**
+ * A month of the workload. With `authorized` undefined, the other services
+ * verify access tokens themselves with `@serverless-auth/verify` (signature,
+ * issuer, audience, expiry: no call to us), so their calls cost this service nothing.
+ */
+function month(setting: 'table' | 'log', login: OperationCost, refresh: OperationCost, authorized: OperationCost | undefined): MonthCost {
+  const count = monthCount;
+  const ops: [OperationCost, number][] = [
+    [login, count.login],
+    [refresh, count.refresh],
+    ...(authorized ? ([[authorized, count.authorized]] as [OperationCost, number][]) : []),
+  ];
+  const api = apiGatewayCost(count.login + count.refresh);
+  const sum = (key: 'lambda' | 'dynamodb' | 'logs') => ops.reduce((total, [op, n]) => total + (op[key] * n) / 1e6, 0);
   // Audit items stay AUDIT_RETENTION_DAYS: in steady state that many days of them are stored.
-  const auditBytesPerMonth = login.auditBytes * count.login + refresh.auditBytes * count.refresh + authorized.auditBytes * count.authorized;
+  const auditBytesPerMonth = ops.reduce((total, [op, n]) => total + op.auditBytes * n, 0);
   const storage = auditBytesPerMonth * (assumptions.auditRetentionDays / 30) * 1e-9 * prices.dynamodb.perGbMonth;
   const parts: [string, number][] = [
     ['API Gateway (logins and refreshes)', api],
@@ -120,19 +141,15 @@ function month(setting: 'table' | 'log', login: OperationCost, refresh: Operatio
     ['CloudWatch Logs ingestion', sum('logs')],
     ...(setting === 'log' ? ([['CloudWatch metric RefreshSucceeded', prices.cloudWatch.perMetricMonth]] as [string, number][]) : []),
   ];
-  return { setting, parts, total: parts.reduce((s, [, v]) => s + v, 0) };
-}
-
-function requestsOnly(): number {
-  const days = MAU * DAYS;
-  const api = days * (PER_DAY.login + PER_DAY.refresh);
-  const invocations = days * (PER_DAY.login + PER_DAY.refresh + PER_DAY.authorized);
-  return (
-    (Math.min(api, 300e6) * prices.apiGateway.perMillionRequests +
-      Math.max(0, api - 300e6) * prices.apiGateway.perMillionRequestsBeyond300M) /
-      1e6 +
-    (invocations * prices.lambda.perMillionRequests) / 1e6
-  );
+  const invocations = ops.reduce((total, [, n]) => total + n, 0);
+  return {
+    setting,
+    authorizedBy: authorized ? 'authorizer' : 'verify',
+    label: `AUDIT_REFRESHES=${setting}${authorized ? '' : ', other services verifying tokens themselves'}`,
+    parts,
+    total: parts.reduce((sum, [, v]) => sum + v, 0),
+    requestsOnly: api + (invocations * prices.lambda.perMillionRequests) / 1e6,
+  };
 }
 
 export function computeCost(latency: LatencyReport, cpu: CpuReport): CostReport {
@@ -171,10 +188,13 @@ export function computeCost(latency: LatencyReport, cpu: CpuReport): CostReport 
   );
   return {
     perMillion: [loginCost, refreshTable, refreshLogged, authorized],
-    months: [month('table', loginCost, refreshTable, authorized), month('log', loginCost, refreshLogged, authorized)],
+    months: [
+      month('table', loginCost, refreshTable, authorized),
+      month('log', loginCost, refreshLogged, authorized),
+      month('log', loginCost, refreshLogged, undefined),
+    ],
     cognito: cognito(MAU),
     mau: MAU,
-    requestsOnly: requestsOnly(),
   };
 }
 
@@ -193,24 +213,28 @@ export function costMarkdownLines(r: CostReport): string[] {
     '',
     `A month of ${r.mau.toLocaleString('en-US')} monthly active users (${DAYS} working days; each day ${PER_DAY.login} login, ${PER_DAY.refresh} refreshes, ${PER_DAY.authorized} authorized calls):`,
     '',
-    `| part | AUDIT_REFRESHES=table | AUDIT_REFRESHES=log |`,
-    '| --- | --- | --- |',
+    `| part | ${r.months.map((m) => m.label).join(' | ')} |`,
+    `| --- |${r.months.map(() => ' --- |').join('')}`,
   ];
-  const [table, log] = r.months as [MonthCost, MonthCost];
-  const names = [...new Set([...table.parts, ...log.parts].map(([n]) => n))];
+  const names = [...new Set(r.months.flatMap((m) => m.parts.map(([n]) => n)))];
+  const cells = (value: (m: MonthCost) => string) => r.months.map(value).join(' | ');
   for (const name of names) {
-    const value = (m: MonthCost) => m.parts.find(([n]) => n === name)?.[1];
     lines.push(
-      `| ${name} | ${value(table) === undefined ? '' : usd(value(table) as number)} | ${value(log) === undefined ? '' : usd(value(log) as number)} |`,
+      `| ${name} | ${cells((m) => {
+        const v = m.parts.find(([n]) => n === name)?.[1];
+        return v === undefined ? '' : usd(v);
+      })} |`,
     );
   }
-  lines.push(`| **total** | **${usd(table.total)}** | **${usd(log.total)}** |`);
+  lines.push(`| **total** | ${cells((m) => `**${usd(m.total)}**`)} |`);
   lines.push(
-    `| of which requests alone (API Gateway, and Lambda invocations before any duration) | ${usd(r.requestsOnly)} | ${usd(r.requestsOnly)} |`,
+    `| of which requests alone (API Gateway, and Lambda invocations before any duration) | ${cells((m) => usd(m.requestsOnly))} |`,
   );
   lines.push(
-    `| Cognito Lite, same users | ${usd(r.cognito.lite)} | |`,
-    `| Cognito Essentials, same users | ${usd(r.cognito.essentials)} | |`,
+    `| Cognito Lite, same users | ${usd(r.cognito.lite)} |${' |'.repeat(r.months.length - 1)}`,
+    `| Cognito Essentials, same users | ${usd(r.cognito.essentials)} |${' |'.repeat(r.months.length - 1)}`,
+    '',
+    `With our authorizer on every call, its ${(monthCount.authorized / 1e9).toFixed(0)} billion invocations a month cost ${usd((monthCount.authorized * prices.lambda.perMillionRequests) / 1e6)} in Lambda requests alone, and logout reaches those services at once. A service that verifies tokens itself with \`@serverless-auth/verify\` makes no call to us; a logout then reaches it when the access token expires (\`ACCESS_TOKEN_TTL\`), unless it also reads the session (its revocation check, one read of the sessions table per call).`,
   );
   return lines;
 }

@@ -83,12 +83,15 @@ export function judgeTargets(results: Results): TargetRow[] {
     authorizerCpu !== undefined && authorizerCpu <= 2,
   );
   const cost = sectionValue(results.cost);
-  const logMonth = cost?.months.find((m) => m.setting === 'log');
-  const tableMonth = cost?.months.find((m) => m.setting === 'table');
+  const monthOf = (setting: 'table' | 'log', authorizedBy: 'authorizer' | 'verify') =>
+    cost?.months.find((m) => m.setting === setting && m.authorizedBy === authorizedBy);
+  const logMonth = monthOf('log', 'authorizer');
+  const verifyMonth = monthOf('log', 'verify');
+  const tableMonth = monthOf('table', 'authorizer');
   row(
     'a month of 1 M MAU ≤ $1,500 with AUDIT_REFRESHES=log',
     logMonth &&
-      `$${logMonth.total.toFixed(0)} (table: $${tableMonth?.total.toFixed(0)}; Cognito Lite $${cost?.cognito.lite.toFixed(0)}, Essentials $${cost?.cognito.essentials.toFixed(0)})`,
+      `$${logMonth.total.toFixed(0)} with our authorizer on every call (requests alone $${logMonth.requestsOnly.toFixed(0)}); $${verifyMonth?.total.toFixed(0)} with other services verifying tokens themselves; table: $${tableMonth?.total.toFixed(0)}; Cognito Lite $${cost?.cognito.lite.toFixed(0)}, Essentials $${cost?.cognito.essentials.toFixed(0)}`,
     logMonth !== undefined && logMonth.total <= 1500,
   );
 
