@@ -1,8 +1,17 @@
 /**
  * The CDK app (`cdk synth`, `cdk deploy`). Every stack prop can come from
- * context, on the command line (`-c throttleRateLimit=50`) or in cdk.json:
+ * context, on the command line (`-c throttleRateLimit=50`) or in cdk.json.
  *
- * - `stackName` (default `ServerlessAuth`)
+ * Stages: `-c stage=prod` picks the settings of `stages.prod` in cdk.json
+ * (any key below), deploys the stack `ServerlessAuth-prod` and tags every
+ * resource `project=serverless-auth` and `stage=prod`; a key given with `-c`
+ * wins over the stage's. Without `stage`, the stack is `ServerlessAuth` and
+ * only `-c` and the defaults apply. Account and region come from the CLI's
+ * environment (`AWS_PROFILE`, `AWS_REGION`, …); without one the template is
+ * environment-agnostic, so one template deploys to any region and
+ * `sam local invoke` can run it.
+ *
+ * - `stackName` (default `ServerlessAuth`, or `ServerlessAuth-<stage>`)
  * - `throttleRateLimit`, `throttleBurstLimit` (defaults 100 and 200)
  * - `sensitiveThrottleRateLimit`, `sensitiveThrottleBurstLimit`: login, forgot and reset, each (defaults 10 and 20)
  * - `corsAllowOrigins`: comma-separated origins of browser apps (default none)
@@ -11,23 +20,27 @@
  * - `keyRotationDays` (default 30): days between signing-key rotations
  * - any API setting by its name, e.g. `-c ACCESS_TOKEN_TTL=600 -c ISSUER=https://auth.example.com`
  *
- * The stack is environment-agnostic (no account or region baked in), so one
- * template deploys to any region and `sam local invoke` can run it.
+ * cdk.json also sets the feature flags aws-cdk-lib recommends, so synth
+ * behaves as a new project's would (the stack tests synthesize with them).
  *
  * AwsSolutions (cdk-nag) checks run on every synth as a policy validation
  * plugin; an unacknowledged finding fails `cdk synth`.
  */
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Tags, Validations } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { settingNames } from '../functions/core/infra/setting-names.ts';
 import { AuthStack } from '../lib/auth-stack.ts';
 import { parseOrigins } from '../lib/cors.ts';
+import { stageNamed } from '../lib/stages.ts';
 
 const app = new App();
 
+const stage = stageNamed(app.node.tryGetContext('stage'), app.node.tryGetContext('stages'));
+
+/** A context value: given with `-c` (or at cdk.json's top level), else the stage's. */
 const text = (key: string): string | undefined => {
-  const value: unknown = app.node.tryGetContext(key);
+  const value: unknown = app.node.tryGetContext(key) ?? stage?.settings[key];
   return value === undefined || value === null || value === '' ? undefined : String(value);
 };
 
@@ -55,7 +68,8 @@ const settings = Object.fromEntries(
   }),
 );
 
-new AuthStack(app, text('stackName') ?? 'ServerlessAuth', {
+const stack = new AuthStack(app, text('stackName') ?? (stage ? `ServerlessAuth-${stage.name}` : 'ServerlessAuth'), {
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   description: 'Serverless auth: login, rotating refresh tokens, lockouts, password reset, roles and tenants',
   settings,
   throttleRateLimit: positiveInteger('throttleRateLimit'),
@@ -68,5 +82,8 @@ new AuthStack(app, text('stackName') ?? 'ServerlessAuth', {
   logRetention: retention('logRetentionDays'),
   keyRotationDays: positiveInteger('keyRotationDays'),
 });
+
+Tags.of(stack).add('project', 'serverless-auth');
+Tags.of(stack).add('stage', stage?.name ?? 'default');
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

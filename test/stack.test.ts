@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack as AppStack, Validations, type CfnElement, type Stack } from 'aws-cdk-lib';
+import { type App, Stack as AppStack, Validations, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -20,9 +20,7 @@ import { AuthFunction, tableActions } from '../lib/auth-function.ts';
 import { AuthStack, type AuthStackProps } from '../lib/auth-stack.ts';
 import type { SigningKeySecrets } from '../lib/signing-keys.ts';
 import { tables, type TableName } from '../lib/tables.ts';
-
-/** Skips asset bundling: the template is the same, synthesis takes a second. */
-const noBundling = { 'aws:cdk:bundling-stacks': [] };
+import { cdkApp } from './fixtures/cdk-app.ts';
 
 const props: AuthStackProps = {
   mailFrom: 'no-reply@auth.example.com',
@@ -32,7 +30,7 @@ const props: AuthStackProps = {
 };
 
 function synth(stackProps: AuthStackProps = props, outdir?: string): { app: App; stack: AuthStack } {
-  const app = new App({ context: noBundling, ...(outdir ? { outdir } : {}) });
+  const app = cdkApp(outdir ? { outdir } : {});
   return { app, stack: new AuthStack(app, 'Auth', stackProps) };
 }
 
@@ -518,7 +516,7 @@ describe('AuthStack', () => {
 function nagFindings(build: (app: App) => void): { findings: string[]; failure: unknown } {
   const outdir = mkdtempSync(join(tmpdir(), 'nag-'));
   try {
-    const app = new App({ context: noBundling, outdir });
+    const app = cdkApp({ outdir });
     build(app);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     let failure: unknown;
@@ -545,7 +543,7 @@ function nagFindings(build: (app: App) => void): { findings: string[]; failure: 
 
 describe('AuthFunction', () => {
   it('merges environments and refuses to overwrite a variable with another value', () => {
-    const scope = new AppStack(new App({ context: noBundling }), 'Scope');
+    const scope = new AppStack(cdkApp(), 'Scope');
     const fallback = new AuthFunction(scope, 'Fallback', { handler: 'fallback', environment: { AUDIENCE: 'a' } });
     fallback.addEnvironment({ AUDIENCE: 'a', LOCKOUT_SECONDS: '60' });
     expect(() => fallback.addEnvironment({ AUDIENCE: 'b' })).toThrow(/AUDIENCE is already set/);
