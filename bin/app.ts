@@ -18,6 +18,7 @@
  * - `mailFrom`, `mailIdentity` (the sender of reset codes and its SES identity)
  * - `logRetentionDays` (default 90; a value CloudWatch Logs accepts)
  * - `keyRotationDays` (default 30): days between signing-key rotations
+ * - `kms`: `create` (a customer-managed key of the stack's own) or a KMS key ARN, for the tables, secrets, logs, queues and topics (default: AWS-managed keys)
  * - any API setting by its name, e.g. `-c ACCESS_TOKEN_TTL=600 -c ISSUER=https://auth.example.com`
  *
  * cdk.json also sets the feature flags aws-cdk-lib recommends, so synth
@@ -81,6 +82,7 @@ const stack = new AuthStack(app, text('stackName') ?? (stage ? `ServerlessAuth-$
   mailIdentity: text('mailIdentity'),
   logRetention: retention('logRetentionDays'),
   keyRotationDays: positiveInteger('keyRotationDays'),
+  encryptionKey: text('kms'),
 });
 
 Tags.of(stack).add('project', 'serverless-auth');

@@ -3,7 +3,7 @@
  * operation, the HTTP API with its Lambda authorizer. It reads create → bind →
  * route, and every grant comes from an operation's `needs`.
  */
-import { CfnOutput, CustomResource, Duration, Lazy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Lazy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import {
   CorsHttpMethod,
   HttpApi,
@@ -16,6 +16,7 @@ import {
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -32,6 +33,7 @@ import { AuthTable } from './auth-table.ts';
 import { hashesPasswords } from './bundling.ts';
 import { createApiStage } from './api-stage.ts';
 import { cors } from './cors.ts';
+import { encryptEverythingWith, encryptionKeyOf, grantKeyUse, type EncryptionKeyOption } from './encryption.ts';
 import { checkedSettings, mailSettings, type MailSettings } from './stack-settings.ts';
 import { SigningKeySecrets } from './signing-keys.ts';
 import { tables, type TableName } from './tables.ts';
@@ -94,6 +96,14 @@ export interface AuthStackProps extends StackProps {
    * @default 30
    */
   readonly keyRotationDays?: number;
+  /**
+   * A customer-managed KMS key for the tables, the secrets, the log groups,
+   * the queues and the topics: `'create'` for one of the stack's own
+   * (rotated yearly, retained on deletion), or an existing key or its ARN,
+   * whose policy must let CloudWatch Logs, EventBridge, CloudWatch and SES use it.
+   * @default - AWS-managed keys
+   */
+  readonly encryptionKey?: EncryptionKeyOption;
 }
 
 /** A route another team puts behind our authorizer. */
@@ -123,6 +133,8 @@ export class AuthStack extends Stack {
   readonly tables: Readonly<Record<TableName, AuthTable>>;
   /** Every function: operations by `operationId`, and `authorizer`, `fallback`, `keyManager`. */
   readonly functions = new Map<string, AuthFunction>();
+  /** The customer-managed key everything is encrypted with, when `encryptionKey` asked for one. */
+  readonly encryptionKey: IKey | undefined;
   /** Routes added through `addProtectedRoute`, by route key, with the permission they require. */
   readonly addedRoutes = new Map<string, { readonly permission: string | null }>();
 
@@ -139,6 +151,8 @@ export class AuthStack extends Stack {
     this.logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
 
     // Create: data, keys, API.
+    this.encryptionKey = encryptionKeyOf(this, props.encryptionKey);
+    if (this.encryptionKey) encryptEverythingWith(this, this.encryptionKey);
     this.tables = Object.fromEntries(Object.entries(tables).map(([name, definition]) => [name, new AuthTable(this, definition)])) as Record<
       TableName,
       AuthTable
@@ -149,6 +163,7 @@ export class AuthStack extends Stack {
       accessTokenTtl: props.settings?.ACCESS_TOKEN_TTL,
     });
     this.functions.set('keyManager', this.keys.keyManager);
+    grantKeyUse(this.encryptionKey, this.keys.keyManager.role, 'encryptDecrypt');
     const corsOrigins = props.corsAllowOrigins ?? [];
     this.httpApi = new HttpApi(this, 'HttpApi', {
       description: 'Serverless auth API',
@@ -245,9 +260,12 @@ export class AuthStack extends Stack {
     });
     const { needs } = definition;
     for (const [name, access] of Object.entries(needs.tables ?? {})) {
-      if (access) fn.bindTable(this.tables[name as TableName], access);
+      if (!access) continue;
+      fn.bindTable(this.tables[name as TableName], access);
+      grantKeyUse(this.encryptionKey, fn.role, access === 'read' ? 'decrypt' : 'encryptDecrypt');
     }
     this.keys.grantTo(fn, needs);
+    if (needs.signingKeys || needs.publicKeys || needs.tokenSecret) grantKeyUse(this.encryptionKey, fn.role, 'decrypt');
     if (needs.mail && this.mail) {
       fn.addToRolePolicy(new PolicyStatement({ actions: ['ses:SendEmail'], resources: [this.mail.identityArn] }));
     }

@@ -586,3 +586,89 @@ describe('cdk-nag AwsSolutions', () => {
     for (const [, reason] of acknowledgments) expect(reason.length).toBeGreaterThan(40);
   });
 });
+
+describe('a customer-managed KMS key', () => {
+  let stack: AuthStack;
+  let template: Template;
+
+  beforeAll(() => {
+    ({ stack } = synth({ ...props, encryptionKey: 'create' }));
+    template = Template.fromStack(stack);
+  });
+
+  const keyRef = () => ({ 'Fn::GetAtt': [idOf(stack, stack.encryptionKey as unknown as IConstruct), 'Arn'] });
+
+  it('is created rotating, and retained when the stack is deleted', () => {
+    template.hasResource('AWS::KMS::Key', {
+      Properties: { EnableKeyRotation: true },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  it('encrypts every table, secret, log group and queue', () => {
+    const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    const key = JSON.stringify(keyRef());
+    const keyOf: Record<string, (p: Record<string, unknown>) => unknown> = {
+      'AWS::DynamoDB::Table': (p) => (p.SSESpecification as { KMSMasterKeyId?: unknown } | undefined)?.KMSMasterKeyId,
+      'AWS::SecretsManager::Secret': (p) => p.KmsKeyId,
+      'AWS::Logs::LogGroup': (p) => p.KmsKeyId,
+      'AWS::SQS::Queue': (p) => p.KmsMasterKeyId,
+      'AWS::SNS::Topic': (p) => p.KmsMasterKeyId,
+    };
+    const encrypted = Object.entries(resources).filter(([, r]) => keyOf[r.Type]);
+    expect(new Set(encrypted.map(([, r]) => r.Type))).toEqual(
+      new Set([
+        'AWS::DynamoDB::Table',
+        'AWS::SecretsManager::Secret',
+        'AWS::Logs::LogGroup',
+        'AWS::SQS::Queue',
+        ...(encrypted.some(([, r]) => r.Type === 'AWS::SNS::Topic') ? ['AWS::SNS::Topic'] : []),
+      ]),
+    );
+    for (const [id, resource] of encrypted) {
+      expect(JSON.stringify(keyOf[resource.Type]?.(resource.Properties)), `${id} (${resource.Type})`).toBe(key);
+    }
+  });
+
+  it('lets CloudWatch Logs use it only for this account’s log groups in this region', () => {
+    const policy = Object.values(template.findResources('AWS::KMS::Key'))[0]?.Properties.KeyPolicy.Statement as {
+      Principal?: { Service?: unknown };
+      Condition?: unknown;
+    }[];
+    const logs = policy.find((statement) => JSON.stringify(statement.Principal?.Service ?? '').includes('logs.'));
+    expect(JSON.stringify(logs?.Condition)).toContain('kms:EncryptionContext:aws:logs:arn');
+  });
+
+  it('is granted to each function as its tables and secrets need: decrypt to readers, encrypt too to writers', () => {
+    const kmsActionsOf = (fn: AuthFunction) =>
+      statementsOf(template, stack, fn)
+        .filter((statement) => JSON.stringify(statement.Resource) === JSON.stringify(keyRef()))
+        .flatMap((statement) => list(statement.Action));
+    const get = (key: string) => stack.functions.get(key) as AuthFunction;
+    // The JWKS route reads the public-keys secret and no table.
+    expect(kmsActionsOf(get('jwks')).sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
+    // The authorizer reads sessions and API tokens and appends audit events.
+    expect(kmsActionsOf(get('authorizer'))).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']));
+    // The key manager writes the secrets.
+    expect(kmsActionsOf(get('keyManager'))).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']));
+    // The docs page reads nothing encrypted.
+    expect(kmsActionsOf(get('docsPage'))).toEqual([]);
+  });
+
+  it('uses a given key by its ARN, creating none', () => {
+    const arn = 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const given = Template.fromStack(synth({ ...props, encryptionKey: arn }).stack);
+    given.resourceCountIs('AWS::KMS::Key', 0);
+    for (const table of Object.values(given.findResources('AWS::DynamoDB::Table'))) {
+      expect(table.Properties.SSESpecification.KMSMasterKeyId).toBe(arn);
+    }
+    expect(() => synth({ ...props, encryptionKey: 'alias/not-an-arn' })).toThrow(/must be 'create' or a KMS key ARN/);
+  });
+
+  it('passes cdk-nag AwsSolutions', () => {
+    const { findings, failure } = nagFindings((app) => new AuthStack(app, 'Auth', { ...props, encryptionKey: 'create' }));
+    expect(findings).toEqual([]);
+    expect(failure).toBeUndefined();
+  });
+});
