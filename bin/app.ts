@@ -9,20 +9,25 @@
  * - `mailFrom`, `mailIdentity` (the sender of reset codes and its SES identity)
  * - `logRetentionDays` (default 90; a value CloudWatch Logs accepts)
  * - `keyRotationDays` (default 30): days between signing-key rotations
+ * - `alarmTopicArn`: an SNS topic of yours for the alarms (default: the stack makes an encrypted one)
+ * - alarm thresholds (`lib/observability.ts`): `alarmApiErrorRatePercent` (5), `alarmFunctionErrors` (1),
+ *   `alarmFunctionThrottles` (1), `alarmFailedLogins` (50), `alarmRefreshReuse` (5), `alarmMailFailures` (1),
+ *   `alarmTableThrottles` (1), counts per 5 minutes
  * - any API setting by its name, e.g. `-c ACCESS_TOKEN_TTL=600 -c ISSUER=https://auth.example.com`
  *
  * The stack is environment-agnostic (no account or region baked in), so one
  * template deploys to any region and `sam local invoke` can run it.
  *
- * AwsSolutions (cdk-nag) checks run on every synth as a policy validation
- * plugin; an unacknowledged finding fails `cdk synth`.
+ * cdk-nag's AwsSolutions and Serverless checks run on every synth as policy
+ * validation plugins; an unacknowledged finding fails `cdk synth`.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { settingNames } from '../functions/core/infra/setting-names.ts';
 import { AuthStack } from '../lib/auth-stack.ts';
 import { parseOrigins } from '../lib/cors.ts';
+import { defaultAlarmThresholds, type AlarmThresholds } from '../lib/observability.ts';
 
 const app = new App();
 
@@ -48,6 +53,14 @@ const retention = (key: string): RetentionDays | undefined => {
   return days as RetentionDays;
 };
 
+/** `alarmFailedLogins` and the like: the thresholds given, each by its key with `alarm` before it. */
+const alarmThresholds = Object.fromEntries(
+  Object.keys(defaultAlarmThresholds).flatMap((name) => {
+    const value = positiveInteger(`alarm${name.charAt(0).toUpperCase()}${name.slice(1)}`);
+    return value === undefined ? [] : [[name, value]];
+  }),
+) as Partial<AlarmThresholds>;
+
 const settings = Object.fromEntries(
   settingNames.flatMap((name) => {
     const value = text(name);
@@ -67,6 +80,8 @@ new AuthStack(app, text('stackName') ?? 'ServerlessAuth', {
   mailIdentity: text('mailIdentity'),
   logRetention: retention('logRetentionDays'),
   keyRotationDays: positiveInteger('keyRotationDays'),
+  alarmTopicArn: text('alarmTopicArn'),
+  alarmThresholds,
 });
 
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }), new ServerlessChecks(app, { verbose: true }));
