@@ -118,7 +118,6 @@ function month(setting: 'table' | 'log', login: OperationCost, refresh: Operatio
     ['DynamoDB requests', sum('dynamodb')],
     [`DynamoDB audit storage (${assumptions.auditRetentionDays} days kept)`, storage],
     ['CloudWatch Logs ingestion', sum('logs')],
-    ...(setting === 'log' ? ([['CloudWatch metric RefreshSucceeded', prices.cloudWatch.perMetricMonth]] as [string, number][]) : []),
   ];
   return { setting, parts, total: parts.reduce((s, [, v]) => s + v, 0) };
 }
