@@ -9,7 +9,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // argon2 and dynalite are CPU-heavy; two cores are what CI has.
     maxWorkers: 2,
-    // Handlers log audit lines at INFO; tests keep the output to warnings and errors.
-    env: { POWERTOOLS_LOG_LEVEL: 'WARN' },
+    // Handlers log audit lines at INFO; tests keep the output to warnings and errors,
+    // and write no metric lines (test/e2e/metrics.test.ts turns them on to read them).
+    env: { POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: 'true' },
   },
 });

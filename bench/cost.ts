@@ -139,7 +139,6 @@ function month(setting: 'table' | 'log', login: OperationCost, refresh: Operatio
     ['DynamoDB requests', sum('dynamodb')],
     [`DynamoDB audit storage (${assumptions.auditRetentionDays} days kept)`, storage],
     ['CloudWatch Logs ingestion', sum('logs')],
-    ...(setting === 'log' ? ([['CloudWatch metric RefreshSucceeded', prices.cloudWatch.perMetricMonth]] as [string, number][]) : []),
   ];
   const invocations = ops.reduce((total, [, n]) => total + n, 0);
   return {

@@ -16,6 +16,7 @@ export const benchEnv: Readonly<Record<string, string>> = {
   RESET_EMAIL_LIMIT: '1000000',
   RESET_IP_LIMIT: '1000000',
   POWERTOOLS_LOG_LEVEL: 'ERROR',
+  POWERTOOLS_METRICS_DISABLED: 'true',
 };
 
 export const startBenchLocal = (options: LocalOptions = {}): Promise<LocalEnvironment> =>

@@ -62,6 +62,7 @@ export async function runMicro(options: { msPerTask: number }): Promise<MicroRep
   // The openid-configuration handler: publicRoute's whole stack around a body that needs no I/O.
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const { handler: routed } = await import('../functions/openid-configuration.ts');
   const event = await sampleEvent('openid-configuration');
   const expected = (await routed(structuredClone(event), lambdaContext)) as {

@@ -28,8 +28,6 @@ export const prices = {
   cloudWatch: {
     /** Logs ingested, Standard class, per GB. */
     perGbIngested: 0.5,
-    /** A custom metric (the EMF RefreshSucceeded), per month. */
-    perMetricMonth: 0.3,
   },
   cognito: {
     /** Monthly active users free each month on both tiers. */

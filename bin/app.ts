@@ -19,21 +19,26 @@
  * - `logRetentionDays` (default 90; a value CloudWatch Logs accepts)
  * - `keyRotationDays` (default 30): days between signing-key rotations
  * - `kms`: `create` (a customer-managed key of the stack's own) or a KMS key ARN, for the tables, secrets, logs, queues and topics (default: AWS-managed keys)
+ * - `alarmTopicArn`: an SNS topic of yours for the alarms (default: the stack makes an encrypted one)
+ * - alarm thresholds (`lib/observability.ts`): `alarmApiErrorRatePercent` (5), `alarmFunctionErrors` (1),
+ *   `alarmFunctionThrottles` (1), `alarmFailedLogins` (50), `alarmRefreshReuse` (5), `alarmMailFailures` (1),
+ *   `alarmTableThrottles` (1), counts per 5 minutes
  * - any API setting by its name, e.g. `-c ACCESS_TOKEN_TTL=600 -c ISSUER=https://auth.example.com`
  *
  * cdk.json also sets the feature flags aws-cdk-lib recommends, so synth
  * behaves as a new project's would (the stack tests synthesize with them).
  *
- * AwsSolutions (cdk-nag) checks run on every synth as a policy validation
- * plugin; an unacknowledged finding fails `cdk synth`.
+ * cdk-nag's AwsSolutions and Serverless checks run on every synth as policy
+ * validation plugins; an unacknowledged finding fails `cdk synth`.
  */
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { settingNames } from '../functions/core/infra/setting-names.ts';
 import { AuthStack } from '../lib/auth-stack.ts';
 import { parseOrigins } from '../lib/cors.ts';
 import { stageNamed } from '../lib/stages.ts';
+import { defaultAlarmThresholds, type AlarmThresholds } from '../lib/observability.ts';
 
 const app = new App();
 
@@ -62,6 +67,14 @@ const retention = (key: string): RetentionDays | undefined => {
   return days as RetentionDays;
 };
 
+/** `alarmFailedLogins` and the like: the thresholds given, each by its key with `alarm` before it. */
+const alarmThresholds = Object.fromEntries(
+  Object.keys(defaultAlarmThresholds).flatMap((name) => {
+    const value = positiveInteger(`alarm${name.charAt(0).toUpperCase()}${name.slice(1)}`);
+    return value === undefined ? [] : [[name, value]];
+  }),
+) as Partial<AlarmThresholds>;
+
 const settings = Object.fromEntries(
   settingNames.flatMap((name) => {
     const value = text(name);
@@ -83,9 +96,11 @@ const stack = new AuthStack(app, text('stackName') ?? (stage ? `ServerlessAuth-$
   logRetention: retention('logRetentionDays'),
   keyRotationDays: positiveInteger('keyRotationDays'),
   encryptionKey: text('kms'),
+  alarmTopicArn: text('alarmTopicArn'),
+  alarmThresholds,
 });
 
 Tags.of(stack).add('project', 'serverless-auth');
 Tags.of(stack).add('stage', stage?.name ?? 'default');
 
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }), new ServerlessChecks(app, { verbose: true }));

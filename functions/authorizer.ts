@@ -17,6 +17,8 @@ import { isTransient } from './core/http/errors.ts';
 import { originOf } from './core/http/origin.ts';
 import { issuerOf } from './core/http/route.ts';
 import { logger } from './core/infra/logger.ts';
+import { metricNames } from './core/infra/metric-names.ts';
+import { count, publishingMetrics } from './core/infra/metrics.ts';
 import { operationByRouteKey } from './routes.ts';
 
 /** Routes of other teams and the permission each needs (`null`: a valid credential only); parsed once per value of the setting. */
@@ -31,7 +33,7 @@ function addedRouteRequirement(routeKey: string): Requirement | undefined {
 
 const denied = { isAuthorized: false, context: { decision: 'forbidden' } };
 
-export async function handler(
+async function authorize(
   event: APIGatewayRequestAuthorizerEventV2,
 ): Promise<APIGatewaySimpleAuthorizerWithContextResult<Record<string, string>>> {
   const d = deps();
@@ -40,6 +42,7 @@ export async function handler(
   const requirement = operation ?? addedRouteRequirement(event.routeKey);
   if (!requirement) {
     logger.warn('authorizer refused a route it was not told about', { routeKey: event.routeKey });
+    count(metricNames.authorizerDenied);
     return denied;
   }
   let decision: Decision;
@@ -52,7 +55,11 @@ export async function handler(
     logger.warn('authorizer dependency failed', { error: (error as Error).name });
     decision = { kind: 'unavailable' };
   }
+  // A dependency that failed is neither: it shows as throttles and 503s.
+  if (decision.kind !== 'unavailable') count(decision.kind === 'allow' ? metricNames.authorizerAllowed : metricNames.authorizerDenied);
   // Our routes take the caller's user object from the context; another team's route gets no personal data.
   const context = decisionToContext(decision, operation !== undefined);
   return { isAuthorized: operation ? true : decision.kind === 'allow', context };
 }
+
+export const handler = publishingMetrics(authorize);

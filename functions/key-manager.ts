@@ -8,7 +8,9 @@
  * schedule (`{ "action": "rotate" }`) it rotates: a new key signs from then
  * on, and retired keys leave once every token they signed has expired. The
  * public keys are written before the signing set, so a verifier knows a key
- * before anything is signed with it. It never logs or returns key material.
+ * before anything is signed with it. Twice a day (`{ "action": "check" }`)
+ * it reports the signing key's age as a metric, which the stack alarms on
+ * when rotations stop. It never logs or returns key material.
  */
 import {
   GetSecretValueCommand,
@@ -19,6 +21,8 @@ import {
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { logger } from './core/infra/logger.ts';
 import { loadSettings } from './core/infra/config.ts';
+import { metricNames } from './core/infra/metric-names.ts';
+import { measureSeconds, publishingMetrics } from './core/infra/metrics.ts';
 import {
   createKeyMaterial,
   parseKeyMaterial,
@@ -94,13 +98,12 @@ export async function manageKeys(
   if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
   const secrets = secretsOf(event.ResourceProperties);
   const current = await readSecret(client, secrets.signing);
-  if (isKeyMaterial(current)) {
-    await writeKeySet(client, secrets, parseKeyMaterial(current as string), false);
-    logger.info('Signing key material is present; kept', { secretArn: secrets.signing });
-  } else {
-    await writeKeySet(client, secrets, createKeyMaterial(now()), true);
-    logger.info('Signing key material written', { secretArn: secrets.signing });
-  }
+  const present = isKeyMaterial(current);
+  const material = present ? parseKeyMaterial(current as string) : createKeyMaterial(now());
+  await writeKeySet(client, secrets, material, !present);
+  logger.info(present ? 'Signing key material is present; kept' : 'Signing key material written', { secretArn: secrets.signing });
+  // A new stack has a key age to show before its first scheduled check.
+  reportKeyAge(material, now());
   return { PhysicalResourceId: secrets.signing };
 }
 
@@ -129,21 +132,56 @@ export async function rotateKeys(
     ? rotateKeyMaterial(parseKeyMaterial(current as string), now(), accessTokenTtl)
     : createKeyMaterial(now());
   await writeKeySet(client, secrets, material, true);
+  reportKeyAge(material, now());
   const result = { kid: material.keys[0]?.kid ?? '', keys: material.keys.length };
   logger.info('Signing keys rotated', { secretArn: secrets.signing, ...result });
   return result;
 }
 
-const isRotation = (event: unknown): event is RotationEvent => (event as { action?: unknown })?.action === 'rotate';
+/** The scheduled check: how old the signing key is. */
+export interface CheckEvent {
+  readonly action: 'check';
+}
 
-export const handler = (event: CloudFormationCustomResourceEvent | RotationEvent): Promise<unknown> =>
-  isRotation(event)
-    ? rotateKeys(
-        secretsOf({
-          SecretArn: process.env.SIGNING_SECRET_ARN,
-          PublicKeysSecretArn: process.env.PUBLIC_KEYS_SECRET_ARN,
-          TokenSecretArn: process.env.TOKEN_SECRET_ARN,
-        }),
-        loadSettings().accessTokenTtl,
-      )
-    : manageKeys(event);
+/**
+ * Reports the age of the key that signs now (the `SigningKeyAge` metric). A
+ * rotation that stopped, for whatever reason, shows as a key older than the
+ * rotation period; a check that stopped, as no data.
+ */
+export async function checkKeys(
+  signingSecretArn: string,
+  { client, now }: KeyManagerDeps = defaults,
+): Promise<{ readonly ageSeconds: number }> {
+  const current = await readSecret(client, signingSecretArn);
+  if (!isKeyMaterial(current)) throw new Error('The signing secret holds no key material');
+  return { ageSeconds: reportKeyAge(parseKeyMaterial(current as string), now()) };
+}
+
+/** Counts the age of the key that signs now in the `SigningKeyAge` metric, and returns it in seconds. */
+function reportKeyAge(material: KeyMaterial, now: Date): number {
+  const ageSeconds = Math.round((now.getTime() - Date.parse(material.keys[0]?.createdAt ?? '')) / 1000);
+  measureSeconds(metricNames.signingKeyAge, ageSeconds);
+  return ageSeconds;
+}
+
+const actionOf = (event: unknown): unknown => (event as { action?: unknown })?.action;
+
+const secretsFromEnv = (): KeySecrets =>
+  secretsOf({
+    SecretArn: process.env.SIGNING_SECRET_ARN,
+    PublicKeysSecretArn: process.env.PUBLIC_KEYS_SECRET_ARN,
+    TokenSecretArn: process.env.TOKEN_SECRET_ARN,
+  });
+
+export const handler = publishingMetrics(
+  async (event: CloudFormationCustomResourceEvent | RotationEvent | CheckEvent): Promise<unknown> => {
+    switch (actionOf(event)) {
+      case 'rotate':
+        return rotateKeys(secretsFromEnv(), loadSettings().accessTokenTtl);
+      case 'check':
+        return checkKeys(secretsFromEnv().signing);
+      default:
+        return manageKeys(event as CloudFormationCustomResourceEvent);
+    }
+  },
+);

@@ -4,13 +4,15 @@
  * its own log group, and a role that may write to that log group and nothing
  * else until a `bind…` or `grant…` call says so.
  */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
+import { serviceVariable } from '../functions/core/infra/metric-names.ts';
 import type { TableAccess } from '../functions/routes.ts';
 import type { AuthTable } from './auth-table.ts';
 import { bundleOptions, copyNativeModulesCommands, copyStaticFilesCommands, entryOf, externalsOf, hashesPasswords } from './bundling.ts';
@@ -47,6 +49,13 @@ export interface AuthFunctionProps {
    * @default {}
    */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Where Lambda puts an asynchronous invocation (a schedule's) once its
+   * retries are spent. Functions invoked only synchronously (API Gateway)
+   * have none: their caller gets the error.
+   * @default - none
+   */
+  readonly deadLetterQueue?: IQueue;
 }
 
 export class AuthFunction extends Construct {
@@ -80,6 +89,7 @@ export class AuthFunction extends Construct {
       logGroup: this.logGroup,
       // X-Ray active tracing: every invocation is traced, sampled by X-Ray's default rule.
       tracing: Tracing.ACTIVE,
+      deadLetterQueue: props.deadLetterQueue,
       bundling: {
         format: OutputFormat.ESM,
         target: bundleOptions.target,
@@ -99,7 +109,15 @@ export class AuthFunction extends Construct {
         },
       },
     });
-    this.addEnvironment({ NODE_OPTIONS: '--enable-source-maps', ...props.environment });
+    // The stack's name is the `service` dimension of the function's metrics: deployments of it stay apart.
+    this.addEnvironment({ NODE_OPTIONS: '--enable-source-maps', [serviceVariable]: Stack.of(this).stackName, ...props.environment });
+    if (!props.deadLetterQueue) {
+      Validations.of(this.lambda).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          'Invoked synchronously only (an API Gateway route or the authorizer): the caller gets the error, and Lambda sends nothing but asynchronous invocations to a dead-letter queue.',
+      });
+    }
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:

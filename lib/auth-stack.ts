@@ -32,6 +32,7 @@ import { AuthFunction } from './auth-function.ts';
 import { AuthTable } from './auth-table.ts';
 import { hashesPasswords } from './bundling.ts';
 import { createApiStage } from './api-stage.ts';
+import { Observability, type AlarmThresholds } from './observability.ts';
 import { cors } from './cors.ts';
 import { encryptEverythingWith, encryptionKeyOf, grantKeyUse, type EncryptionKeyOption } from './encryption.ts';
 import { checkedSettings, mailSettings, type MailSettings } from './stack-settings.ts';
@@ -104,6 +105,16 @@ export interface AuthStackProps extends StackProps {
    * @default - AWS-managed keys
    */
   readonly encryptionKey?: EncryptionKeyOption;
+  /**
+   * An SNS topic of yours for the alarms (`lib/observability.ts`).
+   * @default - a topic of the stack's, encrypted with a KMS key of its own
+   */
+  readonly alarmTopicArn?: string;
+  /**
+   * When the alarms fire; each one left out keeps its default.
+   * @default defaultAlarmThresholds
+   */
+  readonly alarmThresholds?: Partial<AlarmThresholds>;
 }
 
 /** A route another team puts behind our authorizer. */
@@ -137,6 +148,8 @@ export class AuthStack extends Stack {
   readonly encryptionKey: IKey | undefined;
   /** Routes added through `addProtectedRoute`, by route key, with the permission they require. */
   readonly addedRoutes = new Map<string, { readonly permission: string | null }>();
+  /** The alarms, their topic and the dashboard. */
+  readonly observability: Observability;
 
   private readonly keys: SigningKeySecrets;
   private readonly mail: MailSettings | undefined;
@@ -231,6 +244,17 @@ export class AuthStack extends Stack {
       reason: '$default only answers 404 or 405 for requests no route matches; API.md requires that before any credential is looked at.',
     });
 
+    // Watch: every function, the API, the tables and the key rotation.
+    this.observability = new Observability(this, 'Observability', {
+      functions: this.functions,
+      httpApi: this.httpApi,
+      tables: this.tables,
+      keys: this.keys,
+      alarmTopicArn: props.alarmTopicArn,
+      thresholds: props.alarmThresholds,
+      encryptionKey: this.encryptionKey,
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'Base URL of the API' });
     new CfnOutput(this, 'TokenSecretArn', {
       value: this.keys.secrets.tokenSecret.secretArn,
@@ -240,6 +264,8 @@ export class AuthStack extends Stack {
       value: `${this.httpApi.apiEndpoint}/.well-known/jwks.json`,
       description: 'Public signing keys (JWKS)',
     });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn, description: 'The SNS topic every alarm notifies' });
+    new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName, description: 'The CloudWatch dashboard' });
     for (const table of Object.values(this.tables)) {
       new CfnOutput(this, `${table.node.id}TableName`, {
         value: table.tableName,

@@ -14,7 +14,8 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../functions/core/infra/logger.ts';
 import { createKeyMaterial, parseKeyMaterial, publicMaterialOf, tokenSecretOf } from '../functions/core/crypto/signing-keys.ts';
-import { manageKeys, rotateKeys, type KeyManagerDeps } from '../functions/key-manager.ts';
+import { metrics } from '../functions/core/infra/metrics.ts';
+import { checkKeys, manageKeys, rotateKeys, type KeyManagerDeps } from '../functions/key-manager.ts';
 
 const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:SigningKeys-AbCdEf';
 const publicArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:PublicKeys-AbCdEf';
@@ -183,5 +184,30 @@ describe('scheduled rotation', () => {
     const { deps } = fakeClient(JSON.stringify(createKeyMaterial(now)));
     const result = await rotateKeys(secrets, 900, deps);
     expect(JSON.stringify(result)).not.toMatch(/privateJwk|refreshSecret|"d"/);
+  });
+});
+
+describe('scheduled check', () => {
+  // Every run of the key manager reports the age; only this test's count.
+  beforeEach(() => {
+    metrics().clearMetrics();
+  });
+
+  it('reports the age of the key that signs now as SigningKeyAge, in seconds, and writes nothing', async () => {
+    const threeDaysOld = createKeyMaterial(new Date(now.getTime() - 3 * 86_400_000));
+    const client = fakeClient(JSON.stringify(threeDaysOld));
+
+    const result = await checkKeys(secretArn, client.deps);
+
+    expect(result).toEqual({ ageSeconds: 3 * 86_400 });
+    expect(client.sent.filter((c) => c instanceof PutSecretValueCommand)).toEqual([]);
+    const emf = metrics().serializeMetrics();
+    expect(emf._aws.CloudWatchMetrics[0]?.Metrics).toEqual([{ Name: 'SigningKeyAge', Unit: 'Seconds' }]);
+    expect(emf.SigningKeyAge).toBe(3 * 86_400);
+  });
+
+  it('fails when the secret holds no key material, so that the function’s error alarm fires', async () => {
+    await expect(checkKeys(secretArn, fakeClient(undefined).deps)).rejects.toThrow(/no key material/);
+    await expect(checkKeys(secretArn, fakeClient('{"version":1}').deps)).rejects.toThrow(/no key material/);
   });
 });

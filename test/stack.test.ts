@@ -3,7 +3,8 @@
  * one route per operation with the authorizer exactly on the protected ones,
  * tables with PITR and TTL, grants that follow each operation's `needs`, and
  * no key material anywhere. Bundling is skipped here (`test/bundle.test.ts`
- * builds every function); cdk-nag runs on a stack of its own.
+ * builds every function); cdk-nag (AwsSolutions and Serverless) runs on a
+ * stack of its own. The alarms and the dashboard: test/stack-observability.test.ts.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { type App, Stack as AppStack, Validations, type CfnElement, type Stack }
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authorizerFunction, fallbackFunction, operations, routeKey, type FunctionDefinition } from '../functions/routes.ts';
@@ -512,13 +513,16 @@ describe('AuthStack', () => {
   });
 });
 
-/** AwsSolutions findings left after acknowledgments, from the app's validation report. */
+/** The rule packs bin/app.ts runs on every synth. */
+const nagPacks = ['AwsSolutions', 'Serverless'];
+
+/** AwsSolutions and Serverless findings left after acknowledgments, from the app's validation report. */
 function nagFindings(build: (app: App) => void): { findings: string[]; failure: unknown } {
   const outdir = mkdtempSync(join(tmpdir(), 'nag-'));
   try {
     const app = cdkApp({ outdir });
     build(app);
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
     let failure: unknown;
     try {
       app.synth();
@@ -532,7 +536,7 @@ function nagFindings(build: (app: App) => void): { findings: string[]; failure: 
       }[];
     };
     const findings = report.pluginReports
-      .filter((plugin) => plugin.pluginName === 'AwsSolutions')
+      .filter((plugin) => nagPacks.includes(plugin.pluginName))
       .flatMap((plugin) => plugin.violations)
       .map((v) => `${v.severity} ${v.ruleName} at ${(v.violatingConstructs ?? []).map((c) => c.constructPath).join(', ')}`);
     return { findings, failure };
@@ -553,7 +557,7 @@ describe('AuthFunction', () => {
   });
 });
 
-describe('cdk-nag AwsSolutions', () => {
+describe('cdk-nag AwsSolutions and Serverless', () => {
   it('finds nothing that is not acknowledged with a written reason', () => {
     const { findings, failure } = nagFindings((app) => new AuthStack(app, 'Auth', props));
     expect(findings).toEqual([]);
@@ -564,6 +568,17 @@ describe('cdk-nag AwsSolutions', () => {
     const { findings, failure } = nagFindings((app) => new Secret(new AppStack(app, 'Bare'), 'Unrotated'));
     expect(findings).toEqual([expect.stringMatching(/^error AwsSolutions-SMG4 at Bare\/Unrotated/)]);
     expect(failure).toBeDefined();
+  });
+
+  it('runs the Serverless pack too (a function without a dead-letter queue is reported)', () => {
+    const { findings } = nagFindings((app) => {
+      new LambdaFunction(new AppStack(app, 'Bare'), 'Plain', {
+        runtime: Runtime.NODEJS_24_X,
+        handler: 'index.handler',
+        code: Code.fromInline('export const handler = async () => ({});'),
+      });
+    });
+    expect(findings).toContainEqual(expect.stringMatching(/^error Serverless-LambdaDLQ at Bare\/Plain/));
   });
 
   it('gives every acknowledgment a specific reason', () => {
@@ -581,6 +596,10 @@ describe('cdk-nag AwsSolutions', () => {
         ...Array<string>(stack.functions.size).fill('AwsSolutions-IAM5'), // X-Ray's "*", one per function role
         ...Array<string>(3).fill('AwsSolutions-SMG4'),
         'AwsSolutions-SQS3',
+        'Serverless-SQSRedrivePolicy', // the dead-letter queue itself
+        // Every function but the key manager (it has a dead-letter queue), and the provider framework: as many as the functions.
+        ...Array<string>(stack.functions.size).fill('Serverless-LambdaDLQ'),
+        'Serverless-LambdaTracing', // the provider framework
       ].sort(),
     );
     for (const [, reason] of acknowledgments) expect(reason.length).toBeGreaterThan(40);

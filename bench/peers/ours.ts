@@ -14,6 +14,7 @@ export async function startOurs(onClose: OnClose): Promise<System> {
       RESET_EMAIL_LIMIT: '1000000',
       RESET_IP_LIMIT: '1000000',
       POWERTOOLS_LOG_LEVEL: 'ERROR',
+      POWERTOOLS_METRICS_DISABLED: 'true',
     },
     demoPassword: PASSWORD,
   });

@@ -12,6 +12,7 @@ import { operations, type Operation } from '../../routes.ts';
 import type { Principal } from '../flows/authorize.ts';
 import { deps, type Deps } from '../deps.ts';
 import type { AuditOrigin } from '../records/audit.ts';
+import { publishMetrics } from '../infra/metrics.ts';
 import { errorRenderer } from './errors.ts';
 import { responseHeaders } from './headers.ts';
 import { jsonBody, toDetails } from './json-body.ts';
@@ -102,9 +103,10 @@ function inputOf(event: APIGatewayProxyEventV2, context: RouteContext, query: z.
   };
 }
 
-/** What every HTTP function does, routed or not: headers in and out, one error renderer. */
+/** What every HTTP function does, routed or not: headers in and out, one error renderer, its metrics published at the end. */
 export const baseStack = (contentSecurityPolicy?: Readonly<Record<string, string>>) =>
-  middy<APIGatewayProxyEventV2, HttpResponse>()
+  // requestEnd runs once per invocation whatever happened, after every middleware.
+  middy<APIGatewayProxyEventV2, HttpResponse>({ requestEnd: publishMetrics })
     .use(httpHeaderNormalizer())
     .use(responseHeaders())
     // A JSON API has no use for the browser feature policy list; the rest guards against misuse in a browser.

@@ -2,6 +2,8 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { tables, type TableName } from '../../../lib/tables.ts';
+import { metricNames } from './metric-names.ts';
+import { count } from './metrics.ts';
 
 export type TableNames = Readonly<Record<TableName, string>>;
 
@@ -27,6 +29,9 @@ export interface DbOptions {
   readonly region?: string;
 }
 
+/** What DynamoDB answers when a table or the account is over its throughput. */
+const THROTTLES = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
+
 export function createDocumentClient(options: DbOptions = {}): DynamoDBDocumentClient {
   const local = options.endpoint !== undefined;
   const client = new DynamoDBClient({
@@ -36,6 +41,19 @@ export function createDocumentClient(options: DbOptions = {}): DynamoDBDocumentC
     // A stalled call must fail well inside the Lambda timeout so the caller gets a 503, not a timeout.
     requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
   });
+  // Inside the SDK's retry (a low-priority finalize step): each throttled attempt counts, retries included,
+  // so throttles that a retry cured still show.
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if (error instanceof Error && THROTTLES.has(error.name)) count(metricNames.dynamoDbThrottled);
+        throw error;
+      }
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'countThrottles' },
+  );
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   });
@@ -47,6 +65,7 @@ export function createDocumentClient(options: DbOptions = {}): DynamoDBDocumentC
  */
 export function requireAllProcessed(out: { UnprocessedKeys?: Record<string, unknown> }): void {
   if (Object.keys(out.UnprocessedKeys ?? {}).length > 0) {
+    count(metricNames.dynamoDbThrottled);
     throw Object.assign(new Error('BatchGetItem left keys unprocessed'), { name: 'ThrottlingException' });
   }
 }

@@ -1,6 +1,8 @@
 /** Email through SES `SendEmail`: a plain-text and an HTML part. Locally, the aws-ses-v2-local server. */
 import type { SESClient } from '@aws-sdk/client-ses';
 import { logger } from './logger.ts';
+import { metricNames } from './metric-names.ts';
+import { count } from './metrics.ts';
 
 export interface MailMessage {
   readonly to: string;
@@ -61,6 +63,7 @@ export async function sendQuietly(mailer: Mailer, message: MailMessage): Promise
     await mailer.send(message);
     return true;
   } catch (error) {
+    count(metricNames.mailSendFailed);
     logger.error('email not sent', { subject: message.subject, error: error instanceof Error ? error.name : String(error) });
     return false;
   }

@@ -10,6 +10,8 @@ import { epochSeconds } from '../infra/clock.ts';
 import { auditSk, auditTenantPk, auditUserPk } from './keys.ts';
 import type { Deps } from '../deps.ts';
 import { logger } from '../infra/logger.ts';
+import { metricNames, type MetricName } from '../infra/metric-names.ts';
+import { count } from '../infra/metrics.ts';
 import type { ClientInfo } from './sessions.ts';
 
 export const auditTypes = [
@@ -79,10 +81,10 @@ export async function audit(d: Deps, origin: AuditOrigin, input: AuditInput): Pr
     user_agent: origin.userAgent,
     request_id: origin.requestId,
   };
-  const logOnly = input.type === 'refresh.succeeded' && d.settings.auditRefreshes === 'log';
-  // Logged only, the event is also a CloudWatch metric (embedded metric format), so refreshes stay countable.
-  logger.info('audit', { audit: { ...event, tenant_id: input.tenantId }, ...(logOnly ? refreshMetric(now) : {}) });
-  if (logOnly) return;
+  const metric = metricOf(input);
+  if (metric) count(metric);
+  logger.info('audit', { audit: { ...event, tenant_id: input.tenantId } });
+  if (input.type === 'refresh.succeeded' && d.settings.auditRefreshes === 'log') return;
   const sk = auditSk(event.time, event.id);
   await d.db.send(
     new PutCommand({
@@ -99,13 +101,23 @@ export async function audit(d: Deps, origin: AuditOrigin, input: AuditInput): Pr
   );
 }
 
-const refreshMetric = (now: Date) => ({
-  _aws: {
-    Timestamp: now.getTime(),
-    CloudWatchMetrics: [{ Namespace: 'ServerlessAuth', Dimensions: [[]], Metrics: [{ Name: 'RefreshSucceeded', Unit: 'Count' }] }],
-  },
-  RefreshSucceeded: 1,
-});
+/**
+ * The metric an event counts in, by `type` or by `type:outcome`: every
+ * event the alarms and the dashboard watch passes here, so counting them is
+ * one table rather than calls spread over the flows.
+ */
+const countedEvents: Readonly<Record<string, MetricName>> = {
+  'login.succeeded': metricNames.loginSucceeded,
+  'login.failed': metricNames.loginFailed,
+  'lockout.locked': metricNames.accountLocked,
+  'refresh.succeeded': metricNames.refreshSucceeded,
+  'refresh.reuse_detected': metricNames.refreshReuseDetected,
+  'password.reset_requested': metricNames.passwordResetRequested,
+  'password.reset:success': metricNames.passwordResetCompleted,
+};
+
+const metricOf = (input: AuditInput): MetricName | undefined =>
+  countedEvents[`${input.type}:${input.outcome}`] ?? countedEvents[input.type];
 
 export interface AuditQuery {
   readonly tenantId: string;
