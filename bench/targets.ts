@@ -30,9 +30,12 @@ export function judgeTargets(results: Results): TargetRow[] {
     latency && latency.loginBesidesArgon2 <= 5,
   );
   const refresh = operation('refresh');
-  row('refresh: ≤ 3 ms p50', refresh && ms(refresh.p50), refresh && refresh.p50 <= 3);
+  // The local server's DynamoDB is dynalite in the same process: what keeps an operation above its target is shown apart.
+  const split = (o: typeof refresh) =>
+    o?.inDynamo ? `; in DynamoDB calls (SDK and dynalite) ${ms(o.inDynamo.p50)}, besides them ${ms(o.inDynamo.besidesP50)}` : '';
+  row('refresh: ≤ 3 ms p50', refresh && `${ms(refresh.p50)}${split(refresh)}`, refresh && refresh.p50 <= 3);
   const me = operation('GET /auth/me (JWT)');
-  row('authorized call: ≤ 2 ms p50', me && `${ms(me.p50)} (GET /auth/me with a JWT)`, me && me.p50 <= 2);
+  row('authorized call: ≤ 2 ms p50', me && `${ms(me.p50)} (GET /auth/me with a JWT${split(me)})`, me && me.p50 <= 2);
   const rps = throughput?.refresh.all.okPerSecond;
   row('≥ 1,000 refreshes/s on 2 cores', rps === undefined ? undefined : `${rps.toFixed(0)}/s`, rps !== undefined && rps >= 1000);
 
