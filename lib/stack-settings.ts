@@ -16,6 +16,32 @@ export function checkedSettings(settings: Readonly<Record<string, string>>): Rec
   return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== ''));
 }
 
+/**
+ * `settings`, once an explicit `ISSUER` is known to agree with where the
+ * stack serves the API: with a domain of its own that is `https://<domain>`;
+ * behind CloudFront without one it is CloudFront's own name, known only once
+ * deployed, so no ISSUER can be checked against it.
+ */
+export function checkedIssuer(
+  settings: Readonly<Record<string, string>>,
+  props: Pick<AuthStackProps, 'domainName' | 'cloudFront'>,
+): Readonly<Record<string, string>> {
+  const issuer = settings.ISSUER;
+  if (issuer === undefined) return settings;
+  const domainUrl = props.domainName ? `https://${props.domainName}` : undefined;
+  if (domainUrl && issuer !== domainUrl) {
+    throw new Error(
+      `The ISSUER setting (${issuer}) disagrees with domainName: the API is served at ${domainUrl}, so that is its issuer; drop the setting or make it ${domainUrl}`,
+    );
+  }
+  if (!domainUrl && props.cloudFront) {
+    throw new Error(
+      `The ISSUER setting (${issuer}) cannot be checked against CloudFront's own address: set domainName and certificateArn to choose the issuer, or drop the setting`,
+    );
+  }
+  return settings;
+}
+
 export interface MailSettings {
   readonly from: string;
   readonly identityArn: string;

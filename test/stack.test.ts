@@ -5,14 +5,10 @@
  * no key material anywhere. Bundling is skipped here (`test/bundle.test.ts`
  * builds every function); cdk-nag runs on a stack of its own.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { App, Stack as AppStack, Validations, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authorizerFunction, fallbackFunction, operations, routeKey, type FunctionDefinition } from '../functions/routes.ts';
@@ -20,9 +16,7 @@ import { AuthFunction, tableActions } from '../lib/auth-function.ts';
 import { AuthStack, type AuthStackProps } from '../lib/auth-stack.ts';
 import type { SigningKeySecrets } from '../lib/signing-keys.ts';
 import { tables, type TableName } from '../lib/tables.ts';
-
-/** Skips asset bundling: the template is the same, synthesis takes a second. */
-const noBundling = { 'aws:cdk:bundling-stacks': [] };
+import { nagFindings, noBundling } from './fixtures/nag.ts';
 
 const props: AuthStackProps = {
   mailFrom: 'no-reply@auth.example.com',
@@ -513,35 +507,6 @@ describe('AuthStack', () => {
     }
   });
 });
-
-/** AwsSolutions findings left after acknowledgments, from the app's validation report. */
-function nagFindings(build: (app: App) => void): { findings: string[]; failure: unknown } {
-  const outdir = mkdtempSync(join(tmpdir(), 'nag-'));
-  try {
-    const app = new App({ context: noBundling, outdir });
-    build(app);
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    let failure: unknown;
-    try {
-      app.synth();
-    } catch (error) {
-      failure = error; // the report says why
-    }
-    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
-      pluginReports: {
-        pluginName: string;
-        violations: { ruleName: string; severity: string; violatingConstructs?: { constructPath: string }[] }[];
-      }[];
-    };
-    const findings = report.pluginReports
-      .filter((plugin) => plugin.pluginName === 'AwsSolutions')
-      .flatMap((plugin) => plugin.violations)
-      .map((v) => `${v.severity} ${v.ruleName} at ${(v.violatingConstructs ?? []).map((c) => c.constructPath).join(', ')}`);
-    return { findings, failure };
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
-}
 
 describe('AuthFunction', () => {
   it('merges environments and refuses to overwrite a variable with another value', () => {
