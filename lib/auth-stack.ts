@@ -33,7 +33,7 @@ import { hashesPasswords } from './bundling.ts';
 import { createApiStage } from './api-stage.ts';
 import { cors } from './cors.ts';
 import { ApiEdge, type CloudFrontOptions, ORIGIN_VERIFY_HEADER } from './edge.ts';
-import { checkedIssuer, checkedSettings, mailSettings, type MailSettings } from './stack-settings.ts';
+import { checkedIssuer, checkedProvisionedConcurrency, checkedSettings, mailSettings, type MailSettings } from './stack-settings.ts';
 import { SigningKeySecrets } from './signing-keys.ts';
 import { tables, type TableName } from './tables.ts';
 
@@ -175,15 +175,7 @@ export class AuthStack extends Stack {
     super(scope, id, props);
     this.mail = mailSettings(this, props);
     this.logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
-    this.provisionedConcurrency = props.provisionedConcurrency ?? {};
-    const notFunctions = Object.keys(this.provisionedConcurrency).filter(
-      (key) => !['authorizer', 'fallback', ...operations.map((o) => o.operationId)].includes(key),
-    );
-    if (notFunctions.length > 0) {
-      throw new Error(
-        `provisionedConcurrency names no function of the API: ${notFunctions.join(', ')} (use authorizer or an operation id such as login)`,
-      );
-    }
+    this.provisionedConcurrency = checkedProvisionedConcurrency(props.provisionedConcurrency ?? {});
 
     // Create: data, keys, API.
     this.tables = Object.fromEntries(Object.entries(tables).map(([name, definition]) => [name, new AuthTable(this, definition)])) as Record<

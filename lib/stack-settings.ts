@@ -1,7 +1,8 @@
 /**
  * What the stack makes of its props before it builds anything: the API
- * settings every function gets, checked against the settings schema, and the
- * sender of the service's mail with the SES identity it may send as.
+ * settings every function gets, checked against the settings schema and the
+ * API's domain, the functions to keep warm, and the sender of the service's
+ * mail with the SES identity it may send as.
  */
 import { Annotations, type Stack } from 'aws-cdk-lib';
 import { settingNames } from '../functions/core/infra/setting-names.ts';
@@ -40,6 +41,18 @@ export function checkedIssuer(
     );
   }
   return settings;
+}
+
+/** Provisioned concurrency by function key, once every key is known to name a function that API Gateway calls. */
+export function checkedProvisionedConcurrency(counts: Readonly<Record<string, number>>): Readonly<Record<string, number>> {
+  const keys = ['authorizer', 'fallback', ...operations.map((operation) => operation.operationId)];
+  const unknown = Object.keys(counts).filter((key) => !keys.includes(key));
+  if (unknown.length > 0) {
+    throw new Error(
+      `provisionedConcurrency names no function of the API: ${unknown.join(', ')} (use authorizer or an operation id such as login)`,
+    );
+  }
+  return counts;
 }
 
 export interface MailSettings {

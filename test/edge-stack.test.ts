@@ -14,8 +14,10 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { operations, routeKey } from '../functions/routes.ts';
+import { ORIGIN_VERIFY_HEADER as FUNCTIONS_ORIGIN_HEADER } from '../functions/core/http/edge.ts';
 import { type AuthFunction, projectRoot } from '../lib/auth-function.ts';
 import { AuthStack, type AuthStackProps } from '../lib/auth-stack.ts';
+import { ORIGIN_VERIFY_HEADER } from '../lib/edge.ts';
 import { nagFindings, noBundling } from './fixtures/nag.ts';
 
 const domain = { domainName: 'auth.example.com', certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/abc' };
@@ -151,6 +153,10 @@ describe('with a domain, CloudFront, the authorizer cache and provisioned concur
         HeaderValue: { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: secretId }, ':SecretString:::}}']] },
       },
     ]);
+  });
+
+  it('names the header the functions check (API Gateway hands them header names lower-cased)', () => {
+    expect(ORIGIN_VERIFY_HEADER.toLowerCase()).toBe(FUNCTIONS_ORIGIN_HEADER);
   });
 
   it('lets every HTTP function read the origin secret, and no other secret-reading grant appears', () => {
