@@ -23,7 +23,17 @@
  * - alarm thresholds (`lib/observability.ts`): `alarmApiErrorRatePercent` (5), `alarmFunctionErrors` (1),
  *   `alarmFunctionThrottles` (1), `alarmFailedLogins` (50), `alarmRefreshReuse` (5), `alarmMailFailures` (1),
  *   `alarmTableThrottles` (1), counts per 5 minutes
- * - any API setting by its name, e.g. `-c ACCESS_TOKEN_TTL=600 -c ISSUER=https://auth.example.com`
+ * - `domainName`, `certificateArn`: the API's own domain and its ACM certificate (in the stack's region)
+ * - `cloudFront` (`true`): CloudFront and an AWS WAF web ACL in front; `webAclArn` (a CLOUDFRONT web ACL of
+ *   your own instead of the stack's), `wafRateLimit` (default 100 per 5 minutes per IP on login, forgot and
+ *   reset), `cloudFrontCertificateArn` (us-east-1; default `certificateArn`)
+ * - `provisionedConcurrency`: instances kept started, e.g. `authorizer=2,login=1,refresh=2`
+ * - `authorizerCacheTtl` (default 0): seconds API Gateway keeps an authorizer decision
+ * - `region`: the region the stack deploys to
+ * - any API setting by its name, e.g. `-c ACCESS_TOKEN_TTL=600 -c AUDIENCE=pos-clients`
+ *
+ * `region` pins the region, and CloudFront without `webAclArn` pins it to
+ * us-east-1, the only region a CloudFront web ACL can be made in.
  *
  * cdk.json also sets the feature flags aws-cdk-lib recommends, so synth
  * behaves as a new project's would (the stack tests synthesize with them).
@@ -58,6 +68,36 @@ const positiveInteger = (key: string): number | undefined => {
   return number;
 };
 
+const nonNegativeInteger = (key: string): number | undefined => {
+  const value = text(key);
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new Error(`Context ${key} must be a whole number, 0 or more, got ${value}`);
+  return number;
+};
+
+const flag = (key: string): boolean => {
+  const value = text(key);
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new Error(`Context ${key} must be true or false, got ${value}`);
+};
+
+/** `authorizer=2,login=1` → `{ authorizer: 2, login: 1 }`; the stack checks the names. */
+const counts = (key: string): Record<string, number> | undefined => {
+  const value = text(key);
+  if (value === undefined) return undefined;
+  return Object.fromEntries(
+    value.split(',').map((pair) => {
+      const [name, count, ...rest] = pair.split('=').map((part) => part.trim());
+      if (!name || count === undefined || rest.length > 0 || !/^\d+$/.test(count)) {
+        throw new Error(`Context ${key} must look like authorizer=2,login=1, got ${value}`);
+      }
+      return [name, Number(count)];
+    }),
+  );
+};
+
 const retention = (key: string): RetentionDays | undefined => {
   const days = positiveInteger(key);
   if (days === undefined) return undefined;
@@ -82,8 +122,15 @@ const settings = Object.fromEntries(
   }),
 );
 
+const cloudFront = flag('cloudFront');
+const edgeKeys = ['webAclArn', 'wafRateLimit', 'cloudFrontCertificateArn'];
+for (const key of edgeKeys) {
+  if (!cloudFront && text(key) !== undefined) throw new Error(`Context ${key} applies only with -c cloudFront=true`);
+}
+const region = text('region') ?? (cloudFront && !text('webAclArn') ? 'us-east-1' : process.env.CDK_DEFAULT_REGION);
+
 const stack = new AuthStack(app, text('stackName') ?? (stage ? `ServerlessAuth-${stage.name}` : 'ServerlessAuth'), {
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region },
   description: 'Serverless auth: login, rotating refresh tokens, lockouts, password reset, roles and tenants',
   settings,
   throttleRateLimit: positiveInteger('throttleRateLimit'),
@@ -98,6 +145,17 @@ const stack = new AuthStack(app, text('stackName') ?? (stage ? `ServerlessAuth-$
   encryptionKey: text('kms'),
   alarmTopicArn: text('alarmTopicArn'),
   alarmThresholds,
+  domainName: text('domainName'),
+  certificateArn: text('certificateArn'),
+  cloudFront: cloudFront
+    ? {
+        webAclArn: text('webAclArn'),
+        sensitiveRateLimit: positiveInteger('wafRateLimit'),
+        certificateArn: text('cloudFrontCertificateArn'),
+      }
+    : undefined,
+  provisionedConcurrency: counts('provisionedConcurrency'),
+  authorizerCacheTtl: nonNegativeInteger('authorizerCacheTtl'),
 });
 
 Tags.of(stack).add('project', 'serverless-auth');

@@ -9,10 +9,18 @@
  * a route that needs only a valid credential). A route key in neither is
  * refused before any credential is looked at: what the authorizer was not
  * told about, it denies.
+ *
+ * Behind CloudFront, a request without the origin secret went around the
+ * edge: another team's route is denied, ours get a decision their handler
+ * refuses anyway (`http/edge.ts`). When API Gateway caches the decisions
+ * (`AUTHORIZER_CACHE_TTL` above 0), it keys them on `Authorization` and the
+ * route, so only `Authorization: Bearer` may decide: a credential in another
+ * header would give its decision to every request with the same `Authorization`.
  */
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { decide, decisionToContext, type Decision, type Requirement } from './core/flows/authorize.ts';
 import { deps } from './core/deps.ts';
+import { arrivalOf } from './core/http/edge.ts';
 import { isTransient } from './core/http/errors.ts';
 import { originOf } from './core/http/origin.ts';
 import { issuerOf } from './core/http/route.ts';
@@ -33,6 +41,12 @@ function addedRouteRequirement(routeKey: string): Requirement | undefined {
 
 const denied = { isAuthorized: false, context: { decision: 'forbidden' } };
 
+/** The headers a credential may come from: only `Authorization` while API Gateway caches decisions by it. */
+function credentialHeaders(headers: Record<string, string | undefined>): Record<string, string | undefined> {
+  const cached = Number(process.env.AUTHORIZER_CACHE_TTL ?? 0) > 0;
+  return cached ? { authorization: headers.authorization } : headers;
+}
+
 async function authorize(
   event: APIGatewayRequestAuthorizerEventV2,
 ): Promise<APIGatewaySimpleAuthorizerWithContextResult<Record<string, string>>> {
@@ -47,9 +61,11 @@ async function authorize(
   }
   let decision: Decision;
   try {
+    const arrival = await arrivalOf(d, headers);
+    if (arrival === 'bypass') return operation ? { isAuthorized: true, context: decisionToContext({ kind: 'unauthorized' }) } : denied;
     const issuer = issuerOf({ headers, requestContext: event.requestContext }, d.settings.issuer);
-    const origin = originOf({ headers, requestContext: event.requestContext });
-    decision = await decide(d, headers, requirement, issuer, origin);
+    const origin = originOf({ headers, requestContext: event.requestContext }, undefined, arrival === 'edge');
+    decision = await decide(d, credentialHeaders(headers), requirement, issuer, origin);
   } catch (error) {
     if (!isTransient(error)) throw error;
     logger.warn('authorizer dependency failed', { error: (error as Error).name });

@@ -6,7 +6,7 @@
  */
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Alias, Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -62,6 +62,8 @@ export class AuthFunction extends Construct {
   readonly lambda: NodejsFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
+  /** The `live` alias that keeps instances started, when `keepWarm` asked for one. */
+  private live: Alias | undefined;
   private readonly environment = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: AuthFunctionProps) {
@@ -153,6 +155,27 @@ export class AuthFunction extends Construct {
       }),
     );
     return this;
+  }
+
+  /**
+   * Keeps `instances` execution environments started (provisioned
+   * concurrency), on a `live` alias of the current version; `target` is then
+   * the alias, which is what API Gateway must call for them to serve.
+   */
+  keepWarm(instances: number): Alias {
+    if (!Number.isInteger(instances) || instances < 1)
+      throw new Error(`${this.node.path}: provisioned concurrency must be a positive integer, got ${instances}`);
+    this.live = new Alias(this, 'Live', {
+      aliasName: 'live',
+      version: this.lambda.currentVersion,
+      provisionedConcurrentExecutions: instances,
+    });
+    return this.live;
+  }
+
+  /** What API Gateway invokes: the `live` alias when there is one, else the function. */
+  get target(): IFunction {
+    return this.live ?? this.lambda;
   }
 
   addToRolePolicy(statement: PolicyStatement): this {

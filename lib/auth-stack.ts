@@ -13,7 +13,6 @@ import {
   type HttpStage,
   type IHttpRouteAuthorizer,
 } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -30,12 +29,14 @@ import {
 } from '../functions/routes.ts';
 import { AuthFunction } from './auth-function.ts';
 import { AuthTable } from './auth-table.ts';
+import { createAuthorizer } from './authorizer.ts';
 import { hashesPasswords } from './bundling.ts';
 import { createApiStage } from './api-stage.ts';
 import { Observability, type AlarmThresholds } from './observability.ts';
 import { cors } from './cors.ts';
 import { encryptEverythingWith, encryptionKeyOf, grantKeyUse, type EncryptionKeyOption } from './encryption.ts';
-import { checkedSettings, mailSettings, type MailSettings } from './stack-settings.ts';
+import { ApiEdge, type CloudFrontOptions, ORIGIN_VERIFY_HEADER } from './edge.ts';
+import { checkedIssuer, checkedProvisionedConcurrency, checkedSettings, mailSettings, type MailSettings } from './stack-settings.ts';
 import { SigningKeySecrets } from './signing-keys.ts';
 import { tables, type TableName } from './tables.ts';
 
@@ -115,6 +116,35 @@ export interface AuthStackProps extends StackProps {
    * @default defaultAlarmThresholds
    */
   readonly alarmThresholds?: Partial<AlarmThresholds>;
+  /**
+   * The API's own domain, e.g. `auth.example.com`, with `certificateArn`.
+   * Tokens are then issued by `https://<domainName>`, and the execute-api
+   * endpoint is turned off so that nothing goes around the domain.
+   * @default - none: clients call the execute-api endpoint
+   */
+  readonly domainName?: string;
+  /** The ACM certificate of `domainName`, in the stack's region. */
+  readonly certificateArn?: string;
+  /**
+   * A CloudFront distribution with an AWS WAF web ACL in front of the API
+   * (`lib/edge.ts`); the functions then refuse requests that go around it.
+   * @default - none
+   */
+  readonly cloudFront?: CloudFrontOptions;
+  /**
+   * Execution environments kept started, by function: `authorizer` or an
+   * operation's id (`login`, `refresh`, …). The function is then called
+   * through a `live` alias.
+   * @default - none
+   */
+  readonly provisionedConcurrency?: Readonly<Record<string, number>>;
+  /**
+   * Seconds API Gateway keeps an authorizer decision (`lib/authorizer.ts`:
+   * what it saves, and what it costs: revocation is that much later, and
+   * protected routes then take `Authorization: Bearer` only).
+   * @default 0
+   */
+  readonly authorizerCacheTtl?: number;
 }
 
 /** A route another team puts behind our authorizer. */
@@ -134,14 +164,21 @@ export interface ProtectedRouteOptions {
 const pascal = (name: string): string => name.replace(/(^|[-_])(\w)/g, (_, __, c: string) => c.toUpperCase());
 
 export class AuthStack extends Stack {
-  /** The HTTP API. It has no default stage of CDK's making: `stage` serves every route at `httpApi.apiEndpoint`. */
+  /**
+   * The HTTP API. It has no default stage of CDK's making: `stage` serves every
+   * route at `httpApi.apiEndpoint`, or only at the domain when `domainName` is set.
+   */
   readonly httpApi: HttpApi;
   /** The `$default` stage, with the throttling and access logging of the props. */
   readonly stage: HttpStage;
-  /** The Lambda authorizer of every protected route (simple responses, no caching). */
+  /** The Lambda authorizer of every protected route (simple responses; cached only as `authorizerCacheTtl` says). */
   readonly authorizer: IHttpRouteAuthorizer;
   /** The tables of `tables.ts`, by name. */
   readonly tables: Readonly<Record<TableName, AuthTable>>;
+  /** The API's own domain and CloudFront, when the props ask for them. */
+  readonly edge: ApiEdge;
+  /** Where clients call the API, and the default issuer of its tokens. */
+  readonly apiUrl: string;
   /** Every function: operations by `operationId`, and `authorizer`, `fallback`, `keyManager`. */
   readonly functions = new Map<string, AuthFunction>();
   /** The customer-managed key everything is encrypted with, when `encryptionKey` asked for one. */
@@ -154,6 +191,7 @@ export class AuthStack extends Stack {
   private readonly keys: SigningKeySecrets;
   private readonly mail: MailSettings | undefined;
   private readonly logRetention: RetentionDays;
+  private readonly provisionedConcurrency: Readonly<Record<string, number>>;
   /** The access-token lifetime, which decides how long a retired key stays in the JWKS. */
   /** What every function of an operation starts with: the API settings. */
   private readonly functionEnvironment: Readonly<Record<string, string>>;
@@ -162,6 +200,7 @@ export class AuthStack extends Stack {
     super(scope, id, props);
     this.mail = mailSettings(this, props);
     this.logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
+    this.provisionedConcurrency = checkedProvisionedConcurrency(props.provisionedConcurrency ?? {});
 
     // Create: data, keys, API.
     this.encryptionKey = encryptionKeyOf(this, props.encryptionKey);
@@ -181,6 +220,8 @@ export class AuthStack extends Stack {
     this.httpApi = new HttpApi(this, 'HttpApi', {
       description: 'Serverless auth API',
       createDefaultStage: false,
+      // With a domain of its own, the API answers there only.
+      ...(props.domainName ? { disableExecuteApiEndpoint: true } : {}),
       // API Gateway answers preflights itself and adds the CORS headers to every answer.
       ...(corsOrigins.length
         ? {
@@ -203,23 +244,28 @@ export class AuthStack extends Stack {
       },
     });
 
-    // The API's own URL is the default issuer; functions referring to the API
-    // is no cycle, since the API resource itself refers to none of them.
+    this.edge = new ApiEdge(this, 'Edge', {
+      httpApi: this.httpApi,
+      stage: this.stage,
+      logRetention: this.logRetention,
+      domainName: props.domainName,
+      certificateArn: props.certificateArn,
+      cloudFront: props.cloudFront,
+    });
+    this.apiUrl = this.edge.publicUrl ?? this.httpApi.apiEndpoint;
+
+    // The API's public URL is the default issuer; functions referring to the API
+    // (or its distribution) is no cycle, since neither refers to any of them.
     this.functionEnvironment = {
-      ISSUER: this.httpApi.apiEndpoint,
-      ...checkedSettings(props.settings ?? {}),
+      ISSUER: this.apiUrl,
+      ...checkedIssuer(checkedSettings(props.settings ?? {}), props),
       ...(this.mail ? { MAIL_FROM: this.mail.from } : {}),
     };
 
     const authorizerFn = this.createFunction('authorizer', authorizerFunction, 'Lambda authorizer of the protected routes');
-    this.authorizer = new HttpLambdaAuthorizer('Authorizer', authorizerFn.lambda, {
-      responseTypes: [HttpLambdaResponseType.SIMPLE],
-      // Revocation (logout, reuse, disable) must take effect on the next request.
-      resultsCacheTtl: Duration.seconds(0),
-      // A credential may come in any one of three headers; API Gateway would
-      // refuse a request missing any listed source, so none is listed (allowed
-      // when caching is off) and the authorizer looks for itself.
-      identitySource: [],
+    this.authorizer = createAuthorizer(authorizerFn, {
+      cacheTtlSeconds: props.authorizerCacheTtl ?? 0,
+      originHeader: this.edge.originSecret ? ORIGIN_VERIFY_HEADER : undefined,
     });
 
     // Route: one function per operation, `$default` for everything else.
@@ -227,7 +273,7 @@ export class AuthStack extends Stack {
       const fn = this.createFunction(operation.operationId, operation, operation.summary);
       const route = this.route(pascal(operation.operationId), {
         routeKey: HttpRouteKey.with(operation.path, HttpMethod[operation.method]),
-        handler: fn.lambda,
+        handler: fn.target,
         authorizer: operation.auth === 'protected' ? this.authorizer : undefined,
       });
       if (operation.auth === 'public') {
@@ -238,7 +284,7 @@ export class AuthStack extends Stack {
       }
     }
     const fallback = this.createFunction('fallback', fallbackFunction, 'Answers unmatched requests: 404, or 405 with Allow');
-    const defaultRoute = this.route('Default', { routeKey: HttpRouteKey.DEFAULT, handler: fallback.lambda });
+    const defaultRoute = this.route('Default', { routeKey: HttpRouteKey.DEFAULT, handler: fallback.target });
     Validations.of(defaultRoute).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason: '$default only answers 404 or 405 for requests no route matches; API.md requires that before any credential is looked at.',
@@ -255,13 +301,13 @@ export class AuthStack extends Stack {
       encryptionKey: this.encryptionKey,
     });
 
-    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'Base URL of the API' });
+    new CfnOutput(this, 'ApiUrl', { value: this.apiUrl, description: 'Base URL of the API' });
     new CfnOutput(this, 'TokenSecretArn', {
       value: this.keys.secrets.tokenSecret.secretArn,
       description: 'The token secret, for the admin CLI (invitation codes); never the private keys',
     });
     new CfnOutput(this, 'JwksUrl', {
-      value: `${this.httpApi.apiEndpoint}/.well-known/jwks.json`,
+      value: `${this.apiUrl}/.well-known/jwks.json`,
       description: 'Public signing keys (JWKS)',
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn, description: 'The SNS topic every alarm notifies' });
@@ -291,7 +337,13 @@ export class AuthStack extends Stack {
       grantKeyUse(this.encryptionKey, fn.role, access === 'read' ? 'decrypt' : 'encryptDecrypt');
     }
     this.keys.grantTo(fn, needs);
-    if (needs.signingKeys || needs.publicKeys || needs.tokenSecret) grantKeyUse(this.encryptionKey, fn.role, 'decrypt');
+    this.edge.bindOriginSecret(fn);
+    // Every secret the function reads (its key parts, the origin secret) is encrypted with the stack's key when it has one.
+    if (needs.signingKeys || needs.publicKeys || needs.tokenSecret || this.edge.originSecret) {
+      grantKeyUse(this.encryptionKey, fn.role, 'decrypt');
+    }
+    const warm = this.provisionedConcurrency[key];
+    if (warm !== undefined) fn.keepWarm(warm);
     if (needs.mail && this.mail) {
       fn.addToRolePolicy(new PolicyStatement({ actions: ['ses:SendEmail'], resources: [this.mail.identityArn] }));
     }

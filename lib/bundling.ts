@@ -79,7 +79,7 @@ export const unusedSdkClients = (handler: string): string[] => {
   const needs = needsOf(handler);
   return [
     ...(needs.mail ? [] : ['@aws-sdk/client-ses']),
-    ...(readsKeys(needs) ? [] : ['@aws-sdk/client-secrets-manager']),
+    // Secrets Manager stays in every bundle: behind CloudFront, every function reads the origin secret.
     ...credentialProvidersLambdaSkips,
   ];
 };
@@ -157,6 +157,3 @@ export const staticFiles: Readonly<Record<string, readonly string[]>> = {
 /** Shell commands that copy the static files of `handler` (if any) into its bundle's `node_modules/`. */
 export const copyStaticFilesCommands = (handler: string, inputDir: string, outputDir: string): string[] =>
   copyCommands(staticFiles[handler] ?? [], inputDir, outputDir);
-
-/** Whether a function reads any part of the signing key set, and so may call Secrets Manager. */
-const readsKeys = (needs: FunctionNeeds): boolean => Boolean(needs.signingKeys || needs.publicKeys || needs.tokenSecret);

@@ -1,7 +1,8 @@
 /**
  * What the stack makes of its props before it builds anything: the API
- * settings every function gets, checked against the settings schema, and the
- * sender of the service's mail with the SES identity it may send as.
+ * settings every function gets, checked against the settings schema and the
+ * API's domain, the functions to keep warm, and the sender of the service's
+ * mail with the SES identity it may send as.
  */
 import { Annotations, type Stack } from 'aws-cdk-lib';
 import { settingNames } from '../functions/core/infra/setting-names.ts';
@@ -14,6 +15,44 @@ export function checkedSettings(settings: Readonly<Record<string, string>>): Rec
     throw new Error(`Unknown setting ${unknown.join(', ')}; known: ${settingNames.join(', ')}`);
   }
   return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== ''));
+}
+
+/**
+ * `settings`, once an explicit `ISSUER` is known to agree with where the
+ * stack serves the API: with a domain of its own that is `https://<domain>`;
+ * behind CloudFront without one it is CloudFront's own name, known only once
+ * deployed, so no ISSUER can be checked against it.
+ */
+export function checkedIssuer(
+  settings: Readonly<Record<string, string>>,
+  props: Pick<AuthStackProps, 'domainName' | 'cloudFront'>,
+): Readonly<Record<string, string>> {
+  const issuer = settings.ISSUER;
+  if (issuer === undefined) return settings;
+  const domainUrl = props.domainName ? `https://${props.domainName}` : undefined;
+  if (domainUrl && issuer !== domainUrl) {
+    throw new Error(
+      `The ISSUER setting (${issuer}) disagrees with domainName: the API is served at ${domainUrl}, so that is its issuer; drop the setting or make it ${domainUrl}`,
+    );
+  }
+  if (!domainUrl && props.cloudFront) {
+    throw new Error(
+      `The ISSUER setting (${issuer}) cannot be checked against CloudFront's own address: set domainName and certificateArn to choose the issuer, or drop the setting`,
+    );
+  }
+  return settings;
+}
+
+/** Provisioned concurrency by function key, once every key is known to name a function that API Gateway calls. */
+export function checkedProvisionedConcurrency(counts: Readonly<Record<string, number>>): Readonly<Record<string, number>> {
+  const keys = ['authorizer', 'fallback', ...operations.map((operation) => operation.operationId)];
+  const unknown = Object.keys(counts).filter((key) => !keys.includes(key));
+  if (unknown.length > 0) {
+    throw new Error(
+      `provisionedConcurrency names no function of the API: ${unknown.join(', ')} (use authorizer or an operation id such as login)`,
+    );
+  }
+  return counts;
 }
 
 export interface MailSettings {

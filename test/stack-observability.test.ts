@@ -4,17 +4,16 @@
  * manager's schedule that feeds the key-age alarm. cdk-nag (AwsSolutions and
  * Serverless) runs over the whole stack in test/stack.test.ts.
  */
-import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
+import type { CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cdkApp } from './fixtures/cdk-app.ts';
 import { AuthStack, type AuthStackProps } from '../lib/auth-stack.ts';
 import { tables } from '../lib/tables.ts';
 
-const noBundling = { 'aws:cdk:bundling-stacks': [] };
-
 function synth(props: AuthStackProps = {}): { stack: AuthStack; template: Template } {
-  const stack = new AuthStack(new App({ context: noBundling }), 'Auth', props);
+  const stack = new AuthStack(cdkApp(), 'Auth', props);
   return { stack, template: Template.fromStack(stack) };
 }
 

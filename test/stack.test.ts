@@ -6,14 +6,10 @@
  * builds every function); cdk-nag (AwsSolutions and Serverless) runs on a
  * stack of its own. The alarms and the dashboard: test/stack-observability.test.ts.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type App, Stack as AppStack, Validations, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authorizerFunction, fallbackFunction, operations, routeKey, type FunctionDefinition } from '../functions/routes.ts';
@@ -22,6 +18,7 @@ import { AuthStack, type AuthStackProps } from '../lib/auth-stack.ts';
 import type { SigningKeySecrets } from '../lib/signing-keys.ts';
 import { tables, type TableName } from '../lib/tables.ts';
 import { cdkApp } from './fixtures/cdk-app.ts';
+import { nagFindings } from './fixtures/nag.ts';
 
 const props: AuthStackProps = {
   mailFrom: 'no-reply@auth.example.com',
@@ -512,38 +509,6 @@ describe('AuthStack', () => {
     }
   });
 });
-
-/** The rule packs bin/app.ts runs on every synth. */
-const nagPacks = ['AwsSolutions', 'Serverless'];
-
-/** AwsSolutions and Serverless findings left after acknowledgments, from the app's validation report. */
-function nagFindings(build: (app: App) => void): { findings: string[]; failure: unknown } {
-  const outdir = mkdtempSync(join(tmpdir(), 'nag-'));
-  try {
-    const app = cdkApp({ outdir });
-    build(app);
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
-    let failure: unknown;
-    try {
-      app.synth();
-    } catch (error) {
-      failure = error; // the report says why
-    }
-    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
-      pluginReports: {
-        pluginName: string;
-        violations: { ruleName: string; severity: string; violatingConstructs?: { constructPath: string }[] }[];
-      }[];
-    };
-    const findings = report.pluginReports
-      .filter((plugin) => nagPacks.includes(plugin.pluginName))
-      .flatMap((plugin) => plugin.violations)
-      .map((v) => `${v.severity} ${v.ruleName} at ${(v.violatingConstructs ?? []).map((c) => c.constructPath).join(', ')}`);
-    return { findings, failure };
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
-}
 
 describe('AuthFunction', () => {
   it('merges environments and refuses to overwrite a variable with another value', () => {

@@ -7,6 +7,7 @@ import { systemClock, type Clock } from './infra/clock.ts';
 import { loadSettings, type Settings } from './infra/config.ts';
 import { createDocumentClient, tableNamesFromEnv, type TableNames } from './infra/db.ts';
 import { sesMailer, type Mailer } from './infra/mail.ts';
+import { originSecretFromEnv, type OriginSecret } from './infra/origin-secret.ts';
 import { KeyStore, keySourceFromEnv } from './crypto/key-store.ts';
 
 export interface Deps {
@@ -16,6 +17,8 @@ export interface Deps {
   readonly tables: TableNames;
   readonly keys: KeyStore;
   readonly mailer: Mailer;
+  /** What CloudFront puts in `X-Origin-Verify`; `undefined` when the API is not behind CloudFront. */
+  readonly originSecret: OriginSecret;
 }
 
 let current: Deps | undefined;
@@ -33,6 +36,7 @@ export function depsFromEnvironment(env: Record<string, string | undefined> = pr
     // Resolved on first use: functions without signing keys never configure a source.
     keys: new KeyStore(() => keySourceFromEnv(env)),
     mailer: sesMailer({ from: settings.mailFrom, ...(sesEndpoint ? { endpoint: sesEndpoint } : {}) }),
+    originSecret: originSecretFromEnv(env),
   };
 }
 

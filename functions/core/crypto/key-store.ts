@@ -5,6 +5,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { CachedValue, readSecretString } from '../infra/secrets.ts';
 import {
   parseKeyMaterial,
   parsePublicMaterial,
@@ -54,11 +55,7 @@ export const memorySources = (material: KeyMaterial): KeySources => {
 };
 
 async function readText(source: Extract<KeySource, { kind: 'secret' | 'file' }>): Promise<string> {
-  if (source.kind === 'file') return readFile(source.path, 'utf8');
-  // Loaded only where a secret is used, so local runs never pay for it.
-  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-  const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: source.secretArn }));
-  return out.SecretString ?? '';
+  return source.kind === 'file' ? readFile(source.path, 'utf8') : readSecretString(source.secretArn);
 }
 
 /** Reads one part: from its own secret, or taken out of a whole key set. */
@@ -70,35 +67,11 @@ async function readPart<T>(source: KeySource, ofWhole: (material: KeyMaterial) =
 
 const variableOf = { signing: 'SIGNING_SECRET_ARN', publicKeys: 'PUBLIC_KEYS_SECRET_ARN', tokenSecret: 'TOKEN_SECRET_ARN' } as const;
 
-/** One part's cached copy, reloaded after a while to pick up rotations. */
-class CachedPart<T> {
-  private cached: { value: T; loadedAt: number } | undefined;
-  private loading: Promise<T> | undefined;
-
-  constructor(
-    private readonly load: () => Promise<T>,
-    private readonly now: () => number,
-  ) {}
-
-  get(maxAgeMs: number): Promise<T> {
-    if (this.cached && this.now() - this.cached.loadedAt < maxAgeMs) return Promise.resolve(this.cached.value);
-    this.loading ??= this.load()
-      .then((value) => {
-        this.cached = { value, loadedAt: this.now() };
-        return value;
-      })
-      .finally(() => {
-        this.loading = undefined;
-      });
-    return this.loading;
-  }
-}
-
 /** Caches each part of the key set per container and picks up rotations. */
 export class KeyStore {
-  private readonly signingPart: CachedPart<SigningKeys>;
-  private readonly publicPart: CachedPart<VerificationKeys>;
-  private readonly secretPart: CachedPart<KeyObject>;
+  private readonly signingPart: CachedValue<SigningKeys>;
+  private readonly publicPart: CachedValue<VerificationKeys>;
+  private readonly secretPart: CachedValue<KeyObject>;
 
   /** `sources` may be a function, so that a store can exist before its sources are configured. */
   constructor(sources: KeySources | (() => KeySources), now: () => number = Date.now) {
@@ -107,12 +80,12 @@ export class KeyStore {
       if (!source) throw new Error(`Set ${variableOf[part]} or SIGNING_KEYS_FILE`);
       return source;
     };
-    this.signingPart = new CachedPart(async () => toSigningKeys(await readPart(sourceOf('signing'), (m) => m, parseKeyMaterial)), now);
-    this.publicPart = new CachedPart(
+    this.signingPart = new CachedValue(async () => toSigningKeys(await readPart(sourceOf('signing'), (m) => m, parseKeyMaterial)), now);
+    this.publicPart = new CachedValue(
       async () => toVerificationKeys(await readPart(sourceOf('publicKeys'), publicMaterialOf, parsePublicMaterial)),
       now,
     );
-    this.secretPart = new CachedPart(
+    this.secretPart = new CachedValue(
       async () => secretKeyOf((await readPart(sourceOf('tokenSecret'), tokenSecretOf, parseTokenSecret)).refreshSecret),
       now,
     );

@@ -5,4 +5,6 @@ import type { Principal } from '../flows/authorize.ts';
 export type RouteContext = Context & {
   requestId?: string;
   principal?: Principal;
+  /** The request came through the stack's CloudFront (it carried the origin secret). */
+  viaEdge?: boolean;
 };

@@ -13,6 +13,7 @@ import type { Principal } from '../flows/authorize.ts';
 import { deps, type Deps } from '../deps.ts';
 import type { AuditOrigin } from '../records/audit.ts';
 import { publishMetrics } from '../infra/metrics.ts';
+import { edgeGuard } from './edge.ts';
 import { errorRenderer } from './errors.ts';
 import { responseHeaders } from './headers.ts';
 import { jsonBody, toDetails } from './json-body.ts';
@@ -31,7 +32,7 @@ export interface RouteInput<Body, Query = Record<string, never>> {
   readonly query: Query;
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly pathParameters: Readonly<Record<string, string | undefined>>;
-  /** Source IP (API Gateway's, never `X-Forwarded-For`), user agent, request id. */
+  /** Client address (API Gateway's source IP, or CloudFront's viewer address; never `X-Forwarded-For`), user agent, request id. */
   readonly client: AuditOrigin;
   /** `iss` for tokens: `ISSUER`, else this API's base URL. */
   readonly issuer: string;
@@ -98,12 +99,12 @@ function inputOf(event: APIGatewayProxyEventV2, context: RouteContext, query: z.
     query: parseQuery(event, query),
     headers,
     pathParameters: event.pathParameters ?? {},
-    client: originOf(event, context.requestId ?? null),
+    client: originOf(event, context.requestId ?? null, context.viaEdge ?? false),
     issuer: issuerOf(event, d.settings.issuer),
   };
 }
 
-/** What every HTTP function does, routed or not: headers in and out, one error renderer, its metrics published at the end. */
+/** What every HTTP function does, routed or not: headers in and out, one error renderer, no way around CloudFront, its metrics published at the end. */
 export const baseStack = (contentSecurityPolicy?: Readonly<Record<string, string>>) =>
   // requestEnd runs once per invocation whatever happened, after every middleware.
   middy<APIGatewayProxyEventV2, HttpResponse>({ requestEnd: publishMetrics })
@@ -116,7 +117,8 @@ export const baseStack = (contentSecurityPolicy?: Readonly<Record<string, string
         ...(contentSecurityPolicy ? { contentSecurityPolicy: { ...contentSecurityPolicy } } : {}),
       }),
     )
-    .use(errorRenderer());
+    .use(errorRenderer())
+    .use(edgeGuard());
 
 function stack(operation: Operation, contract: Contract, page: PageOptions) {
   const chain = baseStack(page.contentSecurityPolicy);

@@ -23,7 +23,7 @@ export const sessionKey = (userId: string, sessionId: string) => ({ pk: `USER#${
 
 /** A session is live while it exists, is not revoked, and has not reached its midnight (`endsAt`). */
 export function isLiveSession(item: Record<string, unknown> | undefined, now: Date): boolean {
-  if (!item || item.revoked !== false) return false;
+  if (item?.revoked !== false) return false;
   return typeof item.endsAt === 'string' && now.getTime() < Date.parse(item.endsAt);
 }
 
