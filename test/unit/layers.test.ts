@@ -76,3 +76,16 @@ describe('the layers of functions/core', () => {
     expect(violation('flows', 'root', false)).toMatch(/composition root/);
   });
 });
+
+describe('file size in functions/', () => {
+  const FUNCTIONS = resolve(CORE, '..');
+  const MAX_LINES = 250;
+
+  it(`keeps every code file at ${MAX_LINES} lines or fewer (lists of data under data/ aside)`, () => {
+    const long = filesUnder(FUNCTIONS)
+      .filter((file) => !relative(FUNCTIONS, file).split('/').includes('data'))
+      .map((file) => ({ file: relative(FUNCTIONS, file), lines: readFileSync(file, 'utf8').split('\n').length }))
+      .filter(({ lines }) => lines > MAX_LINES);
+    expect(long).toEqual([]);
+  });
+});
