@@ -4,6 +4,7 @@
  * tables (`--local`, while `npm run dev` runs) or the deployed ones.
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { logger } from '../functions/core/infra/logger.ts';
 import { runAdmin, AdminUsageError, adminUsage } from '../local/admin.ts';
@@ -36,7 +37,9 @@ async function main(): Promise<void> {
     console.log(adminUsage);
     return;
   }
-  const outputs = values.outputs ? JSON.parse(await readFile(values.outputs, 'utf8')) : undefined;
+  // `npm run` starts us in the project folder; a relative path means where the command was typed.
+  const outputsFile = values.outputs ? resolve(process.env.INIT_CWD ?? process.cwd(), values.outputs) : undefined;
+  const outputs = outputsFile ? JSON.parse(await readFile(outputsFile, 'utf8')) : undefined;
   const lines = await runAdmin(positionals, { ...values, outputs });
   for (const line of lines) console.log(line);
 }

@@ -15,7 +15,8 @@
  * - `throttleRateLimit`, `throttleBurstLimit` (defaults 100 and 200)
  * - `sensitiveThrottleRateLimit`, `sensitiveThrottleBurstLimit`: login, forgot and reset, each (defaults 10 and 20)
  * - `corsAllowOrigins`: comma-separated origins of browser apps (default none)
- * - `mailFrom`, `mailIdentity` (the sender of reset codes and its SES identity)
+ * - `mailFrom`, `mailIdentity` (the sender of reset codes and its SES identity); required unless `mail=off`
+ * - `mail`: `off` deploys a service that sends no email (default `on`)
  * - `logRetentionDays` (default 90; a value CloudWatch Logs accepts)
  * - `keyRotationDays` (default 30): days between signing-key rotations
  * - `kms`: `create` (a customer-managed key of the stack's own) or a KMS key ARN, for the tables, secrets, logs, queues and topics (default: AWS-managed keys)
@@ -115,6 +116,13 @@ const alarmThresholds = Object.fromEntries(
   }),
 ) as Partial<AlarmThresholds>;
 
+const mailSwitch = (key: string): boolean | undefined => {
+  const value = text(key);
+  if (value === undefined || value === 'on') return undefined;
+  if (value === 'off') return false;
+  throw new Error(`Context ${key} must be on or off, got ${value}`);
+};
+
 const settings = Object.fromEntries(
   settingNames.flatMap((name) => {
     const value = text(name);
@@ -138,6 +146,7 @@ const stack = new AuthStack(app, text('stackName') ?? (stage ? `ServerlessAuth-$
   sensitiveThrottleRateLimit: positiveInteger('sensitiveThrottleRateLimit'),
   sensitiveThrottleBurstLimit: positiveInteger('sensitiveThrottleBurstLimit'),
   corsAllowOrigins: parseOrigins(text('corsAllowOrigins')),
+  mail: mailSwitch('mail'),
   mailFrom: text('mailFrom'),
   mailIdentity: text('mailIdentity'),
   logRetention: retention('logRetentionDays'),

@@ -11,8 +11,11 @@ import { administrationOperations } from './operations/administration.ts';
 import { discoveryOperations } from './operations/discovery.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-/** `append`: PutItem only, for the audit trail, which no function changes or deletes. */
-export type TableAccess = 'read' | 'readWrite' | 'append';
+/**
+ * `append`: PutItem only, for the audit trail, which no function changes or deletes.
+ * `update`: GetItem and UpdateItem only, to change items read by their key, never to create or delete one.
+ */
+export type TableAccess = 'read' | 'readWrite' | 'append' | 'update';
 
 /** What a function needs from its environment; the stack turns it into grants. */
 export interface FunctionNeeds {
@@ -55,6 +58,16 @@ export const operations: readonly Operation[] = [...accountOperations, ...admini
 export const authorizerFunction: FunctionDefinition = {
   handler: 'authorizer',
   needs: { tables: { sessions: 'read', users: 'read', apiTokens: 'readWrite', audit: 'append' }, publicKeys: true, tokenSecret: true },
+};
+
+/**
+ * Marks the users whose mail SES reports bounced or complained of: the
+ * subscriber of the configuration set's SNS topic, not an HTTP route. It reads
+ * a login-name pointer and updates its user; it writes nothing else but audit events.
+ */
+export const mailFeedbackFunction: FunctionDefinition = {
+  handler: 'mail-feedback',
+  needs: { tables: { users: 'update', audit: 'append' } },
 };
 
 /** Answers what no route matches (`$default`): 404, or 405 with `Allow`. */

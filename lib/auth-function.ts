@@ -28,6 +28,7 @@ export const tableActions: Readonly<Record<TableAccess, readonly string[]>> = {
   read: readActions,
   readWrite: [...readActions, ...writeActions],
   append: ['dynamodb:PutItem'],
+  update: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
 };
 
 export interface AuthFunctionProps {

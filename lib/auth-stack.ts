@@ -3,7 +3,7 @@
  * operation, the HTTP API with its Lambda authorizer. It reads create → bind →
  * route, and every grant comes from an operation's `needs`.
  */
-import { CfnOutput, Duration, Lazy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Lazy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import {
   CorsHttpMethod,
   HttpApi,
@@ -14,7 +14,6 @@ import {
   type IHttpRouteAuthorizer,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -22,6 +21,7 @@ import type { Construct } from 'constructs';
 import {
   authorizerFunction,
   fallbackFunction,
+  mailFeedbackFunction,
   operations,
   routeKey,
   type FunctionDefinition,
@@ -36,7 +36,8 @@ import { Observability, type AlarmThresholds } from './observability.ts';
 import { cors } from './cors.ts';
 import { encryptEverythingWith, encryptionKeyOf, grantKeyUse, type EncryptionKeyOption } from './encryption.ts';
 import { ApiEdge, type CloudFrontOptions, ORIGIN_VERIFY_HEADER } from './edge.ts';
-import { checkedIssuer, checkedProvisionedConcurrency, checkedSettings, mailSettings, type MailSettings } from './stack-settings.ts';
+import { Mail } from './mail.ts';
+import { checkedIssuer, checkedProvisionedConcurrency, checkedSettings, mailSettings } from './stack-settings.ts';
 import { SigningKeySecrets } from './signing-keys.ts';
 import { tables, type TableName } from './tables.ts';
 
@@ -76,10 +77,18 @@ export interface AuthStackProps extends StackProps {
    */
   readonly corsAllowOrigins?: readonly string[];
   /**
+   * Whether the service sends email (reset codes, invitations, notices).
+   * `false`: no SES resource, no mail permission, every function gets
+   * `MAIL_DELIVERY=off` (forgot mails no code, users need a password), and
+   * synth warns.
+   * @default true
+   */
+  readonly mail?: boolean;
+  /**
    * The `From` address of the email the service sends (reset codes, notices);
    * every function gets it as the `MAIL_FROM` setting. The `MAIL_FROM` entry
    * of `settings` is the same thing, under its setting name.
-   * @default - unset: mailing functions get no SES permission, and synth warns
+   * @default - none: synth fails, unless `mail` is `false`
    */
   readonly mailFrom?: string;
   /**
@@ -188,8 +197,10 @@ export class AuthStack extends Stack {
   /** The alarms, their topic and the dashboard. */
   readonly observability: Observability;
 
+  /** The SES configuration set, its bounce and complaint topic and their subscriber; `undefined` with mail off. */
+  readonly mail: Mail | undefined;
+
   private readonly keys: SigningKeySecrets;
-  private readonly mail: MailSettings | undefined;
   private readonly logRetention: RetentionDays;
   private readonly provisionedConcurrency: Readonly<Record<string, number>>;
   /** The access-token lifetime, which decides how long a retired key stays in the JWKS. */
@@ -198,13 +209,14 @@ export class AuthStack extends Stack {
 
   constructor(scope: Construct, id: string, props: AuthStackProps = {}) {
     super(scope, id, props);
-    this.mail = mailSettings(this, props);
+    const mail = mailSettings(this, props);
     this.logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
     this.provisionedConcurrency = checkedProvisionedConcurrency(props.provisionedConcurrency ?? {});
 
     // Create: data, keys, API.
     this.encryptionKey = encryptionKeyOf(this, props.encryptionKey);
     if (this.encryptionKey) encryptEverythingWith(this, this.encryptionKey);
+    this.mail = mail.kind === 'on' ? new Mail(this, 'Mail', { identity: mail.identity, encryptionKey: this.encryptionKey }) : undefined;
     this.tables = Object.fromEntries(Object.entries(tables).map(([name, definition]) => [name, new AuthTable(this, definition)])) as Record<
       TableName,
       AuthTable
@@ -259,7 +271,9 @@ export class AuthStack extends Stack {
     this.functionEnvironment = {
       ISSUER: this.apiUrl,
       ...checkedIssuer(checkedSettings(props.settings ?? {}), props),
-      ...(this.mail ? { MAIL_FROM: this.mail.from } : {}),
+      ...(mail.kind === 'on' && this.mail
+        ? { MAIL_FROM: mail.from, MAIL_CONFIGURATION_SET: this.mail.configurationSet.configurationSetName }
+        : { MAIL_DELIVERY: 'off' }),
     };
 
     const authorizerFn = this.createFunction('authorizer', authorizerFunction, 'Lambda authorizer of the protected routes');
@@ -283,6 +297,14 @@ export class AuthStack extends Stack {
         });
       }
     }
+    if (this.mail) {
+      const feedback = this.createFunction(
+        'mailFeedback',
+        mailFeedbackFunction,
+        'Marks the addresses SES reports bounced or complained of',
+      );
+      this.mail.deliverFeedbackTo(feedback);
+    }
     const fallback = this.createFunction('fallback', fallbackFunction, 'Answers unmatched requests: 404, or 405 with Allow');
     const defaultRoute = this.route('Default', { routeKey: HttpRouteKey.DEFAULT, handler: fallback.target });
     Validations.of(defaultRoute).acknowledge({
@@ -302,6 +324,18 @@ export class AuthStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiUrl, description: 'Base URL of the API' });
+    // What the admin CLI needs besides the tables: where they are, and the settings the functions run with.
+    new CfnOutput(this, 'Region', { value: Aws.REGION, description: 'The region of the tables and secrets' });
+    new CfnOutput(this, 'Settings', {
+      value: this.toJsonString(this.functionEnvironment),
+      description: 'The settings every function runs with (JSON), for the admin CLI',
+    });
+    if (this.mail) {
+      new CfnOutput(this, 'MailConfigurationSet', {
+        value: this.mail.configurationSet.configurationSetName,
+        description: 'The SES configuration set every email goes through',
+      });
+    }
     new CfnOutput(this, 'TokenSecretArn', {
       value: this.keys.secrets.tokenSecret.secretArn,
       description: 'The token secret, for the admin CLI (invitation codes); never the private keys',
@@ -344,9 +378,7 @@ export class AuthStack extends Stack {
     }
     const warm = this.provisionedConcurrency[key];
     if (warm !== undefined) fn.keepWarm(warm);
-    if (needs.mail && this.mail) {
-      fn.addToRolePolicy(new PolicyStatement({ actions: ['ses:SendEmail'], resources: [this.mail.identityArn] }));
-    }
+    if (needs.mail && this.mail) this.mail.grantSend(fn);
     this.functions.set(key, fn);
     return fn;
   }

@@ -4,7 +4,7 @@
  * this file, so the bundle that is tested is the bundle that ships.
  */
 import { docsAssetPackage, docsAssets } from '../functions/core/http/docs-assets.ts';
-import { authorizerFunction, fallbackFunction, operations, type FunctionNeeds } from '../functions/routes.ts';
+import { authorizerFunction, fallbackFunction, mailFeedbackFunction, operations, type FunctionNeeds } from '../functions/routes.ts';
 
 /** The custom-resource handler that fills the signing-key secret. */
 export const keyManagerHandler = 'key-manager';
@@ -30,6 +30,7 @@ export const deployedHandlers: readonly string[] = [
     ...operations.map((operation) => operation.handler),
     authorizerFunction.handler,
     fallbackFunction.handler,
+    mailFeedbackFunction.handler,
     keyManagerHandler,
   ]),
 ];
@@ -67,7 +68,7 @@ export const bundleOptions = {
 } as const;
 
 const needsOf = (handler: string): FunctionNeeds =>
-  [...operations, authorizerFunction, fallbackFunction].find((f) => f.handler === handler)?.needs ??
+  [...operations, authorizerFunction, fallbackFunction, mailFeedbackFunction].find((f) => f.handler === handler)?.needs ??
   (handler === keyManagerHandler ? { signingKeys: true } : {});
 
 /**

@@ -9,10 +9,19 @@ import { settingNames } from '../functions/core/infra/setting-names.ts';
 import { operations } from '../functions/routes.ts';
 import type { AuthStackProps } from './auth-stack.ts';
 
+/** Settings the stack derives from its own props and resources, never taken from `settings`. */
+const stackOwned: Readonly<Record<string, string>> = {
+  MAIL_DELIVERY: 'it follows the mail prop (context mail=off)',
+  MAIL_CONFIGURATION_SET: 'it names the configuration set the stack creates',
+};
+
 export function checkedSettings(settings: Readonly<Record<string, string>>): Record<string, string> {
   const unknown = Object.keys(settings).filter((name) => !(settingNames as readonly string[]).includes(name));
   if (unknown.length > 0) {
     throw new Error(`Unknown setting ${unknown.join(', ')}; known: ${settingNames.join(', ')}`);
+  }
+  for (const name of Object.keys(settings)) {
+    if (stackOwned[name]) throw new Error(`The setting ${name} is set by the stack: ${stackOwned[name]}`);
   }
   return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== ''));
 }
@@ -55,29 +64,34 @@ export function checkedProvisionedConcurrency(counts: Readonly<Record<string, nu
   return counts;
 }
 
-export interface MailSettings {
-  readonly from: string;
-  readonly identityArn: string;
-}
+/** Mail on, with its sender and the SES identity it sends as; or off, and nothing is sent. */
+export type MailSettings = { readonly kind: 'on'; readonly from: string; readonly identity: string } | { readonly kind: 'off' };
 
-/** The sender and the SES identity it sends as; warns when a mailing function has none. */
-export function mailSettings(stack: Stack, props: AuthStackProps): MailSettings | undefined {
+/**
+ * The sender and the SES identity it sends as. A stack that sends mail must
+ * name its sender: without one, synth fails, unless mail is switched off on
+ * purpose (the `mail` prop, context `mail=off`), which synth warns about.
+ */
+export function mailSettings(stack: Stack, props: AuthStackProps): MailSettings {
   const fromSettings = props.settings?.MAIL_FROM || undefined;
   if (props.mailFrom && fromSettings && props.mailFrom !== fromSettings) {
     throw new Error(`mailFrom (${props.mailFrom}) and the MAIL_FROM setting (${fromSettings}) disagree`);
   }
   const from = props.mailFrom || fromSettings;
+  if (props.mail === false) {
+    Annotations.of(stack).addWarningV2(
+      'serverless-auth:mailOff',
+      `Mail is off: the service sends no email. Forgot password still answers 202 but mails no code, and a user can only be created with a password.${from ? ` mailFrom (${from}) is not used.` : ''}`,
+    );
+    return { kind: 'off' };
+  }
   if (!from) {
-    if (operations.some((operation) => operation.needs.mail)) {
-      Annotations.of(stack).addWarningV2(
-        'serverless-auth:mailFromUnset',
-        'mailFrom is not set: functions that send email get no SES permission and their mail fails. Deploy with -c mailFrom=no-reply@your-domain (and -c mailIdentity=your-domain when that is not the verified identity).',
-      );
-    }
-    return undefined;
+    throw new Error(
+      'mailFrom is not set: deploy with -c mailFrom=no-reply@your-domain (and -c mailIdentity=your-domain when that is not the verified identity), or switch mail off with -c mail=off',
+    );
   }
   // `no-reply@example.com` or `Example <no-reply@example.com>`: the domain is the identity.
   const identity = props.mailIdentity || /@([^@\s>]+)>?$/.exec(from)?.[1];
   if (!identity) throw new Error(`Cannot tell the SES identity of mailFrom ${from}: set mailIdentity`);
-  return { from, identityArn: stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }) };
+  return { kind: 'on', from, identity };
 }

@@ -12,6 +12,8 @@ import { isRole, roles } from '../functions/core/infra/permissions.ts';
 import { applyUserChanges } from '../functions/core/flows/user-admin.ts';
 import { createAccount } from '../functions/core/flows/user-creation.ts';
 import { findUserByIdentifier, getUser, listUsers, type UserCursor, type UserRecord } from '../functions/core/records/users.ts';
+import { clearEmailStatus } from '../functions/core/records/user-mail-status.ts';
+import { settingNames } from '../functions/core/infra/setting-names.ts';
 import { tableList } from '../lib/tables.ts';
 import { localTableName } from './dynamo.ts';
 
@@ -20,13 +22,17 @@ export const adminUsage = `Usage: npm run admin -- <command> [flags] (--local | 
 Commands:
   create-user  --tenant T --role ${roles.join('|')} --email E [--username U] [--password P]
                Without --password the user is invited: SES sends a code for /auth/password/reset.
+               If the invitation cannot be sent, nothing is created.
   disable-user --email E | --id ID     Disables the user and revokes its sessions.
   unlock       --email E | --id ID     Clears a login lockout.
+  clear-email-status --email E | --id ID
+               Mail goes to the user's address again after SES reported it bounced or complained of.
   list-users   --tenant T [--role R] [--status active|disabled]
 
 Where:
   --local                 the tables of \`npm run dev\` (it must be running; DYNAMODB_PORT, default 8006)
-  --outputs FILE          the outputs of \`npx cdk deploy --outputs-file FILE\` (AWS credentials from the usual chain)
+  --outputs FILE          the outputs of \`npx cdk deploy --outputs-file FILE\` (AWS credentials from the usual chain):
+                          the tables, the token secret, the region and the functions' settings (sender, mail on or off)
   --stack NAME            the stack's name in that file (default: its only stack)
   --region R, --endpoint URL
 Otherwise USERS_TABLE, SESSIONS_TABLE, LOCKOUTS_TABLE, AUDIT_TABLE (and TOKEN_SECRET_ARN or
@@ -78,12 +84,31 @@ function environment(options: AdminOptions): Record<string, string | undefined> 
     }
     // Invitation codes need the token secret, and only that part of the key set.
     if (outputs.TokenSecretArn) env.TOKEN_SECRET_ARN = outputs.TokenSecretArn;
+    // The functions' own settings (sender, configuration set, mail off, code lengths…), so the CLI acts as they do.
+    Object.assign(env, deployedSettings(outputs.Settings));
+    if (outputs.Region) env.AWS_REGION = outputs.Region;
     if (options.endpoint) env.DYNAMODB_ENDPOINT = options.endpoint;
   } else if (options.endpoint) {
     env.DYNAMODB_ENDPOINT = options.endpoint;
   }
   if (options.region) env.AWS_REGION = options.region;
   return env;
+}
+
+/** The `Settings` output: a JSON object of the settings every function of the stack runs with. */
+function deployedSettings(text: string | undefined): Record<string, string> {
+  if (text === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new AdminUsageError("The outputs' Settings is not JSON");
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new AdminUsageError("The outputs' Settings is not an object");
+  return Object.fromEntries(
+    Object.entries(parsed).filter(([name, value]) => (settingNames as readonly string[]).includes(name) && typeof value === 'string'),
+  );
 }
 
 const origin = { ip: null, userAgent: 'admin-cli', requestId: null };
@@ -98,13 +123,13 @@ async function target(d: Deps, options: AdminOptions): Promise<UserRecord> {
 }
 
 const describe = (u: UserRecord) =>
-  `${u.id}  ${u.email}${u.username ? ` (${u.username})` : ''}  ${u.role}  ${u.status}  tenant ${u.tenantId}`;
+  `${u.id}  ${u.email}${u.username ? ` (${u.username})` : ''}  ${u.role}  ${u.status}${u.emailStatus ? ` (email ${u.emailStatus})` : ''}  tenant ${u.tenantId}`;
 
 /** Runs one command; returns the lines to print. */
 export async function runAdmin(positionals: readonly string[], options: AdminOptions): Promise<string[]> {
   const [command, ...extra] = positionals;
   if (extra.length > 0) throw new AdminUsageError(`Unexpected argument: ${extra.join(' ')}`);
-  const known = ['create-user', 'disable-user', 'unlock', 'list-users'];
+  const known = ['create-user', 'disable-user', 'unlock', 'clear-email-status', 'list-users'];
   if (!command || !known.includes(command)) throw new AdminUsageError(`Unknown command: ${command ?? '(none)'}`);
   const d = depsFromEnvironment(environment(options));
   try {
@@ -131,6 +156,8 @@ export async function runAdmin(positionals: readonly string[], options: AdminOpt
           });
         return [wasLocked ? `Unlocked ${user.email}` : `${user.email} had no failed logins to clear`];
       }
+      case 'clear-email-status':
+        return [await clearEmailCommand(d, options)];
       default:
         return await listCommand(d, options);
     }
@@ -155,12 +182,23 @@ async function createCommand(d: Deps, options: AdminOptions): Promise<string> {
     'admin_cli',
   );
   if (outcome.kind === 'weak_password') throw new AdminUsageError(`--password: ${outcome.problems.map((p) => p.message).join('; ')}`);
+  if (outcome.kind === 'password_required') throw new AdminUsageError('--password is required: mail is off, so no invitation can be sent');
   if (outcome.kind === 'conflict') throw new Error(`That ${outcome.field} is already taken`);
+  if (outcome.kind === 'unavailable') {
+    throw new Error(
+      `The invitation to ${email} could not be sent (the SES error is logged above); nothing was created. Try again, or give --password.`,
+    );
+  }
   const { user, invitation } = outcome;
-  if (invitation === 'none') return `Created ${describe(user)}`;
-  return invitation === 'sent'
-    ? `Created ${describe(user)}; an invitation went to ${user.email}`
-    : `Created ${describe(user)}; the invitation email could not be sent: run /auth/password/forgot for it`;
+  return invitation === 'sent' ? `Created ${describe(user)}; an invitation went to ${user.email}` : `Created ${describe(user)}`;
+}
+
+async function clearEmailCommand(d: Deps, options: AdminOptions): Promise<string> {
+  const user = await target(d, options);
+  const cleared = await clearEmailStatus(d, user.id);
+  if (!cleared) return `${user.email} had no bounce or complaint to clear`;
+  await audit(d, origin, { type: 'user.updated', outcome: 'success', reason: 'email_status', userId: user.id, tenantId: user.tenantId });
+  return `Mail goes to ${user.email} again (it was marked ${user.emailStatus})`;
 }
 
 async function listCommand(d: Deps, options: AdminOptions): Promise<string[]> {

@@ -50,6 +50,8 @@ export async function seedDemoUsers(d: Deps, password: string): Promise<void> {
       throw new Error(`DEMO_PASSWORD breaks the password policy for ${demo.email}: ${outcome.problems.map((p) => p.message).join('; ')}`);
     }
     if (outcome.kind === 'conflict') throw new Error(`Demo user ${demo.email}: ${outcome.field} already taken`);
+    // Demo users have a password: nothing is mailed, so nothing else can refuse them.
+    if (outcome.kind !== 'created') throw new Error(`Demo user ${demo.email}: ${outcome.kind}`);
     ids.set(demo.email, outcome.user.id);
   }
 }

@@ -12,9 +12,17 @@ import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambd
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { authorizerFunction, fallbackFunction, operations, routeKey, type FunctionDefinition } from '../functions/routes.ts';
+import {
+  authorizerFunction,
+  fallbackFunction,
+  mailFeedbackFunction,
+  operations,
+  routeKey,
+  type FunctionDefinition,
+} from '../functions/routes.ts';
 import { AuthFunction, tableActions } from '../lib/auth-function.ts';
 import { AuthStack, type AuthStackProps } from '../lib/auth-stack.ts';
+import type { Mail } from '../lib/mail.ts';
 import type { SigningKeySecrets } from '../lib/signing-keys.ts';
 import { tables, type TableName } from '../lib/tables.ts';
 import { cdkApp } from './fixtures/cdk-app.ts';
@@ -70,6 +78,7 @@ describe('AuthStack', () => {
     ...operations.map((operation): [string, FunctionDefinition] => [operation.operationId, operation]),
     ['authorizer', authorizerFunction],
     ['fallback', fallbackFunction],
+    ['mailFeedback', mailFeedbackFunction],
   ];
   const fn = (key: string): AuthFunction => stack.functions.get(key) as AuthFunction;
 
@@ -118,7 +127,14 @@ describe('AuthStack', () => {
     });
 
     it('refuses a setting that is not in the settings schema', () => {
-      expect(() => synth({ settings: { ACCESS_TOKEN_TTLL: '600' } })).toThrow(/Unknown setting ACCESS_TOKEN_TTLL/);
+      expect(() => synth({ ...props, settings: { ACCESS_TOKEN_TTLL: '600' } })).toThrow(/Unknown setting ACCESS_TOKEN_TTLL/);
+    });
+
+    it.each([
+      ['MAIL_DELIVERY', 'off', /MAIL_DELIVERY is set by the stack: it follows the mail prop/],
+      ['MAIL_CONFIGURATION_SET', 'Mine', /MAIL_CONFIGURATION_SET is set by the stack/],
+    ])('refuses the setting %s, which the stack sets itself', (name, value, message) => {
+      expect(() => synth({ ...props, settings: { [name]: value } })).toThrow(message);
     });
   });
 
@@ -207,7 +223,12 @@ describe('AuthStack', () => {
       }
       expect(ses).toHaveLength(1);
       expect(ses[0]?.Action).toBe('ses:SendEmail');
-      expect(JSON.stringify(ses[0]?.Resource)).toContain(':identity/auth.example.com');
+      // SES checks both the identity and the configuration set a message names.
+      const resources = list(ses[0]?.Resource).map((resource) => JSON.stringify(resource));
+      expect(resources).toHaveLength(2);
+      expect(resources[0]).toContain(':identity/auth.example.com');
+      expect(resources[1]).toContain(':configuration-set/');
+      expect(resources[1]).toContain(idOf(stack, (stack.mail as Mail).configurationSet));
     });
 
     it('keeps me read-only on users, refresh off writing users, and the discovery documents off every table', () => {
@@ -244,12 +265,6 @@ describe('AuthStack', () => {
         },
       ]);
       template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.anyValue() }, 0);
-    });
-
-    it('grants no SES at all, and warns, when no sender is configured', () => {
-      const { stack: bare } = synth({});
-      expect(JSON.stringify(Template.fromStack(bare).toJSON())).not.toContain('ses:SendEmail');
-      Annotations.fromStack(bare).hasWarning('/Auth', Match.stringLikeRegexp('mailFrom is not set'));
     });
   });
 
@@ -352,7 +367,7 @@ describe('AuthStack', () => {
     });
 
     it('throttles at 100 requests per second with bursts of 200 by default', () => {
-      const { stack: defaults } = synth({});
+      const { stack: defaults } = synth({ mailFrom: props.mailFrom });
       Template.fromStack(defaults).hasResourceProperties('AWS::ApiGatewayV2::Stage', {
         DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
       });
@@ -360,7 +375,7 @@ describe('AuthStack', () => {
 
     it('gives login, forgot and reset a throttle of their own below the stage’s, 10/s with bursts of 20 by default', () => {
       const sensitive = ['POST /auth/login', 'POST /auth/password/forgot', 'POST /auth/password/reset'];
-      const { stack: defaults } = synth({});
+      const { stack: defaults } = synth({ mailFrom: props.mailFrom });
       const stageOf = (t: Template) => Object.values(t.findResources('AWS::ApiGatewayV2::Stage'))[0]?.Properties;
       const byDefault = stageOf(Template.fromStack(defaults));
       expect(byDefault.RouteSettings).toEqual(
@@ -498,6 +513,135 @@ describe('AuthStack', () => {
     });
   });
 
+  describe('mail', () => {
+    const mail = () => stack.mail as Mail;
+    const resourceOf = (construct: IConstruct) => template.toJSON().Resources[idOf(stack, construct)];
+
+    it('creates one SES configuration set, which every function is told to send through', () => {
+      template.resourceCountIs('AWS::SES::ConfigurationSet', 1);
+      template.hasResourceProperties('AWS::SES::ConfigurationSet', {
+        SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+      });
+      const configurationSet = { Ref: idOf(stack, mail().configurationSet) };
+      for (const [key] of definitions) {
+        expect(environmentOf(template, stack, fn(key)), key).toMatchObject({ MAIL_CONFIGURATION_SET: configurationSet });
+        expect(environmentOf(template, stack, fn(key)).MAIL_DELIVERY, key).toBeUndefined();
+      }
+    });
+
+    it('publishes bounces and complaints, and nothing else, to the feedback topic', () => {
+      template.resourceCountIs('AWS::SES::ConfigurationSetEventDestination', 1);
+      template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+        ConfigurationSetName: { Ref: idOf(stack, mail().configurationSet) },
+        EventDestination: {
+          Enabled: true,
+          MatchingEventTypes: ['bounce', 'complaint'],
+          SnsDestination: { TopicARN: { Ref: idOf(stack, mail().feedbackTopic) } },
+        },
+      });
+    });
+
+    it('encrypts the topic with a rotating key of its own, which SES may use only for this configuration set', () => {
+      const topic = resourceOf(mail().feedbackTopic);
+      const keyId = topic.Properties.KmsMasterKeyId['Fn::GetAtt'][0] as string;
+      const key = template.toJSON().Resources[keyId];
+      expect(key).toMatchObject({ Type: 'AWS::KMS::Key', Properties: { EnableKeyRotation: true } });
+      const forSes = key.Properties.KeyPolicy.Statement.filter(
+        (statement: { Principal: { Service?: string } }) => statement.Principal.Service === 'ses.amazonaws.com',
+      );
+      expect(forSes).toEqual([
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'ses.amazonaws.com' },
+          Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+          Resource: '*',
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnLike: { 'aws:SourceArn': expect.anything() },
+          },
+        },
+      ]);
+      expect(JSON.stringify(forSes[0].Condition.ArnLike)).toContain(idOf(stack, mail().configurationSet));
+    });
+
+    it('lets only SES, for this configuration set, publish to the topic, and nothing without TLS', () => {
+      const [policy] = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+      const statements = policy?.Properties.PolicyDocument.Statement as Record<string, any>[];
+      const publish = statements.filter((statement) => statement.Effect === 'Allow');
+      expect(publish).toEqual([
+        expect.objectContaining({
+          Action: 'sns:Publish',
+          Principal: { Service: 'ses.amazonaws.com' },
+          Condition: { StringEquals: { 'AWS:SourceAccount': { Ref: 'AWS::AccountId' }, 'AWS:SourceArn': expect.anything() } },
+        }),
+      ]);
+      expect(JSON.stringify(publish[0]?.Condition)).toContain(idOf(stack, mail().configurationSet));
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    });
+
+    it('delivers the topic to the mail feedback function alone', () => {
+      template.resourceCountIs('AWS::SNS::Subscription', 1);
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'lambda',
+        TopicArn: { Ref: idOf(stack, mail().feedbackTopic) },
+        Endpoint: { 'Fn::GetAtt': [idOf(stack, fn('mailFeedback').lambda), 'Arn'] },
+      });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'sns.amazonaws.com',
+        SourceArn: { Ref: idOf(stack, mail().feedbackTopic) },
+        FunctionName: { 'Fn::GetAtt': [idOf(stack, fn('mailFeedback').lambda), 'Arn'] },
+      });
+      expect(operations.map((operation) => operation.handler)).not.toContain(mailFeedbackFunction.handler);
+    });
+
+    it('lets the mail feedback function read and update users and append audit events, and nothing more', () => {
+      const statements = statementsOf(template, stack, fn('mailFeedback'));
+      const tablesOf = Object.fromEntries(
+        (Object.keys(tables) as TableName[])
+          .map((name): [string, string[]] => [name, actionsOn(statements, idOf(stack, stack.tables[name]))])
+          .filter(([, actions]) => actions.length > 0),
+      );
+      expect(tablesOf).toEqual({ users: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], audit: ['dynamodb:PutItem'] });
+      const actions = statements.flatMap((statement) => list(statement.Action)).sort();
+      expect([...new Set(actions)]).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ]);
+    });
+
+    it('fails synth without a sender, and says how to name one or switch mail off', () => {
+      expect(() => synth({ settings: { AUDIENCE: 'pos-clients' } })).toThrow(
+        /mailFrom is not set: deploy with -c mailFrom=.*or switch mail off with -c mail=off/,
+      );
+    });
+
+    it('with mail off: no SES resource or permission, every function told MAIL_DELIVERY=off, and a warning', () => {
+      const { stack: off } = synth({ mail: false });
+      const offTemplate = Template.fromStack(off);
+      const offJson = JSON.stringify(offTemplate.toJSON());
+
+      expect(off.mail).toBeUndefined();
+      for (const type of ['AWS::SES::ConfigurationSet', 'AWS::SNS::Topic', 'AWS::KMS::Key']) offTemplate.resourceCountIs(type, 0);
+      expect(offJson).not.toContain('ses:SendEmail');
+      expect(off.functions.has('mailFeedback')).toBe(false);
+      for (const [key, f] of off.functions) {
+        if (key === 'keyManager') continue;
+        expect(environmentOf(offTemplate, off, f), key).toMatchObject({ MAIL_DELIVERY: 'off' });
+        expect(environmentOf(offTemplate, off, f).MAIL_CONFIGURATION_SET, key).toBeUndefined();
+      }
+      Annotations.fromStack(off).hasWarning('/Auth', Match.stringLikeRegexp('Mail is off: the service sends no email'));
+      expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('Mail is off'))).toEqual([]);
+    });
+  });
+
   it('outputs ApiUrl, JwksUrl, the table names and the token secret (never the signing set)', () => {
     const endpoint = stack.resolve(stack.httpApi.apiEndpoint);
     template.hasOutput('TokenSecretArn', { Value: { Ref: idOf(stack, stack.node.findChild('TokenSecret')) } });
@@ -506,6 +650,15 @@ describe('AuthStack', () => {
     template.hasOutput('JwksUrl', { Value: { 'Fn::Join': ['', [endpoint, '/.well-known/jwks.json']] } });
     for (const [name, definition] of Object.entries(tables)) {
       template.hasOutput(`${definition.id}TableName`, { Value: { Ref: idOf(stack, stack.tables[name as TableName]) } });
+    }
+  });
+
+  it('outputs what the admin CLI needs besides the tables: the region, the functions’ settings, the configuration set', () => {
+    template.hasOutput('Region', { Value: { Ref: 'AWS::Region' } });
+    template.hasOutput('MailConfigurationSet', { Value: { Ref: idOf(stack, (stack.mail as Mail).configurationSet) } });
+    const settings = JSON.stringify(template.toJSON().Outputs.Settings.Value);
+    for (const expected of ['"AUDIENCE\\":\\"pos-clients', '"MAIL_FROM\\":\\"no-reply@auth.example.com', 'MAIL_CONFIGURATION_SET']) {
+      expect(settings).toContain(expected);
     }
   });
 });
@@ -525,6 +678,12 @@ describe('AuthFunction', () => {
 describe('cdk-nag AwsSolutions and Serverless', () => {
   it('finds nothing that is not acknowledged with a written reason', () => {
     const { findings, failure } = nagFindings((app) => new AuthStack(app, 'Auth', props));
+    expect(findings).toEqual([]);
+    expect(failure).toBeUndefined();
+  });
+
+  it('finds nothing with mail off either', () => {
+    const { findings, failure } = nagFindings((app) => new AuthStack(app, 'Auth', { mail: false }));
     expect(findings).toEqual([]);
     expect(failure).toBeUndefined();
   });

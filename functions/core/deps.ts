@@ -6,7 +6,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { systemClock, type Clock } from './infra/clock.ts';
 import { loadSettings, type Settings } from './infra/config.ts';
 import { createDocumentClient, tableNamesFromEnv, type TableNames } from './infra/db.ts';
-import { sesMailer, type Mailer } from './infra/mail.ts';
+import { noMailer, sesMailer, type Mailer } from './infra/mail.ts';
 import { originSecretFromEnv, type OriginSecret } from './infra/origin-secret.ts';
 import { KeyStore, keySourceFromEnv } from './crypto/key-store.ts';
 
@@ -35,7 +35,14 @@ export function depsFromEnvironment(env: Record<string, string | undefined> = pr
     tables: tableNamesFromEnv(env),
     // Resolved on first use: functions without signing keys never configure a source.
     keys: new KeyStore(() => keySourceFromEnv(env)),
-    mailer: sesMailer({ from: settings.mailFrom, ...(sesEndpoint ? { endpoint: sesEndpoint } : {}) }),
+    mailer:
+      settings.mailDelivery === 'off'
+        ? noMailer
+        : sesMailer({
+            from: settings.mailFrom,
+            configurationSet: settings.mailConfigurationSet,
+            ...(sesEndpoint ? { endpoint: sesEndpoint } : {}),
+          }),
     originSecret: originSecretFromEnv(env),
   };
 }

@@ -121,6 +121,7 @@ const createdUser = (expected: { email: string; role: Role; tenant: string; crea
   created_at: expect.any(String),
   created_by: expected.createdBy,
   last_login_at: null,
+  email_status: null,
   permissions: expect.any(Array),
 });
 

@@ -107,6 +107,7 @@ function userObject(expected: {
     created_at: expect.stringMatching(ISO_UTC_MS),
     created_by: expected.createdBy,
     last_login_at: null,
+    email_status: null,
     permissions: expect.any(Array),
   };
 }

@@ -22,6 +22,8 @@ describe('loadSettings', () => {
       auditRetentionDays: 90,
       auditRefreshes: 'table',
       mailFrom: 'no-reply@example.com',
+      mailDelivery: 'ses',
+      mailConfigurationSet: undefined,
       productName: 'Serverless Auth',
     });
   });
@@ -41,6 +43,11 @@ describe('loadSettings', () => {
     expect(loadSettings({ AUDIT_REFRESHES: 'log' }).auditRefreshes).toBe('log');
   });
 
+  it('reads mail switched off and the configuration set mail goes through', () => {
+    expect(loadSettings({ MAIL_DELIVERY: 'off' }).mailDelivery).toBe('off');
+    expect(loadSettings({ MAIL_CONFIGURATION_SET: 'ServerlessAuth-Mail_1' }).mailConfigurationSet).toBe('ServerlessAuth-Mail_1');
+  });
+
   it.each([
     ['ACCESS_TOKEN_TTL', 'soon'],
     ['ACCESS_TOKEN_TTL', '-5'],
@@ -52,6 +59,9 @@ describe('loadSettings', () => {
     ['TENANT_TIMEZONES', '{"acme":"Nowhere/City"}'],
     ['ISSUER', 'not a url'],
     ['AUDIT_REFRESHES', 'none'],
+    ['MAIL_DELIVERY', 'smtp'],
+    ['MAIL_CONFIGURATION_SET', 'has spaces'],
+    ['MAIL_CONFIGURATION_SET', 'x'.repeat(65)],
   ])('stops on a bad %s and names it', (name, value) => {
     expect(() => loadSettings({ [name]: value })).toThrow(ConfigurationError);
     expect(() => loadSettings({ [name]: value })).toThrow(name);

@@ -22,6 +22,8 @@ export type Refusal =
   | { readonly kind: 'conflict'; readonly field: 'email' | 'username' }
   | { readonly kind: 'rate_limited'; readonly retryAfter: number }
   | { readonly kind: 'locked'; readonly retryAfter: number }
+  /** A user without a password would be invited by email, and this service sends none (mail is off). */
+  | { readonly kind: 'password_required' }
   /** The account changed under the request; a retry is judged on it as it is then. */
   | { readonly kind: 'unavailable' };
 
@@ -36,6 +38,7 @@ const refusalKinds: ReadonlySet<string> = new Set<Refusal['kind']>([
   'conflict',
   'rate_limited',
   'locked',
+  'password_required',
   'unavailable',
 ]);
 
@@ -48,5 +51,6 @@ export const refused = {
   forbidden: { kind: 'forbidden' },
   notFound: { kind: 'not_found' },
   invalidCode: { kind: 'invalid_code' },
+  passwordRequired: { kind: 'password_required' },
   unavailable: { kind: 'unavailable' },
 } as const satisfies Record<string, Refusal>;

@@ -16,7 +16,7 @@ import { hashPassword } from '../crypto/passwords.ts';
 import { passwordGuessWindow } from '../records/rate-limits.ts';
 import { revokeAllSessions } from '../records/sessions.ts';
 import { openingSessionsOf } from '../records/user-logins.ts';
-import { getUser, setPasswordHash } from '../records/users.ts';
+import { acceptsMail, getUser, setPasswordHash } from '../records/users.ts';
 import { settleAll } from '../infra/settle.ts';
 
 export type PasswordChange = { readonly kind: 'changed' } | Refusal;
@@ -60,7 +60,7 @@ export async function changePassword(
   await settleAll([
     revokeAllSessions(d, user.id, principal.sessionId ?? undefined, openingSessionsOf(changed)),
     forgetAttempts(d, check.reservation),
-    sendQuietly(d.mailer, passwordChangedEmail(d.settings.productName, user.email, d.clock.now())),
+    acceptsMail(user) ? sendQuietly(d.mailer, passwordChangedEmail(d.settings.productName, user.email, d.clock.now())) : undefined,
     audit(d, origin, { type: 'password.changed', outcome: 'success', ...about }),
   ]);
   return { kind: 'changed' };

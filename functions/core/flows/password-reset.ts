@@ -2,7 +2,9 @@
  * Forgotten passwords: a code by email, then a new password with the code.
  * The request answers the same, doing the same work, whether or not the
  * account exists: an unknown email's code is stored for nobody and its mail
- * goes to SES's mailbox simulator, which delivers nowhere.
+ * goes to SES's mailbox simulator, which delivers nowhere. An address SES
+ * reported bounced or complained of takes that same path. With mail off,
+ * every request stores no code and sends nothing, alike.
  */
 import { audit, type AuditOrigin } from '../records/audit.ts';
 import type { Deps } from '../deps.ts';
@@ -17,7 +19,7 @@ import { giveBackTry, issueResetCode, restoreResetCode, spendResetCode, tryReset
 import { revokeAllSessions } from '../records/sessions.ts';
 import { openingSessionsOf } from '../records/user-logins.ts';
 import { settleAll } from '../infra/settle.ts';
-import { findUserByIdentifier, setPasswordHash, type UserRecord } from '../records/users.ts';
+import { acceptsMail, findUserByIdentifier, setPasswordHash, type UserRecord } from '../records/users.ts';
 
 const HOUR = 3600;
 /** Whose codes an email's requests store when no active account takes them: a name no user id can have. */
@@ -55,12 +57,25 @@ export async function requestPasswordReset(
     return limited;
   }
   const owner = eligible(user);
-  const code = await issueResetCode(d, owner?.id ?? nobodyFor(email));
-  const sent = await sendQuietly(
-    d.mailer,
-    resetCodeEmail(d.settings.productName, owner?.email ?? DECOY_RECIPIENT, code, d.settings.resetCodeTtl),
-  );
-  const reason = !user ? 'unknown_identifier' : !owner ? 'disabled' : sent ? null : 'mail_failed';
+  const recipient = owner && acceptsMail(owner) ? owner : null;
+  const mailOff = d.settings.mailDelivery === 'off';
+  let sent = false;
+  if (!mailOff) {
+    const code = await issueResetCode(d, recipient?.id ?? nobodyFor(email));
+    const mail = resetCodeEmail(d.settings.productName, recipient?.email ?? DECOY_RECIPIENT, code, d.settings.resetCodeTtl);
+    sent = await sendQuietly(d.mailer, mail);
+  }
+  const reason = !user
+    ? 'unknown_identifier'
+    : !owner
+      ? 'disabled'
+      : mailOff
+        ? 'mail_off'
+        : !recipient
+          ? `email_${owner.emailStatus}`
+          : sent
+            ? null
+            : 'mail_failed';
   await audit(d, origin, { type: 'password.reset_requested', outcome: reason ? 'failure' : 'success', reason, ...about });
   return { kind: 'requested' };
 }
@@ -102,7 +117,7 @@ export async function resetPassword(d: Deps, input: ResetInput, origin: AuditOri
     await settleAll([
       revokeAllSessions(d, owner.id, undefined, openingSessionsOf(changed)),
       clearFailures(d, { userId: owner.id }),
-      sendQuietly(d.mailer, passwordChangedEmail(d.settings.productName, owner.email, d.clock.now())),
+      acceptsMail(owner) ? sendQuietly(d.mailer, passwordChangedEmail(d.settings.productName, owner.email, d.clock.now())) : undefined,
       audit(d, origin, { type: 'password.reset', outcome: 'success', ...about }),
     ]);
     return { kind: 'reset' };

@@ -1,6 +1,6 @@
 /**
  * Creating users on behalf of a caller: the role rules, the password policy,
- * and an invitation code by email when no password is given.
+ * and an invitation code by email when no password is given (all or nothing).
  */
 import { audit, type AuditOrigin } from '../records/audit.ts';
 import type { Principal } from './authorize.ts';
@@ -11,9 +11,9 @@ import { sendQuietly } from '../infra/mail.ts';
 import { weakPassword } from './password-policy.ts';
 import { hashPassword } from '../crypto/passwords.ts';
 import type { Role } from '../infra/permissions.ts';
-import { issueResetCode } from '../records/reset-codes.ts';
+import { issueResetCode, withdrawResetCode } from '../records/reset-codes.ts';
 import { mayCreate } from './user-management.ts';
-import { createUser, type UserRecord } from '../records/users.ts';
+import { createUser, withdrawNewUser, type UserRecord } from '../records/users.ts';
 import { settleAll } from '../infra/settle.ts';
 
 export interface NewUserInput {
@@ -33,13 +33,15 @@ export interface AccountInput extends NewUserInput {
 }
 
 export type AccountCreation =
-  | { readonly kind: 'created'; readonly user: UserRecord; readonly invitation: 'none' | 'sent' | 'not_sent' }
-  | Extract<Refusal, { kind: 'weak_password' | 'conflict' }>;
+  | { readonly kind: 'created'; readonly user: UserRecord; readonly invitation: 'none' | 'sent' }
+  | Extract<Refusal, { kind: 'weak_password' | 'conflict' | 'password_required' | 'unavailable' }>;
 
 /**
  * The one way a user comes to be, for the API, the admin CLI and the demo
  * seed: the password policy, the unique names, the `user.created` event,
- * and an invitation code by email when no password is given.
+ * and an invitation code by email when no password is given. An invitation
+ * is all or nothing: when its mail cannot be sent, the user, its names and
+ * its code are taken back and the caller is told to try again (`unavailable`).
  */
 export async function createAccount(
   d: Deps,
@@ -47,6 +49,8 @@ export async function createAccount(
   origin: AuditOrigin,
   reason: string | null = null,
 ): Promise<AccountCreation> {
+  const invited = input.password === null;
+  if (invited && d.settings.mailDelivery === 'off') return refused.passwordRequired;
   const weak =
     input.password === null
       ? null
@@ -65,17 +69,30 @@ export async function createAccount(
   });
   if (result.kind === 'conflict') return { kind: 'conflict', field: result.field };
   const user = result.user;
-  const about = { userId: user.id, tenantId: user.tenantId, actorId: input.createdBy };
-  const [, invitation] = await settleAll([
-    audit(d, origin, {
-      type: 'user.created',
-      outcome: 'success',
-      reason: reason ?? (input.password === null ? 'invited' : null),
-      ...about,
-    }),
-    input.password === null ? invite(d, user) : Promise.resolve('none' as const),
-  ]);
-  return { kind: 'created', user, invitation };
+  if (invited && !(await invite(d, user))) {
+    // Without transactions (dynalite has none) the user exists before its mail goes; it leaves again here.
+    await settleAll([
+      withdrawNewUser(d, user),
+      withdrawResetCode(d, user.id),
+      audit(d, origin, {
+        type: 'user.created',
+        outcome: 'failure',
+        reason: 'mail_failed',
+        tenantId: user.tenantId,
+        actorId: input.createdBy,
+      }),
+    ]);
+    return refused.unavailable;
+  }
+  await audit(d, origin, {
+    type: 'user.created',
+    outcome: 'success',
+    reason: reason ?? (invited ? 'invited' : null),
+    userId: user.id,
+    tenantId: user.tenantId,
+    actorId: input.createdBy,
+  });
+  return { kind: 'created', user, invitation: invited ? 'sent' : 'none' };
 }
 
 /** A user in the caller's tenant, of a role the caller may create. */
@@ -89,9 +106,8 @@ export async function createManagedUser(
   return createAccount(d, { ...input, tenantId: caller.tenantId, createdBy: caller.userId }, origin);
 }
 
-async function invite(d: Deps, user: UserRecord): Promise<'sent' | 'not_sent'> {
+/** Mails a new user its invitation code; `false` when SES would not take the mail. */
+async function invite(d: Deps, user: UserRecord): Promise<boolean> {
   const code = await issueResetCode(d, user.id, d.settings.inviteCodeTtl);
-  return (await sendQuietly(d.mailer, inviteEmail(d.settings.productName, user.email, code, d.settings.inviteCodeTtl)))
-    ? 'sent'
-    : 'not_sent';
+  return sendQuietly(d.mailer, inviteEmail(d.settings.productName, user.email, code, d.settings.inviteCodeTtl));
 }

@@ -1,7 +1,7 @@
 /** The one place where a flow's refusal (flows/outcomes.ts) becomes the HTTP error of API.md. */
 import type { Principal } from '../flows/authorize.ts';
 import { isRefusal, type Refusal } from '../flows/outcomes.ts';
-import { ApiError } from './api-error.ts';
+import { ApiError, invalidRequest } from './api-error.ts';
 
 const retryAfter = (seconds: number) => ({ headers: { 'Retry-After': String(seconds) } });
 
@@ -30,6 +30,8 @@ export function refusalError(refusal: Refusal, caller?: Pick<Principal, 'role'>)
       return new ApiError('rate_limit_exceeded', retryAfter(refusal.retryAfter));
     case 'locked':
       return new ApiError('account_locked', retryAfter(refusal.retryAfter));
+    case 'password_required':
+      return invalidRequest([{ path: 'password', message: 'Required: this service sends no email, so it cannot invite' }]);
     case 'unavailable':
       return new ApiError('service_unavailable');
   }

@@ -102,6 +102,11 @@ export const userObject = z.object({
   created_at: timestamp,
   created_by: z.string().nullable(),
   last_login_at: timestamp.nullable(),
+  // Set from SES's bounces and complaints: no mail goes to the address until an administrator clears it.
+  email_status: z
+    .enum(['bounced', 'complained'])
+    .nullable()
+    .meta({ description: 'null while mail goes to the address; bounced or complained once SES reported it undeliverable' }),
   permissions: z.array(z.string()),
 });
 export const tokenResponse = z.object({

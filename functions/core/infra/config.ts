@@ -49,6 +49,11 @@ const settingsSchema = z.object({
   AUDIT_RETENTION_DAYS: positiveInt(90),
   AUDIT_REFRESHES: z.enum(['table', 'log']).default('table'),
   MAIL_FROM: z.string().min(3).max(320).default('no-reply@example.com'),
+  MAIL_DELIVERY: z.enum(['ses', 'off']).default('ses'),
+  MAIL_CONFIGURATION_SET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an SES configuration set name')
+    .optional(),
   PRODUCT_NAME: z.string().min(1).max(100).default('Serverless Auth'),
 } satisfies Record<SettingName, z.ZodType>);
 
@@ -80,6 +85,14 @@ export type Settings = {
   readonly auditRefreshes: 'table' | 'log';
   /** Sender of every email; in AWS an SES-verified identity. */
   readonly mailFrom: string;
+  /**
+   * `off`: the service sends no email at all (a stack deployed with mail
+   * off): forgot mails no code, and a user can only be created with a password.
+   * @default 'ses'
+   */
+  readonly mailDelivery: 'ses' | 'off';
+  /** The SES configuration set every email is sent through (its bounces and complaints come back through it). */
+  readonly mailConfigurationSet: string | undefined;
   /** Names the service in emails. */
   readonly productName: string;
 };
@@ -120,6 +133,8 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     auditRetentionDays: s.AUDIT_RETENTION_DAYS,
     auditRefreshes: s.AUDIT_REFRESHES,
     mailFrom: s.MAIL_FROM,
+    mailDelivery: s.MAIL_DELIVERY,
+    mailConfigurationSet: s.MAIL_CONFIGURATION_SET,
     productName: s.PRODUCT_NAME,
   };
 }

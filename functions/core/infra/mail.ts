@@ -24,6 +24,12 @@ export interface Mailer {
 
 export interface SesMailerOptions {
   readonly from: string;
+  /**
+   * The SES configuration set every email goes through: its event destination
+   * brings bounces and complaints back to the service.
+   * @default - none (locally)
+   */
+  readonly configurationSet?: string | undefined;
   /** A local SES server; unset in AWS. */
   readonly endpoint?: string;
 }
@@ -43,6 +49,7 @@ export function sesMailer(options: SesMailerOptions): Mailer {
       await client.send(
         new SendEmailCommand({
           Source: options.from,
+          ...(options.configurationSet ? { ConfigurationSetName: options.configurationSet } : {}),
           Destination: { ToAddresses: [message.to] },
           Message: {
             Subject: { Data: message.subject, Charset: 'UTF-8' },
@@ -53,6 +60,17 @@ export function sesMailer(options: SesMailerOptions): Mailer {
     },
   };
 }
+
+/**
+ * The mailer of a service deployed with mail off (`MAIL_DELIVERY=off`): it
+ * sends nothing. Flows that cannot do without mail (forgot, invitations)
+ * look at the setting first; a notice simply goes nowhere.
+ */
+export const noMailer: Mailer = {
+  async send(message) {
+    logger.debug('email not sent: mail is off', { subject: message.subject });
+  },
+};
 
 /**
  * Sends one email; a failure is logged (never the message body, which may

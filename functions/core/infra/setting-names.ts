@@ -22,6 +22,8 @@ export const settingNames = [
   'AUDIT_RETENTION_DAYS',
   'AUDIT_REFRESHES',
   'MAIL_FROM',
+  'MAIL_DELIVERY',
+  'MAIL_CONFIGURATION_SET',
   'PRODUCT_NAME',
 ] as const;
 

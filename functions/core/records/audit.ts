@@ -34,6 +34,10 @@ export const auditTypes = [
   /** A token of ours used after it was revoked, rotated, expired, or its owner disabled. */
   'api_token.rejected',
   'session.revoked',
+  /** SES reported a permanent bounce of mail to the user's address: no more mail goes to it. */
+  'mail.bounced',
+  /** The user's mail provider reported a complaint (marked as spam): no more mail goes to the address. */
+  'mail.complained',
 ] as const;
 export type AuditType = (typeof auditTypes)[number];
 

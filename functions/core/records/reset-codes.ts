@@ -5,7 +5,7 @@
  * conditional delete.
  */
 import { createHmac, createSecretKey, randomInt, timingSafeEqual } from 'node:crypto';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { above, and, atLeast, below, deleteIf, has, is, isNew, putIf, updateIf } from '../infra/conditions.ts';
 import { epochSeconds } from '../infra/clock.ts';
 import { resetCodeKey } from './keys.ts';
@@ -39,6 +39,11 @@ export async function issueResetCode(d: Deps, userId: string, ttlSeconds = d.set
     }),
   );
   return code;
+}
+
+/** Withdraws a user's code, whatever it is: for an invitation whose mail could not be sent. */
+export async function withdrawResetCode(d: Deps, userId: string): Promise<void> {
+  await d.db.send(new DeleteCommand({ TableName: d.tables.lockouts, Key: resetCodeKey(userId) }));
 }
 
 /** A try of a live code whose text was right: whose code, and the code as stored after the try was taken. */

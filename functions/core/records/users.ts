@@ -6,13 +6,15 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { userKey } from './keys.ts';
 import { claimName, releaseName, userIdNamedBy } from './user-names.ts';
-import { conditionInput, itemExists, updateIf } from '../infra/conditions.ts';
+import { and, conditionInput, deleteIf, is, isNull, itemExists, lacks, updateIf } from '../infra/conditions.ts';
 import type { Deps } from '../deps.ts';
 import type { Identifier } from '../infra/identifiers.ts';
 import { permissionsOf, type Role } from '../infra/permissions.ts';
 import { settleAll } from '../infra/settle.ts';
 
 export type UserStatus = 'active' | 'disabled';
+/** Why no more mail goes to a user's address: SES reported a permanent bounce, or the recipient's complaint. */
+export type EmailStatus = 'bounced' | 'complained';
 
 export interface UserRecord {
   readonly id: string;
@@ -29,6 +31,8 @@ export interface UserRecord {
   readonly createdAt: string;
   readonly createdBy: string | null;
   readonly lastLoginAt: string | null;
+  /** Set from SES's bounces and complaints (records/user-mail-status.ts); absent while mail goes to the address. */
+  readonly emailStatus?: EmailStatus;
   /**
    * Sessions that logins are opening, by id, with when each began
    * (records/user-logins.ts): a change that ends the user's sessions also
@@ -53,10 +57,14 @@ export function toPublicUser(user: Omit<UserRecord, 'passwordHash'>) {
     created_at: user.createdAt,
     created_by: user.createdBy,
     last_login_at: user.lastLoginAt,
+    email_status: user.emailStatus ?? null,
     permissions: [...permissionsOf(user.role)],
   };
 }
 export type PublicUser = ReturnType<typeof toPublicUser>;
+
+/** Whether mail may go to the user's address: not after SES reported it bounced or complained of. */
+export const acceptsMail = (user: Pick<UserRecord, 'emailStatus'>): boolean => user.emailStatus === undefined;
 
 export async function getUser(d: Deps, userId: string): Promise<UserRecord | null> {
   const out = await d.db.send(new GetCommand({ TableName: d.tables.users, Key: userKey(userId), ConsistentRead: true }));
@@ -109,11 +117,8 @@ export async function createUser(d: Deps, input: NewUser): Promise<CreateUserRes
     lastLoginAt: null,
     openingSessions: {},
   };
-  const names: Identifier[] = [{ kind: 'email', value: user.email }];
-  if (user.username) names.push({ kind: 'username', value: user.username });
-
   const claimed: Identifier[] = [];
-  for (const name of names) {
+  for (const name of loginNamesOf(user)) {
     if (!(await claimName(d, name, user.id, now))) {
       await settleAll(claimed.map((taken) => releaseName(d, taken, user.id)));
       return { kind: 'conflict', field: name.kind };
@@ -122,6 +127,24 @@ export async function createUser(d: Deps, input: NewUser): Promise<CreateUserRes
   }
   await d.db.send(new PutCommand({ TableName: d.tables.users, Item: { ...userKey(user.id), ...user } }));
   return { kind: 'created', user };
+}
+
+const loginNamesOf = (user: Pick<UserRecord, 'email' | 'username'>): Identifier[] => [
+  { kind: 'email', value: user.email },
+  ...(user.username ? [{ kind: 'username' as const, value: user.username }] : []),
+];
+
+/**
+ * Takes back a user just created, item and login names, on condition that
+ * nothing has happened to it since (no password, no login, no change): an
+ * invitation that could not be sent leaves no user behind. `false`, and
+ * nothing deleted, when the user was changed meanwhile.
+ */
+export async function withdrawNewUser(d: Deps, user: UserRecord): Promise<boolean> {
+  const untouched = and(is('createdAt', user.createdAt), isNull('passwordHash'), isNull('lastLoginAt'), lacks('updatedAt'));
+  if ((await deleteIf(d.db, { TableName: d.tables.users, Key: userKey(user.id) }, untouched)) === null) return false;
+  await settleAll(loginNamesOf(user).map((name) => releaseName(d, name, user.id)));
+  return true;
 }
 
 export function userFromItem(item: Record<string, unknown>): UserRecord {

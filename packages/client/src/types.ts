@@ -24,6 +24,8 @@ export interface User {
   created_at: Timestamp;
   created_by: string | null;
   last_login_at: Timestamp | null;
+  /** `bounced` or `complained` once SES reported the address undeliverable: no mail goes to it then. */
+  email_status: 'bounced' | 'complained' | null;
   permissions: string[];
 }
 

@@ -33,6 +33,7 @@ const user = (id: string): User => ({
   created_at: '2026-01-01T00:00:00.000Z',
   created_by: null,
   last_login_at: '2026-11-23T10:00:00.000Z',
+  email_status: null,
   permissions: ['profile:read'],
 });
 

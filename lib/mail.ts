@@ -1,0 +1,92 @@
+/**
+ * Mail in AWS: an SES configuration set that every email goes through, whose
+ * event destination sends bounces and complaints to an SNS topic (encrypted
+ * with a key of its own, which SES may use only for this configuration set),
+ * and the function that marks the addresses they name
+ * (functions/mail-feedback.ts). Functions that send mail may send as the
+ * sender's identity, through this configuration set, and nothing else.
+ */
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
+import { ConfigurationSet, EmailSendingEvent, EventDestination, SuppressionReasons } from 'aws-cdk-lib/aws-ses';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { AuthFunction } from './auth-function.ts';
+
+export interface MailProps {
+  /** The verified SES identity (domain or address) mail is sent as. */
+  readonly identity: string;
+  /**
+   * The stack's customer-managed key, whose policy lets SES use it: the topic is encrypted with it.
+   * @default - a key of the topic's own
+   */
+  readonly encryptionKey?: IKey | undefined;
+}
+
+export class Mail extends Construct {
+  readonly configurationSet: ConfigurationSet;
+  /** Where SES publishes the bounces and complaints of mail sent through the configuration set. */
+  readonly feedbackTopic: Topic;
+  readonly identityArn: string;
+  readonly configurationSetArn: string;
+
+  constructor(scope: Construct, id: string, props: MailProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.configurationSet = new ConfigurationSet(this, 'ConfigurationSet', {
+      // SES's own suppression list keeps the addresses too, whatever the account's setting.
+      suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+      reputationMetrics: true,
+    });
+    this.identityArn = stack.formatArn({ service: 'ses', resource: 'identity', resourceName: props.identity });
+    this.configurationSetArn = stack.formatArn({
+      service: 'ses',
+      resource: 'configuration-set',
+      resourceName: this.configurationSet.configurationSetName,
+    });
+
+    this.feedbackTopic = new Topic(this, 'FeedbackTopic', {
+      displayName: 'SES bounces and complaints of the auth service',
+      masterKey: props.encryptionKey ?? this.createTopicKey(),
+      enforceSSL: true,
+    });
+    // Only what marks an address: deliveries, opens and the rest are not the service's business.
+    this.configurationSet.addEventDestination('BouncesAndComplaints', {
+      destination: EventDestination.snsTopic(this.feedbackTopic),
+      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
+    });
+  }
+
+  /** SES publishes to an encrypted topic only with a customer managed key whose policy lets it: one for this configuration set alone. */
+  private createTopicKey(): IKey {
+    const key = new Key(this, 'FeedbackKey', {
+      description: 'Encrypts the SES bounce and complaint notifications of the auth service',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('ses.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnLike: { 'aws:SourceArn': this.configurationSetArn },
+        },
+      }),
+    );
+    return key;
+  }
+
+  /** Lets `fn` send as the identity through the configuration set (SES checks both resources). */
+  grantSend(fn: AuthFunction): void {
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['ses:SendEmail'], resources: [this.identityArn, this.configurationSetArn] }));
+  }
+
+  /** Delivers every bounce and complaint notification to `fn`. */
+  deliverFeedbackTo(fn: AuthFunction): void {
+    this.feedbackTopic.addSubscription(new LambdaSubscription(fn.lambda));
+  }
+}
