@@ -17,7 +17,7 @@ import { settingNames } from '../functions/core/infra/setting-names.ts';
 import { tableList } from '../lib/tables.ts';
 import { localTableName } from './dynamo.ts';
 
-export const adminUsage = `Usage: npm run admin -- <command> [flags] (--local | --outputs cdk-outputs.json | table names in the environment)
+export const adminUsage = `Usage: npm run admin -- <command> [flags] (--local | --outputs outputs.json | table names in the environment)
 
 Commands:
   create-user  --tenant T --role ${roles.join('|')} --email E [--username U] [--password P]

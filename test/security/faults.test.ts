@@ -614,4 +614,38 @@ describe('SES failing', () => {
     expectError(await me(bearer(session.access_token)), 401, 'unauthorized');
     expect(await eventsOf(id, 'password.reset', 'success')).toHaveLength(1);
   });
+
+  it('answers 503 to an invitation it cannot send, and leaves nothing of the user: the same invitation then works', async () => {
+    // Prepare
+    const { email: managerEmail } = await freshAccount('MANAGER');
+    const headers = bearer((await login(local.url, managerEmail, PASSWORD)).access_token);
+    const invitee = `invitee-${accounts}@example.com`;
+    const invite = () => call(local.url, '/users', { headers, body: { email: invitee, username: `invitee-${accounts}`, role: 'AGENT' } });
+    setDeps({
+      mailer: {
+        send: async () => {
+          throw Object.assign(new Error('Email address is not verified'), { name: 'MessageRejected', $metadata: { httpStatusCode: 400 } });
+        },
+      },
+    });
+
+    // Act
+    const answer = await invite();
+
+    // Assess
+    expect(answer.status).toBe(503);
+    expect(answer.body).toEqual(SERVICE_UNAVAILABLE);
+    const users = await scanTable(local, 'USERS_TABLE');
+    expect(users.filter((item) => item.email === invitee || String(item.pk).includes(`invitee-${accounts}`))).toEqual([]);
+    // No invitation code is left for a user who is not there (codes of unknown emails' forgot requests aside).
+    const codes = (await scanTable(local, 'LOCKOUTS_TABLE')).filter((item) => /^RESET#(?!NOBODY#)/.test(String(item.pk)));
+    expect(codes.filter((item) => !users.some((user) => item.pk === `RESET#${user.id}`))).toEqual([]);
+    expect(
+      (await scanTable(local, 'AUDIT_TABLE')).filter((event) => event.type === 'user.created' && event.reason === 'mail_failed'),
+    ).toHaveLength(1);
+    setDeps({ mailer: realMailer });
+    const retry = await invite();
+    expect(retry.status, retry.text).toBe(201);
+    expect(await mailbox(local).to(invitee)).toHaveLength(1);
+  });
 });
