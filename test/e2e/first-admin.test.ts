@@ -13,13 +13,13 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emailKey } from '../../functions/core/records/keys.ts';
 import { AuthStack } from '../../lib/auth-stack.ts';
 import { tableList } from '../../lib/tables.ts';
 import type { LocalEnvironment } from '../../local/environment.ts';
+import { cdkApp } from '../fixtures/cdk-app.ts';
 import { call, startTestServer } from '../fixtures/local.ts';
 import { codeIn, mailbox } from '../fixtures/mail.ts';
 import { readItem, scanTable } from '../fixtures/tables.ts';
@@ -44,8 +44,7 @@ async function firstAdminBlock(): Promise<string> {
 
 /** The output keys of the stack as deployed with a sender: what `cdk deploy --outputs-file` writes. */
 function outputKeys(): string[] {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new AuthStack(app, 'ServerlessAuth', { mailFrom: SETTINGS.MAIL_FROM });
+  const stack = new AuthStack(cdkApp(), 'ServerlessAuth', { mailFrom: SETTINGS.MAIL_FROM });
   return Object.keys(Template.fromStack(stack).toJSON().Outputs);
 }
 
