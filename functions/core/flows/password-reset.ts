@@ -39,6 +39,10 @@ const ipWindow = (d: Deps, origin: AuditOrigin) =>
 /** The account a code request or a reset is for: an existing, enabled one, or none. */
 const eligible = (user: UserRecord | null): UserRecord | null => (user?.status === 'active' ? user : null);
 
+/** Why an account got no code (the audit reason), or `null` when its code was mailed. */
+const whyNoCode = (user: UserRecord | null, owner: UserRecord | null, mailing: string | null): string | null =>
+  !user ? 'unknown_identifier' : !owner ? 'disabled' : mailing;
+
 /** `POST /auth/password/forgot`: refused only by a rate limit; every other outcome is the same `requested`. */
 export async function requestPasswordReset(
   d: Deps,
@@ -57,6 +61,7 @@ export async function requestPasswordReset(
     return limited;
   }
   const owner = eligible(user);
+  // A marked address goes the unknown email's way: a code kept for nobody, its mail to the simulator.
   const recipient = owner && acceptsMail(owner) ? owner : null;
   const mailOff = d.settings.mailDelivery === 'off';
   let sent = false;
@@ -65,17 +70,7 @@ export async function requestPasswordReset(
     const mail = resetCodeEmail(d.settings.productName, recipient?.email ?? DECOY_RECIPIENT, code, d.settings.resetCodeTtl);
     sent = await sendQuietly(d.mailer, mail);
   }
-  const reason = !user
-    ? 'unknown_identifier'
-    : !owner
-      ? 'disabled'
-      : mailOff
-        ? 'mail_off'
-        : !recipient
-          ? `email_${owner.emailStatus}`
-          : sent
-            ? null
-            : 'mail_failed';
+  const reason = whyNoCode(user, owner, mailOff ? 'mail_off' : !recipient ? `email_${owner?.emailStatus}` : sent ? null : 'mail_failed');
   await audit(d, origin, { type: 'password.reset_requested', outcome: reason ? 'failure' : 'success', reason, ...about });
   return { kind: 'requested' };
 }
