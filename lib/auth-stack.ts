@@ -15,6 +15,7 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -302,6 +303,7 @@ export class AuthStack extends Stack {
         'mailFeedback',
         mailFeedbackFunction,
         'Marks the addresses SES reports bounced or complained of',
+        this.mail.feedbackDeadLetters,
       );
       this.mail.deliverFeedbackTo(feedback);
     }
@@ -318,6 +320,7 @@ export class AuthStack extends Stack {
       httpApi: this.httpApi,
       tables: this.tables,
       keys: this.keys,
+      mailFeedbackDeadLetters: this.mail?.feedbackDeadLetters,
       alarmTopicArn: props.alarmTopicArn,
       thresholds: props.alarmThresholds,
       encryptionKey: this.encryptionKey,
@@ -355,7 +358,7 @@ export class AuthStack extends Stack {
   }
 
   /** The function of `definition` (kept in `functions` under `key`), bound to exactly what its `needs` name. */
-  private createFunction(key: string, definition: FunctionDefinition, description: string): AuthFunction {
+  private createFunction(key: string, definition: FunctionDefinition, description: string, deadLetterQueue?: IQueue): AuthFunction {
     const fn = new AuthFunction(this, pascal(key), {
       handler: definition.handler,
       description,
@@ -363,6 +366,7 @@ export class AuthStack extends Stack {
       memorySize: hashesPasswords(definition.handler) ? 1024 : 512,
       logRetention: this.logRetention,
       environment: this.functionEnvironment,
+      deadLetterQueue,
     });
     const { needs } = definition;
     for (const [name, access] of Object.entries(needs.tables ?? {})) {

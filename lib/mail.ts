@@ -6,14 +6,16 @@
  * (functions/mail-feedback.ts). Functions that send mail may send as the
  * sender's identity, through this configuration set, and nothing else.
  */
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { ConfigurationSet, EmailSendingEvent, EventDestination, SuppressionReasons } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { AuthFunction } from './auth-function.ts';
+import { grantKeyUse } from './encryption.ts';
 
 export interface MailProps {
   /** The verified SES identity (domain or address) mail is sent as. */
@@ -31,10 +33,18 @@ export class Mail extends Construct {
   readonly feedbackTopic: Topic;
   readonly identityArn: string;
   readonly configurationSetArn: string;
+  /**
+   * Notifications that could not be applied, kept 14 days to be seen and
+   * replayed: those SNS could not deliver, and those the function failed on
+   * after Lambda's two retries.
+   */
+  readonly feedbackDeadLetters: Queue;
+  private readonly encryptionKey: IKey | undefined;
 
   constructor(scope: Construct, id: string, props: MailProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    this.encryptionKey = props.encryptionKey;
     this.configurationSet = new ConfigurationSet(this, 'ConfigurationSet', {
       // SES's own suppression list keeps the addresses too, whatever the account's setting.
       suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,
@@ -57,6 +67,23 @@ export class Mail extends Construct {
       destination: EventDestination.snsTopic(this.feedbackTopic),
       events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
     });
+    this.feedbackDeadLetters = this.createDeadLetters();
+  }
+
+  private createDeadLetters(): Queue {
+    const queue = new Queue(this, 'FeedbackDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    for (const id of ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']) {
+      Validations.of(queue).acknowledge({
+        id,
+        reason:
+          'This queue is itself the dead-letter queue of the mail feedback subscription and function; a dead-letter queue of its own would only move the same notifications again.',
+      });
+    }
+    return queue;
   }
 
   /** SES publishes to an encrypted topic only with a customer managed key whose policy lets it: one for this configuration set alone. */
@@ -85,8 +112,23 @@ export class Mail extends Construct {
     fn.addToRolePolicy(new PolicyStatement({ actions: ['ses:SendEmail'], resources: [this.identityArn, this.configurationSetArn] }));
   }
 
-  /** Delivers every bounce and complaint notification to `fn`. */
+  /**
+   * Delivers every bounce and complaint notification to `fn`: what SNS cannot
+   * deliver goes to `feedbackDeadLetters`, as does what the function failed on
+   * after Lambda's two retries (the same queue is its own dead-letter queue).
+   */
   deliverFeedbackTo(fn: AuthFunction): void {
-    this.feedbackTopic.addSubscription(new LambdaSubscription(fn.lambda));
+    this.feedbackTopic.addSubscription(new LambdaSubscription(fn.lambda, { deadLetterQueue: this.feedbackDeadLetters }));
+    // Under the stack's key the queue is encrypted with it: SNS and the function then write with it.
+    grantKeyUse(this.encryptionKey, fn.role, 'encryptDecrypt');
+    this.encryptionKey?.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('sns.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        // The account, not the topic: the topic's ARN in its own key's policy would be a cycle.
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
   }
 }

@@ -23,6 +23,7 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { metricNames, metricNamespace, serviceDimension, type MetricName } from '../functions/core/infra/metric-names.ts';
 import type { AuthFunction } from './auth-function.ts';
@@ -83,6 +84,8 @@ export interface ObservabilityProps {
   readonly httpApi: HttpApi;
   readonly tables: Readonly<Record<string, Table>>;
   readonly keys: SigningKeySecrets;
+  /** Where bounce and complaint notifications that could not be applied wait (lib/mail.ts); none with mail off. */
+  readonly mailFeedbackDeadLetters?: IQueue | undefined;
   /**
    * An SNS topic of yours that every alarm notifies.
    * @default - a topic of the stack's, encrypted with a KMS key of its own
@@ -197,6 +200,15 @@ export class Observability extends Construct {
         threshold: 1,
       },
     );
+
+    if (props.mailFeedbackDeadLetters) {
+      this.alarm(
+        'MailFeedbackDeadLetters',
+        'A bounce or complaint notification could not be applied: it waits in the mail feedback dead-letter queue',
+        props.mailFeedbackDeadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: FIVE_MINUTES }),
+        { threshold: 1 },
+      );
+    }
 
     this.dashboard = this.createDashboard(props, apiErrorRate, keyAge, deadLetters);
   }

@@ -188,6 +188,8 @@ describe('AuthStack', () => {
             ? ['secretsmanager:GetSecretValue']
             : []),
           ...(definition.needs.mail ? ['ses:SendEmail'] : []),
+          // Invoked asynchronously (by SNS), it sends what it failed on to its dead-letter queue.
+          ...(key === 'mailFeedback' ? ['sqs:SendMessage'] : []),
           'logs:CreateLogStream',
           'logs:PutLogEvents',
           // Active tracing: X-Ray's two write actions, which take no resource but "*".
@@ -613,9 +615,33 @@ describe('AuthStack', () => {
         'dynamodb:UpdateItem',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
+        'sqs:SendMessage',
         'xray:PutTelemetryRecords',
         'xray:PutTraceSegments',
       ]);
+      const deadLetters = statements.filter((statement) => list(statement.Action).includes('sqs:SendMessage'));
+      expect(deadLetters.map((statement) => statement.Resource)).toEqual([
+        { 'Fn::GetAtt': [idOf(stack, mail().feedbackDeadLetters), 'Arn'] },
+      ]);
+    });
+
+    it('keeps what cannot be applied in an encrypted dead-letter queue: undelivered notifications, and those the function failed on', () => {
+      const queueArn = { 'Fn::GetAtt': [idOf(stack, mail().feedbackDeadLetters), 'Arn'] };
+      expect(resourceOf(mail().feedbackDeadLetters).Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 1209600,
+      });
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'lambda',
+        RedrivePolicy: { deadLetterTargetArn: queueArn },
+      });
+      expect(resourceOf(fn('mailFeedback').lambda).Properties.DeadLetterConfig).toEqual({ TargetArn: queueArn });
+      const alarm = resourceOf(stack.observability.alarms.get('MailFeedbackDeadLetters') as IConstruct);
+      expect(alarm.Properties).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [idOf(stack, mail().feedbackDeadLetters), 'QueueName'] } }],
+        Threshold: 1,
+      });
     });
 
     it('fails synth without a sender, and says how to name one or switch mail off', () => {
@@ -630,7 +656,14 @@ describe('AuthStack', () => {
       const offJson = JSON.stringify(offTemplate.toJSON());
 
       expect(off.mail).toBeUndefined();
-      for (const type of ['AWS::SES::ConfigurationSet', 'AWS::SNS::Topic', 'AWS::KMS::Key']) offTemplate.resourceCountIs(type, 0);
+      offTemplate.resourceCountIs('AWS::SES::ConfigurationSet', 0);
+      offTemplate.resourceCountIs('AWS::SES::ConfigurationSetEventDestination', 0);
+      offTemplate.resourceCountIs('AWS::SNS::Subscription', 0);
+      // The mail feedback's topic, key and dead-letter queue are gone; the alarms' stay.
+      for (const type of ['AWS::SNS::Topic', 'AWS::KMS::Key', 'AWS::SQS::Queue']) {
+        expect(Object.keys(offTemplate.findResources(type)).length, type).toBe(Object.keys(template.findResources(type)).length - 1);
+      }
+      expect(off.observability.alarms.has('MailFeedbackDeadLetters')).toBe(false);
       expect(offJson).not.toContain('ses:SendEmail');
       expect(off.functions.has('mailFeedback')).toBe(false);
       for (const [key, f] of off.functions) {
@@ -720,10 +753,11 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
         'AwsSolutions-IAM5',
         ...Array<string>(stack.functions.size).fill('AwsSolutions-IAM5'), // X-Ray's "*", one per function role
         ...Array<string>(3).fill('AwsSolutions-SMG4'),
-        'AwsSolutions-SQS3',
-        'Serverless-SQSRedrivePolicy', // the dead-letter queue itself
-        // Every function but the key manager (it has a dead-letter queue), and the provider framework: as many as the functions.
-        ...Array<string>(stack.functions.size).fill('Serverless-LambdaDLQ'),
+        // The dead-letter queues themselves: the key rotation's and the mail feedback's.
+        ...Array<string>(2).fill('AwsSolutions-SQS3'),
+        ...Array<string>(2).fill('Serverless-SQSRedrivePolicy'),
+        // Every function but the key manager and the mail feedback (they have a dead-letter queue), and the provider framework.
+        ...Array<string>(stack.functions.size - 1).fill('Serverless-LambdaDLQ'),
         'Serverless-LambdaTracing', // the provider framework
       ].sort(),
     );
@@ -798,6 +832,28 @@ describe('a customer-managed KMS key', () => {
     expect(kmsActionsOf(get('keyManager'))).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']));
     // The docs page reads nothing encrypted.
     expect(kmsActionsOf(get('docsPage'))).toEqual([]);
+  });
+
+  it('encrypts the mail feedback topic and its dead letters with it, and lets SES and SNS use it', () => {
+    const mail = stack.mail as Mail;
+    const resources = template.toJSON().Resources;
+    expect(resources[idOf(stack, mail.feedbackTopic)].Properties.KmsMasterKeyId).toEqual(keyRef());
+    expect(resources[idOf(stack, mail.feedbackDeadLetters)].Properties.KmsMasterKeyId).toEqual(keyRef());
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    expect(Object.values(template.findResources('AWS::KMS::Key')).map((key) => key.Properties.Description)).not.toContain(
+      'Encrypts the SES bounce and complaint notifications of the auth service',
+    );
+    const services = (
+      Object.values(template.findResources('AWS::KMS::Key'))[0]?.Properties.KeyPolicy.Statement as { Principal?: unknown }[]
+    )
+      .map((statement) => JSON.stringify(statement.Principal))
+      .join();
+    expect(services).toContain('ses.amazonaws.com');
+    expect(services).toContain('sns.amazonaws.com');
+    const feedbackKms = statementsOf(template, stack, stack.functions.get('mailFeedback') as AuthFunction)
+      .filter((statement) => JSON.stringify(statement.Resource) === JSON.stringify(keyRef()))
+      .flatMap((statement) => list(statement.Action));
+    expect(feedbackKms).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']));
   });
 
   it('uses a given key by its ARN, creating none', () => {
