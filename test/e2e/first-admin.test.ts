@@ -76,6 +76,8 @@ beforeAll(async () => {
     Region: 'us-east-1',
     Settings: JSON.stringify({ ISSUER: local_.url, ...SETTINGS }),
     MailConfigurationSet: SETTINGS.MAIL_CONFIGURATION_SET,
+    AlarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ServerlessAuth-alarms',
+    DashboardName: 'ServerlessAuth',
     ...Object.fromEntries(tableList.map((table) => [`${table.id}TableName`, local_.env[table.envVar] as string])),
   };
   const outputs = Object.fromEntries(
