@@ -843,11 +843,9 @@ describe('a customer-managed KMS key', () => {
     expect(Object.values(template.findResources('AWS::KMS::Key')).map((key) => key.Properties.Description)).not.toContain(
       'Encrypts the SES bounce and complaint notifications of the auth service',
     );
-    const services = (
-      Object.values(template.findResources('AWS::KMS::Key'))[0]?.Properties.KeyPolicy.Statement as { Principal?: unknown }[]
-    )
-      .map((statement) => JSON.stringify(statement.Principal))
-      .join();
+    const [stackKey] = Object.values(template.findResources('AWS::KMS::Key'));
+    const statements = (stackKey?.Properties.KeyPolicy.Statement ?? []) as { Principal?: unknown }[];
+    const services = statements.map((statement) => JSON.stringify(statement.Principal)).join();
     expect(services).toContain('ses.amazonaws.com');
     expect(services).toContain('sns.amazonaws.com');
     const feedbackKms = statementsOf(template, stack, stack.functions.get('mailFeedback') as AuthFunction)
