@@ -303,7 +303,7 @@ export class AuthStack extends Stack {
         'mailFeedback',
         mailFeedbackFunction,
         'Marks the addresses SES reports bounced or complained of',
-        this.mail.feedbackDeadLetters,
+        { deadLetterQueue: this.mail.feedbackDeadLetters },
       );
       this.mail.deliverFeedbackTo(feedback);
     }
@@ -357,8 +357,17 @@ export class AuthStack extends Stack {
     }
   }
 
-  /** The function of `definition` (kept in `functions` under `key`), bound to exactly what its `needs` name. */
-  private createFunction(key: string, definition: FunctionDefinition, description: string, deadLetterQueue?: IQueue): AuthFunction {
+  /**
+   * The function of `definition` (kept in `functions` under `key`), bound to exactly what its `needs` name.
+   * A function that API Gateway does not call (`notification`: the mail feedback) reads no origin secret,
+   * and sends what it failed on to its `deadLetterQueue`.
+   */
+  private createFunction(
+    key: string,
+    definition: FunctionDefinition,
+    description: string,
+    notification?: { readonly deadLetterQueue: IQueue },
+  ): AuthFunction {
     const fn = new AuthFunction(this, pascal(key), {
       handler: definition.handler,
       description,
@@ -366,7 +375,7 @@ export class AuthStack extends Stack {
       memorySize: hashesPasswords(definition.handler) ? 1024 : 512,
       logRetention: this.logRetention,
       environment: this.functionEnvironment,
-      deadLetterQueue,
+      deadLetterQueue: notification?.deadLetterQueue,
     });
     const { needs } = definition;
     for (const [name, access] of Object.entries(needs.tables ?? {})) {
@@ -375,9 +384,9 @@ export class AuthStack extends Stack {
       grantKeyUse(this.encryptionKey, fn.role, access === 'read' ? 'decrypt' : 'encryptDecrypt');
     }
     this.keys.grantTo(fn, needs);
-    this.edge.bindOriginSecret(fn);
+    if (!notification) this.edge.bindOriginSecret(fn);
     // Every secret the function reads (its key parts, the origin secret) is encrypted with the stack's key when it has one.
-    if (needs.signingKeys || needs.publicKeys || needs.tokenSecret || this.edge.originSecret) {
+    if (needs.signingKeys || needs.publicKeys || needs.tokenSecret || (this.edge.originSecret && !notification)) {
       grantKeyUse(this.encryptionKey, fn.role, 'decrypt');
     }
     const warm = this.provisionedConcurrency[key];

@@ -31,7 +31,9 @@ const everything: AuthStackProps = {
   provisionedConcurrency: { authorizer: 2, login: 1, refresh: 2 },
 };
 
-const synth = (props: AuthStackProps): AuthStack => new AuthStack(cdkApp(), 'Auth', props);
+/** A stack that sends mail must name its sender. */
+const withSender = (props: AuthStackProps): AuthStackProps => ({ mailFrom: 'no-reply@auth.example.com', ...props });
+const synth = (props: AuthStackProps): AuthStack => new AuthStack(cdkApp(), 'Auth', withSender(props));
 const idOf = (stack: Stack, construct: IConstruct): string => stack.getLogicalId(construct.node.defaultChild as CfnElement);
 const httpFunctionKeys = [...operations.map((operation) => operation.operationId), 'authorizer', 'fallback'];
 const SENSITIVE_ROUTES = ['POST /auth/login', 'POST /auth/password/forgot', 'POST /auth/password/reset'];
@@ -177,6 +179,8 @@ describe('with a domain, CloudFront, the authorizer cache and provisioned concur
       expect(statements.map((statement) => statement.Action)).toEqual(['secretsmanager:GetSecretValue']);
     }
     expect(variablesOf(template, stack, 'keyManager')).not.toHaveProperty('ORIGIN_VERIFY_SECRET_ARN');
+    // SNS calls the mail feedback, never API Gateway.
+    expect(variablesOf(template, stack, 'mailFeedback')).not.toHaveProperty('ORIGIN_VERIFY_SECRET_ARN');
   });
 
   it('guards CloudFront with a web ACL: a per-IP rate rule on login, forgot and reset answered 429, and AWS managed rules', () => {
@@ -279,7 +283,7 @@ describe('each option on its own', () => {
     template.hasOutput('DnsRecordHostedZoneId', { Value: { 'Fn::GetAtt': [domainId, 'RegionalHostedZoneId'] } });
     expect(variablesOf(template, stack, 'login').ISSUER).toBe('https://auth.example.com');
     expect(variablesOf(template, stack, 'login')).not.toHaveProperty('ORIGIN_VERIFY_SECRET_ARN');
-    expect(nagFindings((app) => new AuthStack(app, 'Auth', domain)).findings).toEqual([]);
+    expect(nagFindings((app) => new AuthStack(app, 'Auth', withSender(domain))).findings).toEqual([]);
   });
 
   it('CloudFront alone: in front of the execute-api endpoint, issuing tokens at its own name', () => {
@@ -296,7 +300,9 @@ describe('each option on its own', () => {
     template.hasOutput('ApiUrl', { Value: issuer });
     // Uncached, the authorizer lists no identity source, the origin secret included.
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerResultTtlInSeconds: 0, IdentitySource: [] });
-    expect(nagFindings((app) => new AuthStack(app, 'Auth', { env: { region: 'us-east-1' }, cloudFront: {} })).findings).toEqual([]);
+    expect(nagFindings((app) => new AuthStack(app, 'Auth', withSender({ env: { region: 'us-east-1' }, cloudFront: {} }))).findings).toEqual(
+      [],
+    );
   });
 
   it('CloudFront with a web ACL of your own: no web ACL of the stack, in any region', () => {
@@ -305,7 +311,7 @@ describe('each option on its own', () => {
     const template = Template.fromStack(synth(props));
     template.resourceCountIs('AWS::WAFv2::WebACL', 0);
     template.hasResourceProperties('AWS::CloudFront::Distribution', { DistributionConfig: Match.objectLike({ WebACLId: webAclArn }) });
-    expect(nagFindings((app) => new AuthStack(app, 'Auth', props)).findings).toEqual([]);
+    expect(nagFindings((app) => new AuthStack(app, 'Auth', withSender(props))).findings).toEqual([]);
   });
 
   it('the authorizer cache without CloudFront: keyed on Authorization and the route', () => {
@@ -391,6 +397,7 @@ describe('bin/app.ts', () => {
 
   it('synthesizes the README’s CloudFront command offline, in us-east-1 where its web ACL must live', () => {
     const { template, manifest } = synthApp({
+      mailFrom: 'no-reply@auth.example.com',
       domainName: 'auth.example.com',
       certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/abc',
       cloudFront: 'true',
@@ -411,6 +418,8 @@ describe('bin/app.ts', () => {
   }, 120_000);
 
   it('refuses a provisionedConcurrency it cannot read', () => {
-    expect(() => synthApp({ provisionedConcurrency: 'login:1' })).toThrow(/provisionedConcurrency must look like authorizer=2,login=1/);
+    expect(() => synthApp({ mailFrom: 'no-reply@auth.example.com', provisionedConcurrency: 'login:1' })).toThrow(
+      /provisionedConcurrency must look like authorizer=2,login=1/,
+    );
   }, 120_000);
 });
