@@ -78,6 +78,32 @@ describe('bin/app.ts stages', () => {
     for (const fn of functions) expect(tagsOf(fn)).toMatchObject({ project: 'serverless-auth', stage: 'prod' });
   }, 180_000);
 
+  it('with -c stage=prod, a custom domain and CloudFront, synthesizes the whole edge beside the stage’s KMS key', () => {
+    const result = synth({
+      ...mail,
+      stage: 'prod',
+      domainName: 'auth.example.com',
+      certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/abc',
+      cloudFront: 'true',
+    });
+
+    expect(result.status, result.stderr).toBe(0);
+    const template = result.template('ServerlessAuth-prod');
+    for (const type of [
+      'AWS::KMS::Key',
+      'AWS::ApiGatewayV2::DomainName',
+      'AWS::CloudFront::Distribution',
+      'AWS::WAFv2::WebACL',
+      'AWS::CloudWatch::Dashboard',
+      'AWS::SES::ConfigurationSet',
+    ]) {
+      expect(ofType(template, type).length, type).toBeGreaterThan(0);
+    }
+    for (const table of ofType(template, 'AWS::DynamoDB::Table')) {
+      expect((table.Properties?.SSESpecification as { SSEType?: string }).SSEType).toBe('KMS');
+    }
+  }, 180_000);
+
   it('lets a -c value win over the stage’s', () => {
     const result = synth({ ...mail, stage: 'prod', logRetentionDays: '30' });
 
