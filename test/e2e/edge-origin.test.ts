@@ -113,7 +113,30 @@ describe('behind CloudFront', () => {
 
     expect(statuses(first)).toEqual([200, 200, 200, 200, 200]);
     expect(sixth.status).toBe(429);
-    expect((await postFrom('127.0.0.51', url('/auth/login'), good, throughEdge('2001:db8::8:443'))).status).toBe(200);
+    expect((await postFrom('127.0.0.51', url('/auth/login'), good, throughEdge('2001:db8:0:1::7:443'))).status).toBe(200);
+  });
+
+  it('counts an IPv6 viewer by its /64: a fresh address of it for every try gets no further', async () => {
+    // Any IPv6 client holds at least a /64 and may send each try from another address of it, spelt as it likes.
+    const first = [];
+    for (let i = 1; i <= 5; i++)
+      first.push(await postFrom('127.0.0.52', url('/auth/login'), good, throughEdge(`[2001:db8:0:52::${i}]:443`)));
+    const sixth = await postFrom('127.0.0.52', url('/auth/login'), good, throughEdge('2001:0DB8:0000:0052:FFFF:FFFF:FFFF:FFFF:443'));
+    const otherNetwork = await postFrom('127.0.0.52', url('/auth/login'), good, throughEdge('[2001:db8:0:53::1]:443'));
+
+    expect(statuses(first)).toEqual([200, 200, 200, 200, 200]);
+    expect(sixth.status).toBe(429);
+    expect(sixth.body).toEqual(RATE_LIMITED);
+    expect(otherNetwork.status).toBe(200);
+  });
+
+  it('counts an IPv4 viewer written as IPv6 as that IPv4 address', async () => {
+    const first = [];
+    for (let i = 1; i <= 5; i++) first.push(await postFrom('127.0.0.53', url('/auth/login'), good, throughEdge(`198.51.100.53:${i}`)));
+    const mapped = await postFrom('127.0.0.53', url('/auth/login'), good, throughEdge('[::ffff:198.51.100.53]:443'));
+
+    expect(statuses(first)).toEqual([200, 200, 200, 200, 200]);
+    expect(mapped.status).toBe(429);
   });
 
   it('counts against the source IP when the viewer header holds no address', async () => {
@@ -139,6 +162,18 @@ describe('behind CloudFront', () => {
     expect(statuses(answers)).toEqual([202, 202, 429]);
     expect(answers[2]?.body).toEqual(RATE_LIMITED);
     expect(otherViewer.status).toBe(202);
+  });
+
+  it('limits forgot-password requests per IPv6 /64, not per address', async () => {
+    // Another email each time: the limit per email must not decide it.
+    let n = 0;
+    const forgot = (viewer: string) =>
+      postFrom('127.0.0.74', url('/auth/password/forgot'), { email: `someone-${++n}@example.com` }, throughEdge(viewer));
+
+    const answers = [await forgot('[2001:db8:0:74::1]:1'), await forgot('[2001:db8:0:74::2]:1'), await forgot('[2001:db8:0:74:1:2:3:4]:1')];
+
+    expect(statuses(answers)).toEqual([202, 202, 429]);
+    expect((await forgot('[2001:db8:0:75::1]:1')).status).toBe(202);
   });
 
   it('records the viewer address on the session it opens', async () => {

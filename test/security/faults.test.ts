@@ -10,8 +10,12 @@
  * is what a request that times out mid-way leaves behind. The state after
  * each is read from the tables and must be one a retry can build on.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deps, setDeps, type Deps } from '../../functions/core/deps.ts';
+import { createDocumentClient } from '../../functions/core/infra/db.ts';
+import { sesMailer } from '../../functions/core/infra/mail.ts';
 import { failedLoginsKey, resetCodeKey, sessionKey, windowCounterKey } from '../../functions/core/records/keys.ts';
 import { hashToken } from '../../functions/core/crypto/refresh-tokens.ts';
 import type { LocalEnvironment } from '../../local/environment.ts';
@@ -647,5 +651,58 @@ describe('SES failing', () => {
     const retry = await invite();
     expect(retry.status, retry.text).toBe(201);
     expect(await mailbox(local).to(invitee)).toHaveLength(1);
+  });
+});
+
+describe('a dependency that does not answer', () => {
+  /**
+   * Well before the functions' timeout (10 s, lib/auth-function.ts), where middy would answer
+   * for a handler still waiting: a 503 even where the answer does not depend on the call (forgot).
+   */
+  const ANSWER_WITHIN_MS = 8_000;
+  let real: Pick<Deps, 'db' | 'mailer'>;
+  let silent: Server;
+  let silentUrl: string;
+  beforeAll(async () => {
+    real = { db: deps().db, mailer: deps().mailer };
+    // Takes every connection and request, and never answers: a stalled network path.
+    silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  });
+  afterEach(() => {
+    setDeps(real);
+  });
+  afterAll(async () => {
+    silent.closeAllConnections();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+
+  const timed = async (act: () => Promise<Answer>) => {
+    const started = performance.now();
+    const answer = await act();
+    return { answer, ms: performance.now() - started };
+  };
+
+  it('DynamoDB: a login answers 503 well before the Lambda timeout', async () => {
+    const { email } = await freshAccount();
+    setDeps({ db: createDocumentClient({ endpoint: silentUrl }) });
+
+    const { answer, ms } = await timed(() => attempt(email, PASSWORD));
+
+    expectUnavailable(answer);
+    expect(ms).toBeLessThan(ANSWER_WITHIN_MS);
+  });
+
+  it('SES: a forgot-password request answers 202 well before the Lambda timeout', async () => {
+    const { email, id } = await freshAccount();
+    setDeps({ mailer: sesMailer({ from: deps().settings.mailFrom, endpoint: silentUrl }) });
+
+    const { answer, ms } = await timed(() => forgot(email));
+
+    expect(answer.status).toBe(202);
+    expect(answer.body).toEqual(ACCEPTED);
+    expect(ms).toBeLessThan(ANSWER_WITHIN_MS);
+    expect(await eventsOf(id, 'password.reset_requested')).toHaveLength(1);
   });
 });

@@ -14,7 +14,7 @@ import { clearFailures } from '../records/lockouts.ts';
 import { DECOY_RECIPIENT, sendQuietly } from '../infra/mail.ts';
 import { weakPassword } from './password-policy.ts';
 import { hashPassword } from '../crypto/passwords.ts';
-import { hitWindow, type WindowResult } from '../records/rate-limits.ts';
+import { clientSourceOf, hitWindow, type WindowResult } from '../records/rate-limits.ts';
 import { giveBackTry, issueResetCode, restoreResetCode, spendResetCode, tryResetCode } from '../records/reset-codes.ts';
 import { revokeAllSessions } from '../records/sessions.ts';
 import { openingSessionsOf } from '../records/user-logins.ts';
@@ -34,7 +34,7 @@ function refusal(results: WindowResult[]): Extract<Refusal, { kind: 'rate_limite
 
 /** Counts a forgot or reset request against the source IP's hourly limit. */
 const ipWindow = (d: Deps, origin: AuditOrigin) =>
-  hitWindow(d, { kind: 'password', source: origin.ip ?? 'unknown', limit: d.settings.resetIpLimit, windowSeconds: HOUR });
+  hitWindow(d, { kind: 'password', source: clientSourceOf(origin), limit: d.settings.resetIpLimit, windowSeconds: HOUR });
 
 /** The account a code request or a reset is for: an existing, enabled one, or none. */
 const eligible = (user: UserRecord | null): UserRecord | null => (user?.status === 'active' ? user : null);

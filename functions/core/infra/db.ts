@@ -38,8 +38,9 @@ export function createDocumentClient(options: DbOptions = {}): DynamoDBDocumentC
     region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
     ...(local ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
     maxAttempts: 3,
-    // A stalled call must fail well inside the Lambda timeout so the caller gets a 503, not a timeout.
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+    // A stalled call must fail well inside the Lambda timeout (three tries of 2 s) so the caller gets a 503,
+    // not a timeout; the SDK's request timeout only warns unless told to throw.
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
   });
   // Inside the SDK's retry (a low-priority finalize step): each throttled attempt counts, retries included,
   // so throttles that a retry cured still show.

@@ -43,7 +43,8 @@ export function sesMailer(options: SesMailerOptions): Mailer {
       client ??= new SESClient({
         region: process.env.AWS_REGION ?? 'us-east-1',
         maxAttempts: 2,
-        requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+        // A stalled send fails (two tries of 3 s) well inside the Lambda timeout; unless told to throw, the SDK only warns.
+        requestHandler: { connectionTimeout: 1000, requestTimeout: 3000, throwOnRequestTimeout: true },
         ...(options.endpoint ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
       });
       await client.send(
