@@ -100,7 +100,7 @@ describe('bin/app.ts stages', () => {
       expect(ofType(template, type).length, type).toBeGreaterThan(0);
     }
     for (const table of ofType(template, 'AWS::DynamoDB::Table')) {
-      expect((table.Properties?.SSESpecification as { SSEType?: string }).SSEType).toBe('KMS');
+      expect((table.Properties?.SSESpecification as { SSEType?: string } | undefined)?.SSEType).toBe('KMS');
     }
   }, 180_000);
 

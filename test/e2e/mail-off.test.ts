@@ -82,7 +82,7 @@ describe('with mail off', () => {
     await expect(run).rejects.toThrow('--password is required: mail is off, so no invitation can be sent');
     expect(await runAdmin(['list-users'], { tenant: 'quiet', env: local.env })).toEqual(['No users in tenant quiet']);
     expect(await runAdmin(['create-user'], { tenant: 'quiet', role: 'MANAGER', email, password: PASSWORD, env: local.env })).toEqual([
-      expect.stringMatching(/^Created .*  MANAGER  active  tenant quiet$/),
+      expect.stringMatching(/^Created .* {2}MANAGER {2}active {2}tenant quiet$/),
     ]);
   });
 });
