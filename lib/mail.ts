@@ -6,16 +6,17 @@
  * (functions/mail-feedback.ts). Functions that send mail may send as the
  * sender's identity, through this configuration set, and nothing else.
  */
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { ConfigurationSet, EmailSendingEvent, EventDestination, SuppressionReasons } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { AuthFunction } from './auth-function.ts';
 import { grantKeyUse } from './encryption.ts';
+import { deadLetterQueue } from './dead-letters.ts';
 
 export interface MailProps {
   /** The verified SES identity (domain or address) mail is sent as. */
@@ -67,23 +68,7 @@ export class Mail extends Construct {
       destination: EventDestination.snsTopic(this.feedbackTopic),
       events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
     });
-    this.feedbackDeadLetters = this.createDeadLetters();
-  }
-
-  private createDeadLetters(): Queue {
-    const queue = new Queue(this, 'FeedbackDeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    for (const id of ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']) {
-      Validations.of(queue).acknowledge({
-        id,
-        reason:
-          'This queue is itself the dead-letter queue of the mail feedback subscription and function; a dead-letter queue of its own would only move the same notifications again.',
-      });
-    }
-    return queue;
+    this.feedbackDeadLetters = deadLetterQueue(this, 'FeedbackDeadLetters', 'the mail feedback subscription and function');
   }
 
   /** SES publishes to an encrypted topic only with a customer managed key whose policy lets it: one for this configuration set alone. */

@@ -16,11 +16,12 @@ import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Provider } from 'aws-cdk-lib/custom-resources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FunctionNeeds } from '../functions/routes.ts';
 import { AuthFunction } from './auth-function.ts';
 import { keyManagerHandler } from './bundling.ts';
+import { deadLetterQueue } from './dead-letters.ts';
 
 export interface SigningKeySecretsProps {
   readonly logRetention: RetentionDays;
@@ -71,7 +72,7 @@ export class SigningKeySecrets extends Construct {
       });
     }
     this.keyRotationDays = props.keyRotationDays;
-    this.rotationDeadLetters = this.createDeadLetters();
+    this.rotationDeadLetters = deadLetterQueue(this, 'RotationDeadLetters', 'the key-rotation schedule and the key manager');
     this.keyManager = this.createKeyManager(props);
     this.material = this.createProvider(props.logRetention);
   }
@@ -86,23 +87,6 @@ export class SigningKeySecrets extends Construct {
       // The secret holds key material only once the custom resource has run.
       fn.lambda.node.addDependency(this.material);
     }
-  }
-
-  /** Where a rotation event goes once its retries are spent: kept, to be seen and replayed, rather than lost. */
-  private createDeadLetters(): Queue {
-    const queue = new Queue(this, 'RotationDeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    for (const id of ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']) {
-      Validations.of(queue).acknowledge({
-        id,
-        reason:
-          'This queue is itself the dead-letter queue of the key-rotation schedule; a dead-letter queue of its own would only move the same events again.',
-      });
-    }
-    return queue;
   }
 
   private createKeyManager(props: SigningKeySecretsProps): AuthFunction {

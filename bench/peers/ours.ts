@@ -4,18 +4,12 @@ import { join } from 'node:path';
 import { deps } from '../../functions/core/deps.ts';
 import { hashParameters, hashPassword, verifyPassword } from '../../functions/core/crypto/passwords.ts';
 import { startLocal } from '../../local/environment.ts';
+import { benchEnv } from '../local.ts';
 import { type OnClose, PASSWORD, type System, json, projectRoot, jwtAlg } from './common.ts';
 
 export async function startOurs(onClose: OnClose): Promise<System> {
   const local = await startLocal({
-    env: {
-      LOGIN_RATE_LIMIT: '1000000',
-      LOCKOUT_THRESHOLD: '1000000',
-      RESET_EMAIL_LIMIT: '1000000',
-      RESET_IP_LIMIT: '1000000',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-    },
+    env: { ...benchEnv },
     demoPassword: PASSWORD,
   });
   onClose(() => local.close());
