@@ -16,6 +16,8 @@
  * (`AUTHORIZER_CACHE_TTL` above 0), it keys them on `Authorization` and the
  * route, so only `Authorization: Bearer` may decide: a credential in another
  * header would give its decision to every request with the same `Authorization`.
+ * A dependency that fails is then a failure of the authorizer, not an
+ * "unavailable" decision that would be cached.
  */
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { decide, decisionToContext, type Decision, type Requirement } from './core/flows/authorize.ts';
@@ -41,10 +43,12 @@ function addedRouteRequirement(routeKey: string): Requirement | undefined {
 
 const denied = { isAuthorized: false, context: { decision: 'forbidden' } };
 
+/** Whether API Gateway caches this authorizer's decisions (lib/authorizer.ts). */
+const decisionsCached = (): boolean => Number(process.env.AUTHORIZER_CACHE_TTL ?? 0) > 0;
+
 /** The headers a credential may come from: only `Authorization` while API Gateway caches decisions by it. */
 function credentialHeaders(headers: Record<string, string | undefined>): Record<string, string | undefined> {
-  const cached = Number(process.env.AUTHORIZER_CACHE_TTL ?? 0) > 0;
-  return cached ? { authorization: headers.authorization } : headers;
+  return decisionsCached() ? { authorization: headers.authorization } : headers;
 }
 
 async function authorize(
@@ -69,6 +73,9 @@ async function authorize(
   } catch (error) {
     if (!isTransient(error)) throw error;
     logger.warn('authorizer dependency failed', { error: (error as Error).name });
+    // A cached "unavailable" would keep a passing fault for the whole TTL; API Gateway caches no failure of ours
+    // (it answers that request 500 itself), so the next request is decided afresh.
+    if (decisionsCached()) throw error;
     decision = { kind: 'unavailable' };
   }
   // A dependency that failed is neither: it shows as throttles and 503s.

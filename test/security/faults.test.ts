@@ -543,6 +543,26 @@ describe('the authorizer with an access token (GET /auth/me)', () => {
   });
 });
 
+describe('the authorizer while API Gateway caches its decisions', () => {
+  afterEach(() => {
+    delete process.env.AUTHORIZER_CACHE_TTL;
+  });
+
+  it('fails a request whose session read fails, so that no "unavailable" decision is cached; the next one is decided afresh', async () => {
+    const { email } = await freshAccount();
+    const session = await login(local.url, email, PASSWORD);
+    process.env.AUTHORIZER_CACHE_TTL = '60';
+
+    const answer = await underFault(casesOf(['GetItem sessions'])[0]![1], () => me(bearer(session.access_token)));
+    const retry = await me(bearer(session.access_token));
+
+    // API Gateway's own answer to an authorizer that failed, which it does not cache.
+    expect({ status: answer.status, body: answer.body }).toEqual({ status: 500, body: { message: 'Internal Server Error' } });
+    expect(retry.status).toBe(200);
+    expect(retry.body.email).toBe(email);
+  });
+});
+
 describe('every transient SDK failure', () => {
   const transient = Object.entries(sdkErrors).filter(([name]) => name !== 'validation');
   /** A fault of the first call named `call`. */
