@@ -18,6 +18,7 @@ import { SignJWT, jwtVerify } from 'jose';
 import { readFile } from 'node:fs/promises';
 import { resetDeps, setDeps } from '../functions/core/deps.ts';
 import { logger } from '../functions/core/infra/logger.ts';
+import { resetMetrics } from '../functions/core/infra/metrics.ts';
 import { signAccessToken } from '../functions/core/crypto/access-tokens.ts';
 import { deriveRefreshToken, hashToken } from '../functions/core/crypto/refresh-tokens.ts';
 import { KeyStore, memorySources } from '../functions/core/crypto/key-store.ts';
@@ -44,6 +45,12 @@ export interface CpuReport {
   readonly verify: CpuRow;
   /** One GetItem through the SDK against the stub: what every DynamoDB call costs in CPU. */
   readonly sdkCall: CpuRow;
+  /**
+   * The refresh (AUDIT_REFRESHES=log) and the authorizer with the store
+   * answered in process, without the SDK: the handlers' own CPU beside the
+   * floors, the SDK's cost left out.
+   */
+  readonly withoutSdk: { readonly refreshLogAudit: CpuRow; readonly authorizer: CpuRow };
 }
 
 const USER = '2f1c8f0e-4a55-4d7e-9a43-0b3f3a6f1c11';
@@ -118,6 +125,12 @@ function stubbedClient(item: Record<string, unknown>): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
+/** A client that answers each command at once, in process, as the stub does over the SDK: what is left is ours. */
+function inProcessClient(item: Record<string, unknown>): DynamoDBDocumentClient {
+  const answers: Record<string, unknown> = { UpdateCommand: { Attributes: item }, GetCommand: { Item: item } };
+  return { send: async (command: object) => answers[command.constructor.name] ?? {} } as unknown as DynamoDBDocumentClient;
+}
+
 /** CPU microseconds per call of `fn` after a warm-up, and the bytes written to stdout meanwhile (discarded). */
 async function cpuOf(name: string, iterations: number, fn: () => Promise<unknown>): Promise<CpuRow> {
   const write = process.stdout.write.bind(process.stdout);
@@ -145,10 +158,17 @@ export async function runCpu(options: { iterations: number }): Promise<CpuReport
   // The level a deployment logs at: the audit line of each refresh is part of its cost.
   const level = logger.getLevelName();
   logger.setLogLevel('INFO');
+  // Metrics on, as deployed: their line is part of a request's CPU and log bytes.
+  const metricsDisabled = process.env.POWERTOOLS_METRICS_DISABLED;
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+  resetMetrics();
   try {
     return await measureAll(iterations);
   } finally {
     logger.setLogLevel(level);
+    if (metricsDisabled === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
+    else process.env.POWERTOOLS_METRICS_DISABLED = metricsDisabled;
+    resetMetrics();
     // The stubbed client must not outlive the measurement.
     resetDeps();
   }
@@ -191,13 +211,14 @@ async function measureAll(iterations: number): Promise<CpuReport> {
     await readFile(new URL('../events/authorizer.json', import.meta.url), 'utf8'),
   ) as APIGatewayRequestAuthorizerEventV2;
   const { handler: authorizer } = await import('../functions/authorizer.ts');
-  const authorizerRow = await cpuOf('authorizer decision (JWT)', iterations, async () => {
+  const authorizeOnce = async () => {
     const decision = await authorizer({
       ...authorizerEvent,
       headers: { ...authorizerEvent.headers, authorization: `Bearer ${accessToken}` },
     });
     if (decision.context.decision !== 'allow') throw new Error(`authorizer refused: ${JSON.stringify(decision.context)}`);
-  });
+  };
+  const authorizerRow = await cpuOf('authorizer decision (JWT)', iterations, authorizeOnce);
 
   const publicKey = keys.publicKeys.get(keys.current.kid) as NonNullable<ReturnType<typeof keys.publicKeys.get>>;
   const sign = await cpuOf('floor: one RS256 signature (jose)', iterations, () =>
@@ -216,14 +237,28 @@ async function measureAll(iterations: number): Promise<CpuReport> {
   const sdkCall = await cpuOf('floor: one DynamoDB call through the SDK', iterations, () =>
     d.db.send(new GetCommand({ TableName: tables.sessions, Key: { pk: `USER#${USER}`, sk: `SESSION#${SESSION}` }, ConsistentRead: true })),
   );
-  return { iterations, refresh: refreshRow, refreshLogAudit, authorizer: authorizerRow, sign, verify, sdkCall };
+  setDeps({ db: inProcessClient(sessionItem(now)), settings: { ...settings, auditRefreshes: 'log' } });
+  const withoutSdk = {
+    refreshLogAudit: await cpuOf('refresh (log), the store in process, no SDK', iterations, refreshOnce),
+    authorizer: await cpuOf('authorizer, the store in process, no SDK', iterations, authorizeOnce),
+  };
+  return { iterations, refresh: refreshRow, refreshLogAudit, authorizer: authorizerRow, sign, verify, sdkCall, withoutSdk };
 }
 
 const us = (value: number) => `${value.toFixed(0).padStart(6)} µs`;
 
 export function printCpu(r: CpuReport): void {
   console.log(`CPU per call, handlers in process with DynamoDB answering from a stub, ${r.iterations} calls each`);
-  for (const row of [r.refresh, r.refreshLogAudit, r.sign, r.authorizer, r.verify, r.sdkCall]) {
+  for (const row of [
+    r.refresh,
+    r.refreshLogAudit,
+    r.sign,
+    r.authorizer,
+    r.verify,
+    r.sdkCall,
+    r.withoutSdk.refreshLogAudit,
+    r.withoutSdk.authorizer,
+  ]) {
     console.log(`  ${row.name.padEnd(40)} ${us(row.cpuUs)}   log ${row.logBytes.toFixed(0)} B/call`);
   }
   console.log(

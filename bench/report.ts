@@ -322,7 +322,16 @@ export function renderReport(input: ReportInput): string {
     add(
       table(
         ['what', 'CPU per call', '× one sign', '× one verify', 'log bytes per call'],
-        [cpu.refresh, cpu.refreshLogAudit, cpu.authorizer, cpu.sign, cpu.verify, cpu.sdkCall].map((r) => [
+        [
+          cpu.refresh,
+          cpu.refreshLogAudit,
+          cpu.authorizer,
+          cpu.sign,
+          cpu.verify,
+          cpu.sdkCall,
+          cpu.withoutSdk.refreshLogAudit,
+          cpu.withoutSdk.authorizer,
+        ].map((r) => [
           r.name,
           `${r.cpuUs.toFixed(0)} µs`,
           f2(r.cpuUs / cpu.sign.cpuUs),
@@ -333,7 +342,7 @@ export function renderReport(input: ReportInput): string {
       '',
     );
     add(
-      `Besides its floors: a refresh (one sign and ${'two'} SDK calls with the audit in the table) leaves ${(cpu.refresh.cpuUs - cpu.sign.cpuUs - 2 * cpu.sdkCall.cpuUs).toFixed(0)} µs to the rest; the authorizer (one verify, one SDK call) ${(cpu.authorizer.cpuUs - cpu.verify.cpuUs - cpu.sdkCall.cpuUs).toFixed(0)} µs.`,
+      `Besides its floors: a refresh (one sign and ${'two'} SDK calls with the audit in the table) leaves ${(cpu.refresh.cpuUs - cpu.sign.cpuUs - 2 * cpu.sdkCall.cpuUs).toFixed(0)} µs to the rest; the authorizer (one verify, one SDK call) ${(cpu.authorizer.cpuUs - cpu.verify.cpuUs - cpu.sdkCall.cpuUs).toFixed(0)} µs. With the store answered in process, without the SDK, a refresh (AUDIT_REFRESHES=log) takes ${f2(cpu.withoutSdk.refreshLogAudit.cpuUs / cpu.sign.cpuUs)} × one sign and the authorizer ${f2(cpu.withoutSdk.authorizer.cpuUs / cpu.verify.cpuUs)} × one verify: what stands between the handlers and their targets is the SDK's cost per call.`,
       '',
     );
   } else add(failed(results.cpu) ?? '', '');

@@ -76,14 +76,14 @@ export function judgeTargets(results: Results): TargetRow[] {
   row(
     'CPU per refresh ≤ 2 × one RS256 sign',
     cpu &&
-      `${f2(refreshCpu ?? NaN)} × (${us(cpu.refresh.cpuUs)} vs ${us(cpu.sign.cpuUs)}; with AUDIT_REFRESHES=log ${f2(cpu.refreshLogAudit.cpuUs / cpu.sign.cpuUs)} ×)`,
+      `${f2(refreshCpu ?? NaN)} × (${us(cpu.refresh.cpuUs)} vs ${us(cpu.sign.cpuUs)}; with AUDIT_REFRESHES=log ${f2(cpu.refreshLogAudit.cpuUs / cpu.sign.cpuUs)} ×, and ${f2(cpu.withoutSdk.refreshLogAudit.cpuUs / cpu.sign.cpuUs)} × without the SDK)`,
     refreshCpu !== undefined && refreshCpu <= 2,
   );
   const authorizerCpu = cpu && cpu.authorizer.cpuUs / cpu.verify.cpuUs;
   row(
     'CPU per authorizer decision ≤ 2 × one RS256 verify',
     cpu &&
-      `${f2(authorizerCpu ?? NaN)} × (${us(cpu.authorizer.cpuUs)} vs ${us(cpu.verify.cpuUs)}; one SDK call alone ${us(cpu.sdkCall.cpuUs)})`,
+      `${f2(authorizerCpu ?? NaN)} × (${us(cpu.authorizer.cpuUs)} vs ${us(cpu.verify.cpuUs)}; one SDK call alone ${us(cpu.sdkCall.cpuUs)}; ${f2(cpu.withoutSdk.authorizer.cpuUs / cpu.verify.cpuUs)} × without the SDK)`,
     authorizerCpu !== undefined && authorizerCpu <= 2,
   );
   const cost = sectionValue(results.cost);

@@ -288,6 +288,26 @@ export class Observability extends Construct {
     return topic;
   }
 
+  /**
+   * Allowed decisions, derived rather than counted (the authorizer writes no
+   * metric line for them, which would cost more log bytes than the decision):
+   * its invocations less its refusals and its errors.
+   */
+  private authorizerAllowed(props: ObservabilityProps): IMetric {
+    const authorizer = props.functions.get('authorizer');
+    if (!authorizer) throw new Error('No authorizer function to watch');
+    return new MathExpression({
+      expression: 'MAX([invocations - denied - errors, 0])',
+      usingMetrics: {
+        invocations: authorizer.lambda.metricInvocations(sum()),
+        denied: this.serviceMetric(metricNames.authorizerDenied),
+        errors: authorizer.lambda.metricErrors(sum()),
+      },
+      label: 'AuthorizerAllowed (invocations − denied − errors)',
+      period: Duration.minutes(5),
+    });
+  }
+
   private createDashboard(props: ObservabilityProps, apiErrorRate: IMetric, keyAge: Metric, deadLetters: IMetric): Dashboard {
     const graph = (title: string, metrics: IMetric[], width = 8) => new GraphWidget({ title, left: metrics, width, height: 6 });
     const counts = (...names: MetricName[]) => names.map((name) => this.serviceMetric(name));
@@ -301,7 +321,7 @@ export class Observability extends Construct {
     dashboard.addWidgets(
       graph('Logins', counts(metricNames.loginSucceeded, metricNames.loginFailed, metricNames.accountLocked)),
       graph('Refreshes', counts(metricNames.refreshSucceeded, metricNames.refreshReuseDetected)),
-      graph('Authorizer decisions', counts(metricNames.authorizerAllowed, metricNames.authorizerDenied)),
+      graph('Authorizer decisions', [this.authorizerAllowed(props), ...counts(metricNames.authorizerDenied)]),
     );
     dashboard.addWidgets(
       graph('Password resets', counts(metricNames.passwordResetRequested, metricNames.passwordResetCompleted)),

@@ -224,7 +224,7 @@ describe('Observability', () => {
         'RefreshReuseDetected',
         'PasswordResetRequested',
         'PasswordResetCompleted',
-        'AuthorizerAllowed',
+        'Invocations',
         'AuthorizerDenied',
         'MailSendFailed',
         'DynamoDBThrottled',
@@ -236,6 +236,9 @@ describe('Observability', () => {
         // The body is a JSON string inside the template's JSON: its quotes arrive escaped.
         expect(body, metric).toContain(`\\"${metric}\\"`);
       }
+      // Allowed decisions are not counted by the authorizer: the dashboard derives them.
+      expect(body).toContain('AuthorizerAllowed (invocations − denied − errors)');
+      expect(body).toContain('MAX([invocations - denied - errors, 0])');
       for (const id of Object.keys(alarms)) expect(body, id).toContain(`"${id}"`);
       template.hasOutput('DashboardName', { Value: { Ref: Object.keys(template.findResources('AWS::CloudWatch::Dashboard'))[0] } });
     });

@@ -28,8 +28,6 @@ export const metricNames = {
   passwordResetRequested: 'PasswordResetRequested',
   /** A password reset with a valid code. */
   passwordResetCompleted: 'PasswordResetCompleted',
-  /** The authorizer found a valid credential with the permission the route needs. */
-  authorizerAllowed: 'AuthorizerAllowed',
   /** The authorizer found no valid credential, one without the permission, or a route it was not told about. */
   authorizerDenied: 'AuthorizerDenied',
   /** An email SES did not accept (the caller's answer stays the same). */
