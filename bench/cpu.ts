@@ -25,7 +25,7 @@ import { KeyStore, memorySources } from '../functions/core/crypto/key-store.ts';
 import { createKeyMaterial, toSigningKeys } from '../functions/core/crypto/signing-keys.ts';
 import { loadSettings } from '../functions/core/infra/config.ts';
 import { systemClock } from '../functions/core/infra/clock.ts';
-import type { TableNames } from '../functions/core/infra/db.ts';
+import { dynamoDbClientConfig, type TableNames } from '../functions/core/infra/db.ts';
 import { isMain, numberArg, runMain } from './cli.ts';
 
 export interface CpuRow {
@@ -104,9 +104,7 @@ function stubbedClient(item: Record<string, unknown>): DynamoDBDocumentClient {
     GetItem: JSON.stringify({ Item: marshalled }),
   };
   const client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: 'http://dynamodb.stub',
-    credentials: { accessKeyId: 'stub', secretAccessKey: 'stub' },
+    ...dynamoDbClientConfig({ endpoint: 'http://dynamodb.stub', region: 'us-east-1' }),
     requestHandler: {
       handle: async (request: { headers: Record<string, string> }) => {
         const operation = (request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';

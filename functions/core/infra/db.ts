@@ -1,9 +1,10 @@
 /** The DynamoDB document client and the table names, built once per container. */
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { tables, type TableName } from '../../../lib/tables.ts';
 import { metricNames } from './metric-names.ts';
 import { count } from './metrics.ts';
+import { RequestSigningHash } from './request-signing-hash.ts';
 
 export type TableNames = Readonly<Record<TableName, string>>;
 
@@ -32,16 +33,22 @@ export interface DbOptions {
 /** What DynamoDB answers when a table or the account is over its throughput. */
 const THROTTLES = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
 
-export function createDocumentClient(options: DbOptions = {}): DynamoDBDocumentClient {
+/** The DynamoDB client's settings; the benchmarks build their stubbed client from the same. */
+export function dynamoDbClientConfig(options: DbOptions = {}): DynamoDBClientConfig {
   const local = options.endpoint !== undefined;
-  const client = new DynamoDBClient({
+  return {
     region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
     ...(local ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
     maxAttempts: 3,
     // A stalled call must fail well inside the Lambda timeout (three tries of 2 s) so the caller gets a 503,
     // not a timeout; the SDK's request timeout only warns unless told to throw.
     requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
-  });
+    sha256: RequestSigningHash,
+  };
+}
+
+export function createDocumentClient(options: DbOptions = {}): DynamoDBDocumentClient {
+  const client = new DynamoDBClient(dynamoDbClientConfig(options));
   // Inside the SDK's retry (a low-priority finalize step): each throttled attempt counts, retries included,
   // so throttles that a retry cured still show.
   client.middlewareStack.add(
