@@ -34,6 +34,7 @@ named.add(s.userObject, { id: 'User' });
 named.add(s.tokenResponse, { id: 'TokenResponse' });
 named.add(s.session, { id: 'Session' });
 named.add(s.apiToken, { id: 'ApiToken' });
+named.add(s.apiTokenWithText, { id: 'ApiTokenWithText' });
 named.add(s.auditEvent, { id: 'AuditEvent' });
 named.add(s.errorBody, { id: 'Error' });
 
