@@ -66,7 +66,8 @@ async function authorize(
   let decision: Decision;
   try {
     const arrival = await arrivalOf(d, headers);
-    if (arrival === 'bypass') return operation ? { isAuthorized: true, context: decisionToContext({ kind: 'unauthorized' }) } : denied;
+    if (arrival === 'bypass')
+      return operation ? { isAuthorized: true, context: decisionToContext({ kind: 'unauthorized', reason: 'invalid' }) } : denied;
     const issuer = issuerOf({ headers, requestContext: event.requestContext }, d.settings.issuer);
     const origin = originOf({ headers, requestContext: event.requestContext }, undefined, arrival === 'edge');
     decision = await decide(d, credentialHeaders(headers), requirement, issuer, origin);

@@ -14,7 +14,7 @@ import { expiryChoices, expiryOf } from '../../functions/core/crypto/token-expir
 import type { LocalEnvironment } from '../../local/environment.ts';
 import { addAccount } from '../fixtures/accounts.ts';
 import { FakeClock } from '../fixtures/clock.ts';
-import { bearer, detailPaths, expectError, ISO_UTC_MS, permissionsOfRole, startSessionServer } from '../fixtures/e2e.ts';
+import { bearer, challenge, detailPaths, expectError, ISO_UTC_MS, permissionsOfRole, startSessionServer } from '../fixtures/e2e.ts';
 import { call, demoPassword, login } from '../fixtures/local.ts';
 import { readItem, scanTable } from '../fixtures/tables.ts';
 
@@ -131,24 +131,30 @@ describe('API tokens', () => {
       expect(answer.body.expires_at).toMatch(ISO_UTC_MS);
     });
 
-    it('refuses a token once its expires_at has come', async () => {
-      // Prepare
-      const { created } = await tokenOf('agent@example.com', 'short-lived', '24h');
+    it('refuses a token once its expires_at has come, and says it expired only to its current text', async () => {
+      // Prepare: a text rotated away stays one that is refused for another reason.
+      const { session, created } = await tokenOf('agent@example.com', 'short-lived', '24h');
       const lifetime = (Date.parse(created.expires_at) - clock.now().getTime()) / 1000;
       expect(lifetime).toBe(86_400);
+      const { token } = (await rotate(bearer(session.access_token), created.id)).body as CreatedToken;
 
       // Act
       clock.advance(lifetime - 1);
-      const lastSecond = await me(apiToken(created.token));
+      const lastSecond = await me(apiToken(token));
       clock.advance(1);
-      const atExpiry = await me(apiToken(created.token));
+      const atExpiry = await me(apiToken(token));
+      const oldText = await me(apiToken(created.token));
       clock.advance(3600);
-      const later = await me(apiToken(created.token));
+      const later = await me(apiToken(token));
 
       // Assess
       expect(lastSecond.status).toBe(200);
-      expectError(atExpiry, 401, 'unauthorized');
-      expectError(later, 401, 'unauthorized');
+      for (const answer of [atExpiry, later]) {
+        expectError(answer, 401, 'unauthorized');
+        expect(answer.headers.get('www-authenticate')).toBe(challenge.expired);
+      }
+      expectError(oldText, 401, 'unauthorized');
+      expect(oldText.headers.get('www-authenticate')).toBe(challenge.invalid);
     });
 
     it.each([
@@ -561,9 +567,15 @@ describe('API tokens', () => {
       expect(disabled.status).toBe(204);
       expect(enabled.status).toBe(200);
       expect(enabled.body.status).toBe('active');
-      for (const answer of [...whileDisabled, ...afterEnabling]) expectError(answer, 401, 'unauthorized');
+      for (const answer of [...whileDisabled, ...afterEnabling]) {
+        expectError(answer, 401, 'unauthorized');
+        expect(answer.headers.get('www-authenticate')).toBe(challenge.invalid);
+      }
       expect((await me(apiToken(fresh.token))).status).toBe(200);
       expectError(await me(apiToken(one.token)), 401, 'unauthorized');
+      // Past its expires_at, a revoked token is expired like any other: expiry never tells revoked from not.
+      clock.advance(86_400);
+      expect((await me(apiToken(two.token))).headers.get('www-authenticate')).toBe(challenge.expired);
     });
   });
 

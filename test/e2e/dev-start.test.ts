@@ -1,9 +1,14 @@
 /**
- * Starting the dev server: it answers nothing before it is ready, and on a
- * Node.js too old for it, `npm run dev` stops with a message.
+ * Starting the dev server: it answers nothing before it is ready, it prints
+ * where everything is, and on a Node.js too old for it, `npm run dev` stops
+ * with a message.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeVersionProblem } from '../../bin/node-version.ts';
 import { startLocal, type LocalEnvironment } from '../../local/environment.ts';
@@ -41,6 +46,54 @@ describe('the dev server during start-up', () => {
     local = await starting;
 
     expect(first?.status).toBe(200);
+  });
+});
+
+describe('npm run dev', () => {
+  let dataDir: string | undefined;
+  afterAll(async () => {
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints the docs page, the OpenAPI document and the data folder when ready, and stops on Ctrl-C', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'serverless-auth-dev-'));
+    const [port, sesPort, dynamoPort] = [await freePort(), await freePort(), await freePort()];
+    const dev = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'bin/dev.ts'], {
+      env: { ...process.env, PORT: String(port), SES_PORT: String(sesPort), DYNAMODB_PORT: String(dynamoPort), LOCAL_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = once(dev, 'exit');
+    let stdout = '';
+    let stderr = '';
+    dev.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    // The banner ends with how to stop it: read until then, or until the process ends or 20 s pass.
+    const ready = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 20_000);
+      dev.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk;
+        if (stdout.includes('Ctrl-C stops everything.')) {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      });
+      dev.once('exit', () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+    });
+
+    try {
+      expect(ready, `not ready; stderr: ${stderr}`).toBe(true);
+      expect(stdout).toContain(`Docs       http://localhost:${port}/docs\n`);
+      expect(stdout).toContain(`OpenAPI    http://localhost:${port}/openapi.json\n`);
+      expect(stdout).toContain(`(data in ${dataDir})`);
+      // The folder it names is the one it really writes: the tables and the key file are there.
+      expect((await readdir(dataDir)).sort()).toEqual(['dynamodb', 'signing-keys.json']);
+    } finally {
+      dev.kill('SIGINT');
+      const [code, signal] = await exited;
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+    }
   });
 });
 

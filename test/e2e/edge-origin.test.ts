@@ -234,7 +234,7 @@ describe('behind CloudFront', () => {
       expect(wrong).toEqual({ isAuthorized: false, context: { decision: 'forbidden' } });
       expect(through).toMatchObject({ isAuthorized: true, context: { decision: 'allow', role: 'CUSTOMER' } });
       // Our own route's handler refuses it in the error shape (above); the authorizer passes no principal on.
-      expect(ours).toEqual({ isAuthorized: true, context: { decision: 'unauthorized' } });
+      expect(ours).toEqual({ isAuthorized: true, context: { decision: 'unauthorized', reason: 'invalid' } });
     });
 
     it('decides by Authorization alone while API Gateway caches decisions by it', async () => {
@@ -251,7 +251,9 @@ describe('behind CloudFront', () => {
         ];
         const inAuthorization = await authorize('GET /auth/me', { ...edge, authorization: `Bearer ${token}` });
 
-        for (const decision of inOtherHeaders) expect(decision).toEqual({ isAuthorized: true, context: { decision: 'unauthorized' } });
+        // None of them is read, so the request carries no credential.
+        for (const decision of inOtherHeaders)
+          expect(decision).toEqual({ isAuthorized: true, context: { decision: 'unauthorized', reason: 'missing' } });
         expect(inAuthorization).toMatchObject({ isAuthorized: true, context: { decision: 'allow', role: 'MANAGER' } });
       } finally {
         delete process.env.AUTHORIZER_CACHE_TTL;

@@ -32,12 +32,17 @@ describe('GET /openapi.json', () => {
     const { body } = await call(local.url, '/openapi.json');
 
     expect(Object.keys(body.components.schemas)).toEqual(
-      expect.arrayContaining(['User', 'TokenResponse', 'Session', 'ApiToken', 'AuditEvent', 'Error']),
+      expect.arrayContaining(['User', 'TokenResponse', 'Session', 'ApiToken', 'ApiTokenWithText', 'AuditEvent', 'Error']),
     );
     expect(body.paths['/auth/me'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/User' });
     expect(body.paths['/auth/login'].post.responses['200'].content['application/json'].schema).toEqual({
       $ref: '#/components/schemas/TokenResponse',
     });
+    // The token with its text, as creation and rotation answer it: one component, not its fields twice inline.
+    const withText = { $ref: '#/components/schemas/ApiTokenWithText' };
+    expect(body.paths['/auth/api-tokens'].post.responses['201'].content['application/json'].schema).toEqual(withText);
+    expect(body.paths['/auth/api-tokens/{id}/rotate'].post.responses['200'].content['application/json'].schema).toEqual(withText);
+    expect(body.components.schemas.ApiTokenWithText.required).toEqual(expect.arrayContaining(['id', 'token', 'expires_at']));
   });
 
   it('gives the login body as one of email, username or posId, so that {} matches none', async () => {

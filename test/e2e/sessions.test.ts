@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, createLocalJWKSet, generateKeyPair, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalEnvironment } from '../../local/environment.ts';
-import { bearer, decodeAccessToken, expectDemoUser, expectError, send, startSessionServer, utf8 } from '../fixtures/e2e.ts';
+import { bearer, challenge, decodeAccessToken, expectDemoUser, expectError, send, startSessionServer, utf8 } from '../fixtures/e2e.ts';
 import { call, login } from '../fixtures/local.ts';
 import { signWithServerKey } from '../fixtures/server-keys.ts';
 import { openDirectSession } from '../fixtures/direct-sessions.ts';
@@ -106,27 +106,90 @@ describe('GET /auth/me', () => {
     expect(answer.body).toEqual(UNAUTHORIZED);
   });
 
-  it('answers every 401 with the same WWW-Authenticate: Bearer error="invalid_token" (RFC 6750), whatever was wrong', async () => {
-    const session = await login(server.url, 'cashier@example.com');
-    const [header, payload] = session.access_token.split('.');
-    const loggedOut = await login(server.url, 'cashier@example.com');
-    await call(server.url, '/auth/logout', { headers: bearer(loggedOut.access_token), body: {} });
-
-    const answers = await Promise.all([
-      me(),
-      me(bearer('garbage')),
-      me(bearer(`${header}.${payload}.c2lnbmF0dXJl`)),
-      me(bearer(loggedOut.access_token)),
-      me({ 'x-auth-token': 'sat_000000000000000000000000_0000000000000000000000000000000000000000000000000000000000000000deadbeef' }),
-    ]);
-
-    for (const answer of answers) {
-      expectError(answer, 401, 'unauthorized');
-      expect(answer.headers.get('www-authenticate')).toBe(
-        'Bearer error="invalid_token", error_description="A valid credential is required"',
-      );
-      expect(answer.body).toEqual(UNAUTHORIZED);
+  describe('WWW-Authenticate on a 401 (RFC 6750 §3): no credential, an expired one, or any other, and nothing finer', () => {
+    const now = () => Math.floor(Date.now() / 1000);
+    /** The claims of a fresh session of the cashier, and a logged-out one's. */
+    async function sessions() {
+      const live = await login(server.url, 'cashier@example.com');
+      const loggedOut = await login(server.url, 'cashier@example.com');
+      expect((await logout(bearer(loggedOut.access_token), {})).status).toBe(204);
+      return {
+        live,
+        loggedOut,
+        claims: decodeAccessToken(live.access_token).claims,
+        endedClaims: decodeAccessToken(loggedOut.access_token).claims,
+      };
     }
+
+    /** Each answer is 401 with API.md's one body; only the challenge differs. */
+    function expectChallenges(answers: Awaited<ReturnType<typeof me>>[], expected: string) {
+      for (const answer of answers) {
+        expectError(answer, 401, 'unauthorized');
+        expect(answer.body).toEqual({ error: 'unauthorized', message: 'A valid credential is required' });
+        expect(answer.headers.get('www-authenticate'), answer.text).toBe(expected);
+      }
+    }
+
+    it('names only the scheme, no error code, when the request carries no credential (§3.1)', async () => {
+      // Act
+      const answers = await Promise.all([
+        me(),
+        me({ authorization: 'Bearer ' }),
+        me({ 'x-access-token': '  ' }),
+        me({ authorization: `Basic ${Buffer.from('manager@example.com:LocalDemo#2026').toString('base64')}` }),
+      ]);
+
+      // Assess
+      expectChallenges(answers, challenge.none);
+    });
+
+    it('says the credential expired for a well-signed access token past its exp and the 5 s of skew, in any header', async () => {
+      // Prepare: expired tokens of a live session and of a logged-out one answer alike, so expiry tells nothing of revocation.
+      const { claims, endedClaims } = await sessions();
+      const expired = await signWithServerKey(server, { ...claims, jti: randomUUID(), iat: now() - 900, exp: now() - 10 });
+      const expiredOfEnded = await signWithServerKey(server, { ...endedClaims, jti: randomUUID(), iat: now() - 900, exp: now() - 60 });
+
+      // Act
+      const answers = await Promise.all([
+        me(bearer(expired)),
+        me({ 'x-access-token': expired }),
+        me({ 'x-auth-token': expired }),
+        me(bearer(expiredOfEnded)),
+      ]);
+
+      // Assess
+      expectChallenges(answers, challenge.expired);
+    });
+
+    it('gives one generic description to every other refusal: revoked, forged, unknown, malformed, wrong type', async () => {
+      // Prepare
+      const { live, loggedOut, claims } = await sessions();
+      const [header, payload] = live.access_token.split('.');
+      const past = { iat: now() - 900, exp: now() - 60 };
+      const { privateKey } = await generateKeyPair('RS256');
+      const { kid } = decodeAccessToken(live.access_token).header;
+      const forgedExpired = await new SignJWT({ ...claims, ...past })
+        .setProtectedHeader({ alg: 'RS256', kid, typ: 'at+jwt' })
+        .sign(privateKey);
+
+      // Act
+      const answers = await Promise.all([
+        me(bearer(loggedOut.access_token)), // revoked by logout, not yet expired
+        me(bearer(`${header}.${payload}.c2lnbmF0dXJl`)), // bad signature
+        me(bearer(forgedExpired)), // expired, but not signed by us: a forger learns nothing from "expired"
+        me(bearer(await signWithServerKey(server, { ...claims, ...past, aud: 'another-api' }))), // expired, for another audience
+        me(bearer(await signWithServerKey(server, { ...claims, ...past }, { typ: 'JWT' }))), // expired, of another type
+        me(bearer(await signWithServerKey(server, { ...claims, sid: 'AAAAAAAAAAAAAAAAAAAAAA' }))), // unknown session
+        me(bearer(live.refresh_token)), // a refresh token
+        me(bearer('garbage')),
+        me(bearer('a'.repeat(20_000))), // over the length any token of ours has
+        me({ 'x-auth-token': 'sat_000000000000000000000000_0000000000000000000000000000000000000000000000000000000000000000deadbeef' }),
+      ]);
+
+      // Assess
+      expectChallenges(answers, challenge.invalid);
+      expect((await me(bearer(live.access_token))).status).toBe(200);
+    });
   });
 
   it.each(['access_token', 'token', 'x-access-token', 'authorization', 'X-Auth-Token'])(

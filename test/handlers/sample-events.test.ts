@@ -36,7 +36,10 @@ describe('sample events', () => {
   });
 
   it('authorizer.json, with its placeholder token, passes an unauthorized decision to the route', async () => {
-    expect(await invoke('authorizer', await sample('authorizer'))).toEqual({ isAuthorized: true, context: { decision: 'unauthorized' } });
+    expect(await invoke('authorizer', await sample('authorizer'))).toEqual({
+      isAuthorized: true,
+      context: { decision: 'unauthorized', reason: 'invalid' },
+    });
   });
 
   it('the authorizer refuses outright a route that is not ours and that the stack did not list', async () => {
@@ -106,7 +109,7 @@ describe('a route another team adds behind the authorizer', () => {
 
   it('refuses outright without a credential', async () => {
     const event = { ...(await sample('authorizer')), routeKey: 'GET /partner/reports', headers: {} };
-    expect(await invoke('authorizer', event)).toEqual({ isAuthorized: false, context: { decision: 'unauthorized' } });
+    expect(await invoke('authorizer', event)).toEqual({ isAuthorized: false, context: { decision: 'unauthorized', reason: 'missing' } });
   });
 
   it('denies a route key it was not told about, whatever the credential', async () => {
@@ -131,7 +134,7 @@ describe('a route another team adds behind the authorizer', () => {
 
     expect(allowed.isAuthorized).toBe(true);
     expect(allowed.context).toMatchObject({ decision: 'allow', role: 'CUSTOMER' });
-    expect(anonymous).toEqual({ isAuthorized: false, context: { decision: 'unauthorized' } });
+    expect(anonymous).toEqual({ isAuthorized: false, context: { decision: 'unauthorized', reason: 'missing' } });
   });
 });
 

@@ -3,9 +3,10 @@
  * scratch project in a temp dir (offline: the client has no dependency, and
  * verify's `jose` comes from this project's node_modules), then used against
  * the local server from an ES module script and from a TypeScript file that
- * type-checks with the project's `tsc`.
+ * type-checks with the project's `tsc`; the READMEs' TypeScript snippets
+ * type-check against them too.
  */
-import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +29,7 @@ async function pack(name: 'client' | 'verify'): Promise<void> {
   packed[name] = { filename: result!.filename, files: result!.files.map((file) => file.path).sort() };
 }
 
-const typeCheck = (file: string) =>
+const typeCheck = (...files: string[]) =>
   run(
     tsc,
     [
@@ -48,13 +49,39 @@ const typeCheck = (file: string) =>
       join(projectRoot, 'node_modules/@types'),
       '--types',
       'node',
-      file,
+      ...files,
     ],
     { cwd: scratch },
   ).then(
     () => 'clean',
     (error: { stdout?: string }) => error.stdout ?? String(error),
   );
+
+/** The ```ts blocks of a README, in order. */
+const tsBlocksOf = async (readme: string): Promise<string[]> =>
+  [...(await readFile(join(projectRoot, readme), 'utf8')).matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] as string);
+
+/**
+ * What the READMEs' snippets take from the app around them, each declared
+ * only for a snippet that uses it. `app` is an Express app reduced to what
+ * the snippet calls, typed with verify's own Express shapes, so that the
+ * guard and `req.auth` are checked.
+ */
+const freeNames: Readonly<Record<string, string>> = {
+  showLogin: 'declare function showLogin(reason: string): void;',
+  accessToken: 'declare const accessToken: string;',
+  app: [
+    "import type { ExpressMiddleware, ExpressRequestLike, ExpressResponseLike } from '@serverless-auth/verify';",
+    'declare const app: { post(path: string, guard: ExpressMiddleware, handler: (req: ExpressRequestLike, res: ExpressResponseLike) => unknown): void };',
+  ].join('\n'),
+};
+const withDeclarations = (snippet: string): string =>
+  [
+    ...Object.entries(freeNames)
+      .filter(([name]) => new RegExp(`\\b${name}\\b`).test(snippet))
+      .map(([, declaration]) => declaration),
+    snippet,
+  ].join('\n');
 
 describe('npm pack of both packages, installed into a scratch project', () => {
   beforeAll(async () => {
@@ -130,6 +157,28 @@ describe('npm pack of both packages, installed into a scratch project', () => {
       refunds: true,
       events: ['signed_in', 'signed_out'],
     });
+  });
+
+  it('type-checks the READMEs’ TypeScript snippets against the installed packages', async () => {
+    // Prepare: every TypeScript snippet of the project's README and of each package's own, one file each.
+    const snippets: Record<string, string> = {};
+    for (const [name, readme] of [
+      ['readme', 'README.md'],
+      ['client-readme', 'packages/client/README.md'],
+      ['verify-readme', 'packages/verify/README.md'],
+    ] as const)
+      for (const [i, snippet] of (await tsBlocksOf(readme)).entries()) snippets[`${name}-${i + 1}.ts`] = snippet;
+    // The project's README shows the client and the verifier, one snippet each.
+    expect(Object.keys(snippets)).toEqual(['readme-1.ts', 'readme-2.ts', 'client-readme-1.ts', 'verify-readme-1.ts']);
+    expect(snippets['readme-1.ts']).toContain("from '@serverless-auth/client'");
+    expect(snippets['readme-2.ts']).toContain("from '@serverless-auth/verify'");
+    for (const [file, snippet] of Object.entries(snippets)) await writeFile(join(scratch, file), withDeclarations(snippet));
+
+    // Act
+    const checked = await typeCheck(...Object.keys(snippets));
+
+    // Assess
+    expect(checked).toBe('clean');
   });
 
   it('refuses, at type-check time, a login without a password and a principal field that does not exist', async () => {

@@ -5,7 +5,9 @@
  * read. Each one runs against the Lambda authorizer, invoked as API Gateway
  * invokes it, and against every protected route of the operation table
  * through the local server. Every one is `401 unauthorized` in the error
- * shape of API.md.
+ * shape of API.md, and its `WWW-Authenticate` tells nothing of the attack:
+ * the generic challenge, but for a well-made token of ours that merely
+ * expired, and for a credential where none is read (none was sent).
  *
  * Every attack starts from a fresh live session (opened straight in the
  * tables), so that an attack wrongly let through on one route (a logout,
@@ -22,7 +24,7 @@ import { operations, routeKey, type Operation } from '../../functions/routes.ts'
 import type { LocalEnvironment } from '../../local/environment.ts';
 import { FakeClock } from '../fixtures/clock.ts';
 import { openDirectSession } from '../fixtures/direct-sessions.ts';
-import { bearer, expectError, startSessionServer } from '../fixtures/e2e.ts';
+import { bearer, challenge, expectError, startSessionServer } from '../fixtures/e2e.ts';
 import { base64url, compactJws, part, serverKeyOf, signers, splitJws, type ServerKey } from '../fixtures/forgery.ts';
 import { call, login } from '../fixtures/local.ts';
 import { codeIn, mailbox } from '../fixtures/mail.ts';
@@ -476,6 +478,12 @@ const attacks: readonly Attack[] = [
   ['a genuine token only in the query string (?token=)', async () => ({ headers: {}, query: { token: (await genuine()).accessToken } })],
 ];
 
+/** The only attacks the answer may tell apart from the rest: a token of ours that merely expired, and no credential read. */
+const EXPIRED = new Set(['a token expired 6 s ago (beyond the 5 s of skew)', 'a token expired an hour ago']);
+const reasonOf = (attack: string): 'missing' | 'expired' | 'invalid' =>
+  EXPIRED.has(attack) ? 'expired' : attack.includes('only in the query string') ? 'missing' : 'invalid';
+const challengeOf = { missing: challenge.none, expired: challenge.expired, invalid: challenge.invalid } as const;
+
 const pathOf = (operation: Operation, query: Record<string, string> = {}): string => {
   const path = operation.path.replace(/\{\w+\}/g, DUMMY_ID);
   const search = new URLSearchParams(query).toString();
@@ -636,7 +644,7 @@ describe(`${attacks.length} attacks on access tokens`, () => {
   });
 
   describe('the Lambda authorizer, invoked as API Gateway invokes it', () => {
-    it.each(attacks)(`decides unauthorized on all ${protectedOperations.length} protected routes for %s`, async (_, forge) => {
+    it.each(attacks)(`decides unauthorized on all ${protectedOperations.length} protected routes for %s`, async (name, forge) => {
       // Prepare
       const credential = await forge();
 
@@ -644,14 +652,15 @@ describe(`${attacks.length} attacks on access tokens`, () => {
       const decisions = await authorizeEverywhere(credential);
 
       // Assess
-      expect(decisions).toEqual(protectedOperations.map(() => ({ isAuthorized: true, context: { decision: 'unauthorized' } })));
+      const context = { decision: 'unauthorized', reason: reasonOf(name) };
+      expect(decisions).toEqual(protectedOperations.map(() => ({ isAuthorized: true, context })));
     });
   });
 
   describe.each(protectedOperations.map((operation) => [`${operation.method} ${operation.path}`, operation] as const))(
     '%s through the local server',
     (_, operation) => {
-      it.each(attacks)('answers 401 unauthorized to %s', async (__, forge) => {
+      it.each(attacks)('answers 401 unauthorized to %s', async (name, forge) => {
         // Prepare
         const credential = await forge();
 
@@ -661,6 +670,7 @@ describe(`${attacks.length} attacks on access tokens`, () => {
         // Assess
         expectError(answer, 401, 'unauthorized');
         expect(answer.body).toEqual(UNAUTHORIZED);
+        expect(answer.headers.get('www-authenticate')).toBe(challengeOf[reasonOf(name)]);
       });
     },
   );

@@ -11,12 +11,15 @@ describe('credentialFrom', () => {
     expect(credentialFrom({ authorization: 'Bearer first', 'x-auth-token': 'second' })?.token).toBe('first');
   });
 
-  it('finds nothing in other schemes, empty headers or oversized values', () => {
+  it('finds nothing in other schemes or empty headers: the request carries no credential', () => {
     expect(credentialFrom({})).toBeNull();
     expect(credentialFrom({ authorization: 'Basic dXNlcjpwdw==' })).toBeNull();
     expect(credentialFrom({ authorization: 'Bearer' })).toBeNull();
     expect(credentialFrom({ 'x-access-token': '   ' })).toBeNull();
-    expect(credentialFrom({ 'x-access-token': 'a'.repeat(20_000) })).toBeNull();
+  });
+
+  it('finds an oversized value, which is a credential sent (and refused by its length), not a missing one', () => {
+    expect(credentialFrom({ 'x-access-token': 'a'.repeat(20_000) })?.token).toHaveLength(20_000);
   });
 });
 
@@ -50,14 +53,19 @@ describe('authorizer context', () => {
   };
   const allowWithUser: Decision = { kind: 'allow', principal: { ...allow.principal, user } };
 
-  it.each<Decision>([allow, allowWithUser, { kind: 'forbidden', role: 'CUSTOMER' }, { kind: 'unauthorized' }, { kind: 'unavailable' }])(
-    'round-trips %j through flat string values',
-    (decision) => {
-      const context = decisionToContext(decision, true);
-      expect(Object.values(context).every((v) => typeof v === 'string')).toBe(true);
-      expect(decisionFromContext(context)).toEqual(decision);
-    },
-  );
+  it.each<Decision>([
+    allow,
+    allowWithUser,
+    { kind: 'forbidden', role: 'CUSTOMER' },
+    { kind: 'unauthorized', reason: 'missing' },
+    { kind: 'unauthorized', reason: 'expired' },
+    { kind: 'unauthorized', reason: 'invalid' },
+    { kind: 'unavailable' },
+  ])('round-trips %j through flat string values', (decision) => {
+    const context = decisionToContext(decision, true);
+    expect(Object.values(context).every((v) => typeof v === 'string')).toBe(true);
+    expect(decisionFromContext(context)).toEqual(decision);
+  });
 
   it('passes the user object only when asked to: never to another team’s route', () => {
     expect(decisionToContext(allowWithUser)).not.toHaveProperty('user');
@@ -71,13 +79,16 @@ describe('authorizer context', () => {
     }
   });
 
-  it('reads a missing or malformed context as unauthorized (fail closed)', () => {
-    expect(decisionFromContext(undefined)).toEqual({ kind: 'unauthorized' });
-    expect(decisionFromContext({ decision: 'allow', userId: 'u1', role: 'ROOT', tenantId: 't', credential: 'access_token' })).toEqual({
-      kind: 'unauthorized',
-    });
-    expect(decisionFromContext({ decision: 'allow', role: 'MANAGER', tenantId: 't', credential: 'access_token' })).toEqual({
-      kind: 'unauthorized',
-    });
+  it('reads a missing or malformed context as unauthorized, for no reason it may tell (fail closed)', () => {
+    const generic = { kind: 'unauthorized', reason: 'invalid' };
+    expect(decisionFromContext(undefined)).toEqual(generic);
+    expect(decisionFromContext({ decision: 'allow', userId: 'u1', role: 'ROOT', tenantId: 't', credential: 'access_token' })).toEqual(
+      generic,
+    );
+    expect(
+      decisionFromContext({ decision: 'allow', role: 'MANAGER', tenantId: 't', credential: 'access_token', reason: 'missing' }),
+    ).toEqual(generic);
+    expect(decisionFromContext({ decision: 'unauthorized' })).toEqual(generic);
+    expect(decisionFromContext({ decision: 'unauthorized', reason: 'revoked' })).toEqual(generic);
   });
 });

@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { signAccessToken, verifyAccessToken } from '../../functions/core/crypto/access-tokens.ts';
 import {
@@ -7,6 +12,7 @@ import {
   rotateKeyMaterial,
   toSigningKeys,
 } from '../../functions/core/crypto/signing-keys.ts';
+import { ensureKeyFile } from '../../local/keys.ts';
 
 const ttl = 900;
 const start = new Date('2026-11-23T10:00:00.000Z');
@@ -65,5 +71,30 @@ describe('rotateKeyMaterial', () => {
       expect(Object.keys(key).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
     }
     expect(JSON.stringify(jwks)).not.toMatch(/"(d|p|q|dp|dq|qi)"/);
+  });
+});
+
+describe('npm run keys:rotate', () => {
+  it('rotates the key file and says when a running dev server signs with the new key, as the README does', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'serverless-auth-keys-'));
+    try {
+      const file = join(dataDir, 'signing-keys.json');
+      await ensureKeyFile(file);
+      const before = JSON.parse(await readFile(file, 'utf8'));
+
+      const { stdout } = await promisify(execFile)(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'bin/rotate-keys.ts'], {
+        env: { ...process.env, LOCAL_DATA_DIR: dataDir },
+      });
+
+      const after = JSON.parse(await readFile(file, 'utf8'));
+      expect(after.keys.map((key: { kid: string }) => key.kid)).toEqual([expect.any(String), before.keys[0].kid]);
+      expect(stdout).toBe(
+        `Rotated: key ${after.keys[0].kid} is the new signing key; 2 key(s) in the JWKS.\n` +
+          'A running npm run dev signs with it within 5 minutes (restart it to switch at once); ' +
+          'tokens signed with the old key stay valid, since it stays in the JWKS.\n',
+      );
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

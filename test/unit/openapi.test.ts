@@ -29,6 +29,11 @@ describe('the OpenAPI document', () => {
       if (operation.auth === 'protected') {
         expect(documented.security).toEqual([{ bearer: [] }, { accessToken: [] }, { authToken: [] }]);
         expect(Object.keys(documented.responses)).toEqual(expect.arrayContaining(['401', '403']));
+        // The 401's challenge, each of its three forms (RFC 6750 §3).
+        const challenge = documented.responses['401'].headers['WWW-Authenticate'].description;
+        expect(challenge).toContain('`Bearer` when the request carried no credential');
+        expect(challenge).toContain('error_description="The credential expired"` when it expired');
+        expect(challenge).toContain('error_description="A valid credential is required"` for any other refusal');
       } else {
         expect(documented.security).toEqual([]);
       }

@@ -3,7 +3,7 @@
  * algorithm, issuer, audience and type, and allows 5 s of clock skew.
  */
 import { randomUUID } from 'node:crypto';
-import { SignJWT, decodeProtectedHeader, jwtVerify, type JWTHeaderParameters } from 'jose';
+import { SignJWT, decodeProtectedHeader, errors, jwtVerify, type JWTHeaderParameters } from 'jose';
 import * as z from 'zod';
 import { isRole, permissionsOf, type Role } from '../infra/permissions.ts';
 import { isCanonicalBase64url } from './base64url.ts';
@@ -60,13 +60,25 @@ export interface VerifiedAccessToken extends AccessTokenSubject {
   readonly expiresAt: Date;
 }
 
-/** The token's subject, or `null` for anything that is not a live access token of ours. */
-export async function verifyAccessToken(
+/**
+ * What a token is: live, expired (well signed, every claim right, `exp`
+ * passed beyond the skew), or anything else. Only a token that would be live
+ * but for its age counts as expired, so the difference tells a caller
+ * nothing but what its own token's `exp` already says.
+ */
+export type AccessTokenCheck =
+  | { readonly kind: 'valid'; readonly token: VerifiedAccessToken }
+  | { readonly kind: 'expired' }
+  | { readonly kind: 'invalid' };
+
+const invalid: AccessTokenCheck = { kind: 'invalid' };
+
+export async function checkAccessToken(
   keys: VerificationKeys,
   token: string,
   options: Omit<AccessTokenOptions, 'expiresAt'>,
-): Promise<VerifiedAccessToken | null> {
-  if (!token.split('.').every(isCanonicalBase64url) || hasAmbiguousJson(token)) return null;
+): Promise<AccessTokenCheck> {
+  if (!token.split('.').every(isCanonicalBase64url) || hasAmbiguousJson(token)) return invalid;
   try {
     const { payload } = await jwtVerify(
       token,
@@ -85,22 +97,40 @@ export async function verifyAccessToken(
         requiredClaims: ['exp', 'iat', 'sub', 'jti'],
       },
     );
-    const claims = claimsSchema.safeParse(payload);
-    if (!claims.success) return null;
-    const c = claims.data;
-    // jose checks `nbf` but not an `iat` in the future: a token from the future was not issued by us.
-    if (c.iat > Math.floor(options.now.getTime() / 1000) + CLOCK_SKEW_SECONDS) return null;
-    return {
-      userId: c.sub,
-      sessionId: c.sid,
-      role: c.role as Role,
-      tenantId: c.tenant_id,
-      permissions: c.permissions,
-      expiresAt: new Date(c.exp * 1000),
-    };
-  } catch {
-    return null;
+    const verified = subjectOf(payload, options.now);
+    return verified ? { kind: 'valid', token: verified } : invalid;
+  } catch (error) {
+    // jose checks `exp` after the signature, `typ`, `iss`, `aud` and `nbf`; the claims of ours come next.
+    if (error instanceof errors.JWTExpired && error.claim === 'exp' && subjectOf(error.payload, options.now)) return { kind: 'expired' };
+    return invalid;
   }
+}
+
+/** The token's subject, or `null` for anything that is not a live access token of ours. */
+export async function verifyAccessToken(
+  keys: VerificationKeys,
+  token: string,
+  options: Omit<AccessTokenOptions, 'expiresAt'>,
+): Promise<VerifiedAccessToken | null> {
+  const check = await checkAccessToken(keys, token, options);
+  return check.kind === 'valid' ? check.token : null;
+}
+
+/** Our claims, checked beyond what jose checks. */
+function subjectOf(payload: unknown, now: Date): VerifiedAccessToken | null {
+  const claims = claimsSchema.safeParse(payload);
+  if (!claims.success) return null;
+  const c = claims.data;
+  // jose checks `nbf` but not an `iat` in the future: a token from the future was not issued by us.
+  if (c.iat > Math.floor(now.getTime() / 1000) + CLOCK_SKEW_SECONDS) return null;
+  return {
+    userId: c.sub,
+    sessionId: c.sid,
+    role: c.role as Role,
+    tenantId: c.tenant_id,
+    permissions: c.permissions,
+    expiresAt: new Date(c.exp * 1000),
+  };
 }
 
 /** A header or claims set that names a member twice reads differently in different parsers. */

@@ -3,7 +3,7 @@
  * permission check. The Lambda authorizer runs this once per request and
  * passes the decision on as flat context values.
  */
-import { kidOf, verifyAccessToken } from '../crypto/access-tokens.ts';
+import { checkAccessToken, kidOf } from '../crypto/access-tokens.ts';
 import { looksLikeApiToken } from '../crypto/api-token-text.ts';
 import { checkApiToken } from '../records/api-tokens.ts';
 import { audit, type AuditOrigin } from '../records/audit.ts';
@@ -28,10 +28,18 @@ export interface Principal {
   readonly user?: SessionUser;
 }
 
+/**
+ * Why a request was refused as unauthorized, as far as the caller may know
+ * (RFC 6750 §3): it sent no credential, its credential expired, or anything
+ * else (malformed, forged, revoked, unknown), which stays one answer.
+ */
+export type UnauthorizedReason = 'missing' | 'expired' | 'invalid';
+const UNAUTHORIZED_REASONS: readonly string[] = ['missing', 'expired', 'invalid'] satisfies UnauthorizedReason[];
+
 export type Decision =
   | { readonly kind: 'allow'; readonly principal: Principal }
   | { readonly kind: 'forbidden'; readonly role: Role }
-  | { readonly kind: 'unauthorized' }
+  | { readonly kind: 'unauthorized'; readonly reason: UnauthorizedReason }
   /** A dependency failed while checking: the caller should retry, not log in again. */
   | { readonly kind: 'unavailable' };
 
@@ -48,18 +56,28 @@ const MAX_CREDENTIAL_LENGTH = 8192;
  * The request's credential: `Authorization: Bearer`, then `X-Access-Token`,
  * then `X-Auth-Token` (the only one that may carry an API token). Header
  * names are lower-case, as API Gateway passes them. Never the query string.
+ * `null` when there is none: no header, an empty one, another scheme.
  */
 export function credentialFrom(headers: Record<string, string | undefined>): Credential | null {
   const bearer = bearerOf(headers);
   const access = bearer ?? headers['x-access-token']?.trim();
-  if (access) return access.length <= MAX_CREDENTIAL_LENGTH ? { kind: 'access_token', token: access } : null;
+  if (access) return { kind: 'access_token', token: access };
   const auth = headers['x-auth-token']?.trim();
-  if (auth) return auth.length <= MAX_CREDENTIAL_LENGTH ? { kind: 'access_or_api_token', token: auth } : null;
+  if (auth) return { kind: 'access_or_api_token', token: auth };
   return null;
 }
 
+/** A credential's principal, or why it was refused. */
+export type Authentication =
+  | { readonly kind: 'valid'; readonly principal: Principal }
+  | { readonly kind: 'refused'; readonly reason: Exclude<UnauthorizedReason, 'missing'> };
+
+const invalid: Authentication = { kind: 'refused', reason: 'invalid' };
+const expired: Authentication = { kind: 'refused', reason: 'expired' };
+
 /** Verifies a credential: an access token whose session is live, or an API token whose owner is active. */
-export async function authenticate(d: Deps, credential: Credential, issuer: string, origin: AuditOrigin): Promise<Principal | null> {
+export async function authenticate(d: Deps, credential: Credential, issuer: string, origin: AuditOrigin): Promise<Authentication> {
+  if (credential.token.length > MAX_CREDENTIAL_LENGTH) return invalid;
   if (credential.kind === 'access_or_api_token' && looksLikeApiToken(credential.token)) {
     return authenticateApiToken(d, credential.token, origin);
   }
@@ -68,13 +86,15 @@ export async function authenticate(d: Deps, credential: Credential, issuer: stri
   let keys = await d.keys.verification();
   // A kid this container has not seen may be a key rotated in since it loaded the set.
   if (!keys.publicKeys.has(kidOf(credential.token) ?? '')) keys = await d.keys.reloadVerification();
-  const verified = await verifyAccessToken(keys, credential.token, options);
-  if (!verified) return null;
+  const check = await checkAccessToken(keys, credential.token, options);
+  // An expired token is refused as expired whatever its session became: nothing about the session is told or read.
+  if (check.kind !== 'valid') return check.kind === 'expired' ? expired : invalid;
+  const verified = check.token;
   const session = await getSession(d, verified.userId, verified.sessionId);
-  if (!session || !isLive(session, now)) return null;
+  if (!session || !isLive(session, now)) return invalid;
   // The session is the truth: a token whose role or tenant disagrees with it was not issued for it.
-  if (session.role !== verified.role || session.tenantId !== verified.tenantId) return null;
-  return {
+  if (session.role !== verified.role || session.tenantId !== verified.tenantId) return invalid;
+  const principal: Principal = {
     userId: verified.userId,
     role: verified.role,
     tenantId: verified.tenantId,
@@ -83,6 +103,7 @@ export async function authenticate(d: Deps, credential: Credential, issuer: stri
     credential: 'access_token',
     ...(session.user ? { user: session.user } : {}),
   };
+  return { kind: 'valid', principal };
 }
 
 /** What a route asks of its caller beyond a live credential. */
@@ -101,15 +122,19 @@ export const satisfies = (principal: Principal, requirement: Requirement): boole
   (!requirement.roles || requirement.roles.includes(principal.role)) &&
   (!requirement.sessionOnly || principal.credential === 'access_token');
 
-async function authenticateApiToken(d: Deps, token: string, origin: AuditOrigin): Promise<Principal | null> {
+async function authenticateApiToken(d: Deps, token: string, origin: AuditOrigin): Promise<Authentication> {
   const check = await checkApiToken(d, token, origin.ip);
   if (check.kind === 'refused') {
     const { userId, tenantId } = check.record;
     await audit(d, origin, { type: 'api_token.rejected', outcome: 'failure', reason: check.reason, userId, tenantId });
+    // Only the holder of the right secret hears that its token expired, which its expires_at told it already. Past
+    // that date a revoked token is "expired" too, so that the answer never tells revoked from not.
+    const lifeOver = check.reason !== 'wrong_secret' && Date.parse(check.record.validUntil) <= d.clock.now().getTime();
+    return lifeOver ? expired : invalid;
   }
-  if (check.kind !== 'ok') return null;
+  if (check.kind !== 'ok') return invalid;
   const { owner } = check;
-  return {
+  const principal: Principal = {
     userId: owner.id,
     role: owner.role,
     tenantId: owner.tenantId,
@@ -118,6 +143,7 @@ async function authenticateApiToken(d: Deps, token: string, origin: AuditOrigin)
     credential: 'api_token',
     user: sessionUserOf(owner),
   };
+  return { kind: 'valid', principal };
 }
 
 export async function decide(
@@ -128,8 +154,10 @@ export async function decide(
   origin: AuditOrigin,
 ): Promise<Decision> {
   const credential = credentialFrom(headers);
-  const principal = credential ? await authenticate(d, credential, issuer, origin) : null;
-  if (!principal) return { kind: 'unauthorized' };
+  if (!credential) return { kind: 'unauthorized', reason: 'missing' };
+  const authentication = await authenticate(d, credential, issuer, origin);
+  if (authentication.kind === 'refused') return { kind: 'unauthorized', reason: authentication.reason };
+  const { principal } = authentication;
   if (!satisfies(principal, requirement)) return { kind: 'forbidden', role: principal.role };
   return { kind: 'allow', principal };
 }
@@ -142,7 +170,7 @@ export async function decide(
 export function decisionToContext(decision: Decision, withUser = false): Record<string, string> {
   switch (decision.kind) {
     case 'unauthorized':
-      return { decision: 'unauthorized' };
+      return { decision: 'unauthorized', reason: decision.reason };
     case 'unavailable':
       return { decision: 'unavailable' };
     case 'forbidden':
@@ -162,7 +190,7 @@ export function decisionToContext(decision: Decision, withUser = false): Record<
   }
 }
 
-/** The decision an authorizer passed on; anything unexpected reads as `unauthorized`. */
+/** The decision an authorizer passed on; anything unexpected reads as `unauthorized`, for no reason it may tell. */
 export function decisionFromContext(context: Record<string, unknown> | undefined): Decision {
   const c = context ?? {};
   if (c.decision === 'unavailable') return { kind: 'unavailable' };
@@ -188,7 +216,9 @@ export function decisionFromContext(context: Record<string, unknown> | undefined
       },
     };
   }
-  return { kind: 'unauthorized' };
+  const told = c.decision === 'unauthorized' && typeof c.reason === 'string' && UNAUTHORIZED_REASONS.includes(c.reason);
+  const reason = told ? (c.reason as UnauthorizedReason) : 'invalid';
+  return { kind: 'unauthorized', reason };
 }
 
 /** The user object the authorizer passed, if it is one and names the caller; otherwise the route reads it. */

@@ -2,6 +2,8 @@
  * The one error type meant for callers. Exactly one middleware renders it
  * (`http/errors.ts`); anything else becomes a 500 with nothing of its own shown.
  */
+import type { UnauthorizedReason } from '../flows/authorize.ts';
+
 export type ErrorCode =
   | 'invalid_request'
   | 'weak_password'
@@ -64,12 +66,21 @@ const defaultMessage: Record<ErrorCode, string> = {
 };
 
 /**
- * Headers a code always carries. A 401 names the scheme and one fixed
- * reason (RFC 6750 §3): the same for a missing, malformed, expired, revoked
- * or forged credential, so the answer tells an attacker nothing.
+ * The challenge of a 401 `unauthorized` (RFC 6750 §3): the bare scheme when
+ * the request carried no credential (§3.1), else `invalid_token` with one of
+ * two fixed descriptions, expired or not. A malformed, forged, revoked or
+ * unknown credential all get the second, so the answer tells an attacker
+ * nothing; the body is the same in all three cases.
  */
+export const challenges: Readonly<Record<UnauthorizedReason, string>> = {
+  missing: 'Bearer',
+  expired: 'Bearer error="invalid_token", error_description="The credential expired"',
+  invalid: 'Bearer error="invalid_token", error_description="A valid credential is required"',
+};
+
+/** Headers a code always carries; an `unauthorized` that does not say why gets the generic challenge. */
 const defaultHeaders: Partial<Record<ErrorCode, Readonly<Record<string, string>>>> = {
-  unauthorized: { 'WWW-Authenticate': 'Bearer error="invalid_token", error_description="A valid credential is required"' },
+  unauthorized: { 'WWW-Authenticate': challenges.invalid },
 };
 
 export interface ErrorDetail {
@@ -116,6 +127,10 @@ export class ApiError extends Error {
     };
   }
 }
+
+/** A 401 `unauthorized` whose challenge says why, as far as the caller may know. */
+export const unauthorized = (reason: UnauthorizedReason): ApiError =>
+  new ApiError('unauthorized', { headers: { 'WWW-Authenticate': challenges[reason] } });
 
 /** A 400 that lists what is wrong; the message names the first problem. */
 export function invalidRequest(details: readonly ErrorDetail[]): ApiError {

@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { operations, type Operation } from '../../routes.ts';
-import { statusOf, type ErrorCode } from './api-error.ts';
+import { challenges, statusOf, type ErrorCode } from './api-error.ts';
 import { contractOf } from './operation-contracts.ts';
 import * as s from './schemas.ts';
 
@@ -34,6 +34,7 @@ named.add(s.userObject, { id: 'User' });
 named.add(s.tokenResponse, { id: 'TokenResponse' });
 named.add(s.session, { id: 'Session' });
 named.add(s.apiToken, { id: 'ApiToken' });
+named.add(s.apiTokenWithText, { id: 'ApiTokenWithText' });
 named.add(s.auditEvent, { id: 'AuditEvent' });
 named.add(s.errorBody, { id: 'Error' });
 
@@ -79,6 +80,12 @@ function loginAlternatives() {
 
 const header = (description: string) => ({ description, schema: { type: 'string' } });
 
+/** The challenge of a 401 `unauthorized`, by what the caller may learn of its credential (RFC 6750 §3). */
+const wwwAuthenticate = header(
+  `On \`unauthorized\`: \`${challenges.missing}\` when the request carried no credential, ` +
+    `\`${challenges.expired}\` when it expired, \`${challenges.invalid}\` for any other refusal.`,
+);
+
 function operationObject(operation: Operation, components: Record<string, unknown>) {
   const contract = contractOf(operation.operationId);
   if (!contract) throw new Error(`No contract for ${operation.operationId}`);
@@ -107,6 +114,7 @@ function operationObject(operation: Operation, components: Record<string, unknow
       headers: {
         'X-Request-Id': { $ref: '#/components/headers/RequestId' },
         ...(status === 429 ? { 'Retry-After': header('Seconds to wait') } : {}),
+        ...(codes.includes('unauthorized') ? { 'WWW-Authenticate': wwwAuthenticate } : {}),
       },
       content: {
         'application/json': {

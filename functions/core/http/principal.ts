@@ -6,7 +6,7 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { decisionFromContext } from '../flows/authorize.ts';
-import { ApiError } from './api-error.ts';
+import { ApiError, unauthorized } from './api-error.ts';
 import type { RouteContext } from './route-context.ts';
 
 type AuthorizedEvent = APIGatewayProxyEventV2 & {
@@ -18,7 +18,7 @@ export const requirePrincipal = (): MiddlewareObj<APIGatewayProxyEventV2> => {
     const decision = decisionFromContext((request.event as AuthorizedEvent).requestContext.authorizer?.lambda);
     if (decision.kind === 'forbidden') throw new ApiError('forbidden', { extra: { role: decision.role } });
     if (decision.kind === 'unavailable') throw new ApiError('service_unavailable');
-    if (decision.kind !== 'allow') throw new ApiError('unauthorized');
+    if (decision.kind === 'unauthorized') throw unauthorized(decision.reason);
     (request.context as RouteContext).principal = decision.principal;
   };
   return { before: requirePrincipalBefore };

@@ -27,16 +27,22 @@ export function accessTokenOf(header: HeaderReader): string | null {
 
 const JSON_TYPE = { 'content-type': 'application/json', 'cache-control': 'no-store' };
 
-function unauthorized(reason: 'missing' | 'expired' | 'invalid'): Refusal {
-  // The expired/invalid distinction lets a client refresh; it says nothing an attacker could use.
-  const challenge =
-    reason === 'missing'
-      ? 'Bearer'
-      : `Bearer error="invalid_token", error_description="${reason === 'expired' ? 'The access token expired' : 'The access token is invalid'}"`;
+/**
+ * The auth service's own challenges and body, word for word: no error code
+ * without a credential (RFC 6750 §3.1); expired or not otherwise, which lets
+ * a client refresh and says nothing an attacker could use.
+ */
+const challenges = {
+  missing: 'Bearer',
+  expired: 'Bearer error="invalid_token", error_description="The credential expired"',
+  invalid: 'Bearer error="invalid_token", error_description="A valid credential is required"',
+} as const;
+
+function unauthorized(reason: keyof typeof challenges): Refusal {
   return {
     status: 401,
-    headers: { ...JSON_TYPE, 'www-authenticate': challenge },
-    body: { error: 'unauthorized', message: 'Missing or invalid credentials' },
+    headers: { ...JSON_TYPE, 'www-authenticate': challenges[reason] },
+    body: { error: 'unauthorized', message: 'A valid credential is required' },
   };
 }
 

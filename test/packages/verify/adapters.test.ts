@@ -8,8 +8,9 @@
 import { createVerifier, express, fastify, hono, middy, type Principal, type Refusal, type Verifier } from '@serverless-auth/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalEnvironment } from '../../../local/environment.ts';
-import { startSessionServer } from '../../fixtures/e2e.ts';
+import { challenge, decodeAccessToken, startSessionServer } from '../../fixtures/e2e.ts';
 import { login } from '../../fixtures/local.ts';
+import { signWithServerKey } from '../../fixtures/server-keys.ts';
 
 let server: LocalEnvironment;
 let verifier: Verifier;
@@ -119,21 +120,26 @@ describe.each(Object.entries(harnesses))('requirePermission for %s', (_framework
     });
   });
 
-  it.each([
-    ['no credential', {}, 'Bearer'],
+  it.each<[string, () => Promise<Record<string, string>>, keyof typeof challenge]>([
+    ['no credential', async () => ({}), 'none'],
+    ['a tampered token', async () => ({ authorization: `Bearer ${'x'}${'.y.z'}` }), 'invalid'],
     [
-      'a tampered token',
-      { authorization: `Bearer ${'x'}${'.y.z'}` },
-      'Bearer error="invalid_token", error_description="The access token is invalid"',
+      'an expired token, well signed',
+      async () => {
+        const { claims } = decodeAccessToken(tokens.manager);
+        const now = Math.floor(Date.now() / 1000);
+        return { authorization: `Bearer ${await signWithServerKey(server, { ...claims, iat: now - 900, exp: now - 60 })}` };
+      },
+      'expired',
     ],
-  ])('answers 401 unauthorized with a Bearer challenge for %s', async (_name, headers, challenge) => {
-    const outcome = await run(headers as Record<string, string>);
+  ])('answers 401 unauthorized with the auth service’s own challenge and body for %s', async (_name, headers, expected) => {
+    const outcome = await run(await headers());
     expect(outcome).toMatchObject({
       passed: false,
       status: 401,
-      body: { error: 'unauthorized', message: expect.any(String) } satisfies Refusal['body'],
+      body: { error: 'unauthorized', message: 'A valid credential is required' } satisfies Refusal['body'],
     });
-    expect(outcome.headers?.['www-authenticate']).toBe(challenge);
+    expect(outcome.headers?.['www-authenticate']).toBe(challenge[expected]);
     expect(outcome.principal).toBeUndefined();
   });
 });
