@@ -20,10 +20,14 @@ import { bundleOptions, copyNativeModulesCommands, copyStaticFilesCommands, entr
 /** The project root: where `functions/`, `node_modules/` and the lock file are. */
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
-const readActions = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
-const writeActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+const readActions = ['dynamodb:GetItem', 'dynamodb:Query'];
+const writeActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 
-/** Data-plane actions only: no Scan, no DescribeTable, no stream access. */
+/**
+ * The single-item calls the code sends, and nothing else: no batch or
+ * transaction calls (no function makes one), no Scan, no DescribeTable, no
+ * stream access.
+ */
 export const tableActions: Readonly<Record<TableAccess, readonly string[]>> = {
   read: readActions,
   readWrite: [...readActions, ...writeActions],

@@ -202,6 +202,14 @@ describe('AuthStack', () => {
       },
     );
 
+    it('grants no batch, transaction or condition-check call to any role: the code sends only single-item calls', () => {
+      const granted = Object.values(template.findResources('AWS::IAM::Policy'))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[])
+        .flatMap((statement) => list(statement.Action));
+      expect(granted.filter((action) => action.startsWith('dynamodb:')).length).toBeGreaterThan(0);
+      expect(granted.filter((action) => /^dynamodb:(Batch|Transact|ConditionCheck)/.test(action))).toEqual([]);
+    });
+
     it('keeps the audit table append-only: PutItem for every function that writes it, Query for the one that lists it', () => {
       const auditId = idOf(stack, stack.tables.audit);
       for (const [key] of definitions) {
