@@ -17,6 +17,22 @@ export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
  */
 export type TableAccess = 'read' | 'readWrite' | 'append' | 'update';
 
+const readActions = ['dynamodb:GetItem', 'dynamodb:Query'];
+const writeActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+
+/**
+ * The DynamoDB actions each access grants, on the table and its indexes: the
+ * stack's roles, and the local server's check of every call (local/grants.ts).
+ * Single-item calls only, since the code sends no other: no batch or
+ * transaction calls, no Scan, no DescribeTable, no stream access.
+ */
+export const tableActions: Readonly<Record<TableAccess, readonly string[]>> = {
+  read: readActions,
+  readWrite: [...readActions, ...writeActions],
+  append: ['dynamodb:PutItem'],
+  update: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+};
+
 /** What a function needs from its environment; the stack turns it into grants. */
 export interface FunctionNeeds {
   readonly tables?: Partial<Record<TableName, TableAccess>>;

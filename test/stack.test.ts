@@ -18,9 +18,10 @@ import {
   mailFeedbackFunction,
   operations,
   routeKey,
+  tableActions,
   type FunctionDefinition,
 } from '../functions/routes.ts';
-import { AuthFunction, tableActions } from '../lib/auth-function.ts';
+import { AuthFunction } from '../lib/auth-function.ts';
 import { AuthStack, type AuthStackProps } from '../lib/auth-stack.ts';
 import type { Mail } from '../lib/mail.ts';
 import type { SigningKeySecrets } from '../lib/signing-keys.ts';

@@ -83,7 +83,8 @@ export const accountOperations: readonly Operation[] = [
     auth: 'protected',
     permission: 'profile:update',
     summary: "Change the caller's profile fields",
-    needs: { tables: { users: 'readWrite', audit: 'append' } },
+    // Sessions too: they carry a copy of the user, which a change rewrites.
+    needs: { tables: { users: 'readWrite', sessions: 'readWrite', audit: 'append' } },
   },
   {
     operationId: 'listSessions',
