@@ -12,8 +12,11 @@ import { discoveryOperations } from './operations/discovery.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 /**
- * `append`: PutItem only, for the audit trail, which no function changes or deletes.
- * `update`: GetItem and UpdateItem only, to change items read by their key, never to create or delete one.
+ * What a function may do on a table; each function takes the narrowest that
+ * covers the calls its code sends (test/security/grants.test.ts).
+ * `append`: PutItem only: adds items, never reads, changes or deletes one (audit events, a new API token).
+ * `update`: GetItem and UpdateItem only: reads and changes items by their key (an `ADD` may start a counter),
+ * never lists, puts whole or deletes one.
  */
 export type TableAccess = 'read' | 'readWrite' | 'append' | 'update';
 
@@ -70,10 +73,13 @@ export interface Operation extends FunctionDefinition {
 
 /** Every HTTP operation, by area. */
 export const operations: readonly Operation[] = [...accountOperations, ...administrationOperations, ...discoveryOperations];
-/** Verifies credentials for every protected route (API Gateway Lambda authorizer). */
+/**
+ * Verifies credentials for every protected route (API Gateway Lambda
+ * authorizer). Of API tokens it reads one by its key and records its last use.
+ */
 export const authorizerFunction: FunctionDefinition = {
   handler: 'authorizer',
-  needs: { tables: { sessions: 'read', users: 'read', apiTokens: 'readWrite', audit: 'append' }, publicKeys: true, tokenSecret: true },
+  needs: { tables: { sessions: 'read', users: 'read', apiTokens: 'update', audit: 'append' }, publicKeys: true, tokenSecret: true },
 };
 
 /**

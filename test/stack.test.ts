@@ -211,6 +211,11 @@ describe('AuthStack', () => {
       expect(granted.filter((action) => /^dynamodb:(Batch|Transact|ConditionCheck)/.test(action))).toEqual([]);
     });
 
+    it('lets the authorizer read API tokens and record their use, never create or delete one', () => {
+      const actions = actionsOn(statementsOf(template, stack, fn('authorizer')), idOf(stack, stack.tables.apiTokens));
+      expect(actions).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    });
+
     it('keeps the audit table append-only: PutItem for every function that writes it, Query for the one that lists it', () => {
       const auditId = idOf(stack, stack.tables.audit);
       for (const [key] of definitions) {
