@@ -11,8 +11,8 @@ import { MAX_CODE_TRIES } from '../../functions/core/records/reset-codes.ts';
 import type { LocalEnvironment } from '../../local/environment.ts';
 import { addAccount } from '../fixtures/accounts.ts';
 import { describeCall, watchDb } from '../fixtures/db-faults.ts';
-import { expectError } from '../fixtures/e2e.ts';
-import { call, startTestServer, type Answer } from '../fixtures/local.ts';
+import { bearer, expectError } from '../fixtures/e2e.ts';
+import { call, login, startTestServer, type Answer } from '../fixtures/local.ts';
 import { latestCode, mailbox } from '../fixtures/mail.ts';
 import { readItem } from '../fixtures/tables.ts';
 
@@ -86,6 +86,32 @@ describe('a stranger who knows only the email', () => {
     for (const answer of answers) expectError(answer, 400, 'invalid_code');
     expect(await readItem(local, 'LOCKOUTS_TABLE', resetCodeKey(id))).toMatchObject({ tries: MAX_CODE_TRIES });
     expectError(await reset(email, right), 400, 'invalid_code');
+  });
+});
+
+describe('an invited user, who has no password yet', () => {
+  it('sets a first password with a fresh code from forgot, after a stranger burnt the invitation’s tries and more', async () => {
+    // Prepare: a manager invites a user, whose invitation code is mailed; a stranger burns it, and keeps guessing.
+    const email = `invitee-${++accounts}@example.com`;
+    const manager = await login(local.url, 'manager@example.com');
+    const invited = await call(local.url, '/users', { headers: bearer(manager.access_token), body: { email, role: 'CASHIER' } });
+    expect(invited.status, invited.text).toBe(201);
+    const invitation = await latestCode(local, email);
+    for (let i = 0; i < 30; i++) expectError(await reset(email, wrongCode(invitation, i)), 400, 'invalid_code');
+    expectError(await reset(email, invitation), 400, 'invalid_code');
+
+    // Act: the invitee asks for a new code and sets its first password with it.
+    const asked = await forgot(email);
+    const fresh = await latestCode(local, email);
+    const answer = await reset(email, fresh);
+
+    // Assess
+    expect(asked.status).toBe(202);
+    expect(fresh).not.toBe(invitation);
+    expect(answer.status, answer.text).toBe(200);
+    const session = await loginWith(email, NEW_PASSWORD);
+    expect(session.status, session.text).toBe(200);
+    expect(session.body.user).toMatchObject({ id: invited.body.id, email });
   });
 });
 
