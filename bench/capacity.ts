@@ -65,12 +65,6 @@ export async function unitsOf(side: DynamoDBDocumentClient, calls: readonly Reco
     const table = String(input.TableName ?? '');
     if (command === 'GetItemCommand') {
       read += readUnits(itemSize((await current(table, input.Key as Record<string, unknown>)) ?? {}), input.ConsistentRead);
-    } else if (command === 'BatchGetItemCommand') {
-      for (const [name, request] of Object.entries(
-        input.RequestItems as Record<string, { Keys: Record<string, unknown>[]; ConsistentRead?: boolean }>,
-      )) {
-        for (const key of request.Keys) read += readUnits(itemSize((await current(name, key)) ?? {}), request.ConsistentRead);
-      }
     } else if (command === 'QueryCommand') {
       const out = await side.send(new QueryCommand({ ...(input as object), ConsistentRead: !input.IndexName } as never));
       read += readUnits(

@@ -12,10 +12,29 @@ import { discoveryOperations } from './operations/discovery.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 /**
- * `append`: PutItem only, for the audit trail, which no function changes or deletes.
- * `update`: GetItem and UpdateItem only, to change items read by their key, never to create or delete one.
+ * What a function may do on a table; each function takes the narrowest that
+ * covers the calls its code sends (test/security/grants.test.ts).
+ * `append`: PutItem only: adds items, never reads, changes or deletes one (audit events, a new API token).
+ * `update`: GetItem and UpdateItem only: reads and changes items by their key (an `ADD` may start a counter),
+ * never lists, puts whole or deletes one.
  */
 export type TableAccess = 'read' | 'readWrite' | 'append' | 'update';
+
+const readActions = ['dynamodb:GetItem', 'dynamodb:Query'];
+const writeActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+
+/**
+ * The DynamoDB actions each access grants, on the table and its indexes: the
+ * stack's roles, and the local server's check of every call (local/grants.ts).
+ * Single-item calls only, since the code sends no other: no batch or
+ * transaction calls, no Scan, no DescribeTable, no stream access.
+ */
+export const tableActions: Readonly<Record<TableAccess, readonly string[]>> = {
+  read: readActions,
+  readWrite: [...readActions, ...writeActions],
+  append: ['dynamodb:PutItem'],
+  update: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+};
 
 /** What a function needs from its environment; the stack turns it into grants. */
 export interface FunctionNeeds {
@@ -54,10 +73,13 @@ export interface Operation extends FunctionDefinition {
 
 /** Every HTTP operation, by area. */
 export const operations: readonly Operation[] = [...accountOperations, ...administrationOperations, ...discoveryOperations];
-/** Verifies credentials for every protected route (API Gateway Lambda authorizer). */
+/**
+ * Verifies credentials for every protected route (API Gateway Lambda
+ * authorizer). Of API tokens it reads one by its key and records its last use.
+ */
 export const authorizerFunction: FunctionDefinition = {
   handler: 'authorizer',
-  needs: { tables: { sessions: 'read', users: 'read', apiTokens: 'readWrite', audit: 'append' }, publicKeys: true, tokenSecret: true },
+  needs: { tables: { sessions: 'read', users: 'read', apiTokens: 'update', audit: 'append' }, publicKeys: true, tokenSecret: true },
 };
 
 /**

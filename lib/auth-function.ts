@@ -13,23 +13,12 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { serviceVariable } from '../functions/core/infra/metric-names.ts';
-import type { TableAccess } from '../functions/routes.ts';
+import { type TableAccess, tableActions } from '../functions/routes.ts';
 import type { AuthTable } from './auth-table.ts';
 import { bundleOptions, copyNativeModulesCommands, copyStaticFilesCommands, entryOf, externalsOf, hashesPasswords } from './bundling.ts';
 
 /** The project root: where `functions/`, `node_modules/` and the lock file are. */
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
-
-const readActions = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
-const writeActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
-
-/** Data-plane actions only: no Scan, no DescribeTable, no stream access. */
-export const tableActions: Readonly<Record<TableAccess, readonly string[]>> = {
-  read: readActions,
-  readWrite: [...readActions, ...writeActions],
-  append: ['dynamodb:PutItem'],
-  update: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-};
 
 export interface AuthFunctionProps {
   /** Module under `functions/` (without `.ts`) that exports `handler`. */

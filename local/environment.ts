@@ -13,6 +13,7 @@ import { logger } from '../functions/core/infra/logger.ts';
 import { ensureTables, startDynamo } from './dynamo.ts';
 import { parseOrigins } from '../lib/cors.ts';
 import { createGateway } from './gateway.ts';
+import { enforceGrants } from './grants.ts';
 import { ensureKeyFile } from './keys.ts';
 import { seedDemoUsers } from './seed.ts';
 import { startSes } from './ses.ts';
@@ -92,6 +93,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalEnvir
   if (env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel(env.POWERTOOLS_LOG_LEVEL as Parameters<typeof logger.setLogLevel>[0]);
   resetDeps();
   if (options.clock) setDeps({ clock: options.clock });
+  // Each function may touch only what its role allows in AWS, though here every table's name is in reach.
+  enforceGrants(deps().db, deps().tables);
   if (options.seed ?? true) await seedDemoUsers(deps(), options.demoPassword ?? DEFAULT_DEMO_PASSWORD);
   markReady();
 

@@ -15,6 +15,7 @@ import type {
 } from 'aws-lambda';
 import { cors } from '../lib/cors.ts';
 import { authorizerFunction, fallbackFunction, matchRoute, routeKey, type FunctionDefinition } from '../functions/routes.ts';
+import { runAs } from './grants.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -133,9 +134,8 @@ async function answer(req: IncomingMessage): Promise<APIGatewayProxyStructuredRe
   event.pathParameters = Object.keys(match.pathParameters).length ? match.pathParameters : undefined;
   if (match.operation.auth === 'protected') {
     const authorizer = await load(authorizerFunction);
-    const decision = (await authorizer(
-      toAuthorizerEvent(event),
-      lambdaContext('authorizer', event.requestContext.requestId),
+    const decision = (await runAs(authorizerFunction, () =>
+      authorizer(toAuthorizerEvent(event), lambdaContext('authorizer', event.requestContext.requestId)),
     )) as APIGatewaySimpleAuthorizerWithContextResult<Record<string, string>>;
     if (!decision.isAuthorized) return gatewayAnswer(403, 'Forbidden');
     (event.requestContext as { authorizer?: unknown }).authorizer = { lambda: decision.context };
@@ -145,7 +145,7 @@ async function answer(req: IncomingMessage): Promise<APIGatewayProxyStructuredRe
 
 async function invoke(definition: FunctionDefinition, event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const handler = await load(definition);
-  const result = await handler(event, lambdaContext(definition.handler, event.requestContext.requestId));
+  const result = await runAs(definition, () => handler(event, lambdaContext(definition.handler, event.requestContext.requestId)));
   return result as APIGatewayProxyStructuredResultV2;
 }
 

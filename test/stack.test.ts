@@ -18,9 +18,10 @@ import {
   mailFeedbackFunction,
   operations,
   routeKey,
+  tableActions,
   type FunctionDefinition,
 } from '../functions/routes.ts';
-import { AuthFunction, tableActions } from '../lib/auth-function.ts';
+import { AuthFunction } from '../lib/auth-function.ts';
 import { AuthStack, type AuthStackProps } from '../lib/auth-stack.ts';
 import type { Mail } from '../lib/mail.ts';
 import type { SigningKeySecrets } from '../lib/signing-keys.ts';
@@ -201,6 +202,19 @@ describe('AuthStack', () => {
         expect(granted.filter((action) => !allowed.has(action))).toEqual([]);
       },
     );
+
+    it('grants no batch, transaction or condition-check call to any role: the code sends only single-item calls', () => {
+      const granted = Object.values(template.findResources('AWS::IAM::Policy'))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[])
+        .flatMap((statement) => list(statement.Action));
+      expect(granted.filter((action) => action.startsWith('dynamodb:')).length).toBeGreaterThan(0);
+      expect(granted.filter((action) => /^dynamodb:(Batch|Transact|ConditionCheck)/.test(action))).toEqual([]);
+    });
+
+    it('lets the authorizer read API tokens and record their use, never create or delete one', () => {
+      const actions = actionsOn(statementsOf(template, stack, fn('authorizer')), idOf(stack, stack.tables.apiTokens));
+      expect(actions).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    });
 
     it('keeps the audit table append-only: PutItem for every function that writes it, Query for the one that lists it', () => {
       const auditId = idOf(stack, stack.tables.audit);

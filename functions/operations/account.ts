@@ -10,7 +10,7 @@ export const accountOperations: readonly Operation[] = [
     auth: 'public',
     summary: 'Log in with email or username and password',
     needs: {
-      tables: { users: 'readWrite', sessions: 'readWrite', lockouts: 'readWrite', audit: 'append' },
+      tables: { users: 'update', sessions: 'readWrite', lockouts: 'update', audit: 'append' },
       signingKeys: true,
       tokenSecret: true,
     },
@@ -22,7 +22,7 @@ export const accountOperations: readonly Operation[] = [
     handler: 'refresh',
     auth: 'public',
     summary: 'Rotate a refresh token for a new access token',
-    needs: { tables: { sessions: 'readWrite', users: 'read', audit: 'append' }, signingKeys: true, tokenSecret: true },
+    needs: { tables: { sessions: 'update', users: 'read', audit: 'append' }, signingKeys: true, tokenSecret: true },
   },
   {
     operationId: 'logout',
@@ -60,7 +60,7 @@ export const accountOperations: readonly Operation[] = [
     auth: 'public',
     summary: 'Set a new password with an emailed code',
     needs: {
-      tables: { users: 'readWrite', lockouts: 'readWrite', sessions: 'readWrite', audit: 'append' },
+      tables: { users: 'update', lockouts: 'readWrite', sessions: 'readWrite', audit: 'append' },
       tokenSecret: true,
       mail: true,
     },
@@ -73,7 +73,7 @@ export const accountOperations: readonly Operation[] = [
     auth: 'protected',
     permission: 'profile:update',
     summary: "Change the caller's password",
-    needs: { tables: { users: 'readWrite', lockouts: 'readWrite', sessions: 'readWrite', audit: 'append' }, mail: true },
+    needs: { tables: { users: 'update', lockouts: 'update', sessions: 'readWrite', audit: 'append' }, mail: true },
   },
   {
     operationId: 'updateMe',
@@ -83,7 +83,8 @@ export const accountOperations: readonly Operation[] = [
     auth: 'protected',
     permission: 'profile:update',
     summary: "Change the caller's profile fields",
-    needs: { tables: { users: 'readWrite', audit: 'append' } },
+    // Sessions too: they carry a copy of the user, which a change rewrites.
+    needs: { tables: { users: 'update', sessions: 'readWrite', audit: 'append' } },
   },
   {
     operationId: 'listSessions',
@@ -101,7 +102,7 @@ export const accountOperations: readonly Operation[] = [
     handler: 'sessions-revoke',
     auth: 'protected',
     summary: 'Revoke one of the caller’s sessions',
-    needs: { tables: { sessions: 'readWrite', audit: 'append' } },
+    needs: { tables: { sessions: 'update', audit: 'append' } },
   },
   {
     operationId: 'createApiToken',
@@ -112,7 +113,7 @@ export const accountOperations: readonly Operation[] = [
     auth: 'protected',
     permission: 'api_tokens:manage',
     summary: 'Create an API token for server-to-server calls',
-    needs: { tables: { apiTokens: 'readWrite', audit: 'append' }, tokenSecret: true },
+    needs: { tables: { apiTokens: 'append', audit: 'append' }, tokenSecret: true },
   },
   {
     operationId: 'listApiTokens',
@@ -134,7 +135,7 @@ export const accountOperations: readonly Operation[] = [
     auth: 'protected',
     permission: 'api_tokens:manage',
     summary: 'A new secret for an API token; the old one stops at once',
-    needs: { tables: { apiTokens: 'readWrite', audit: 'append' }, tokenSecret: true },
+    needs: { tables: { apiTokens: 'update', audit: 'append' }, tokenSecret: true },
   },
   {
     operationId: 'deleteApiToken',

@@ -40,7 +40,7 @@ export const administrationOperations: readonly Operation[] = [
     auth: 'protected',
     permission: ['users:write', 'users:write:own'],
     summary: "Change a user's role, status or profile",
-    needs: { tables: { users: 'readWrite', sessions: 'readWrite', apiTokens: 'readWrite', audit: 'append' } },
+    needs: { tables: { users: 'update', sessions: 'readWrite', apiTokens: 'readWrite', audit: 'append' } },
   },
   {
     operationId: 'disableUser',
@@ -50,7 +50,7 @@ export const administrationOperations: readonly Operation[] = [
     auth: 'protected',
     permission: ['users:write', 'users:write:own'],
     summary: 'Disable a user: its sessions and API tokens stop at once',
-    needs: { tables: { users: 'readWrite', sessions: 'readWrite', apiTokens: 'readWrite', audit: 'append' } },
+    needs: { tables: { users: 'update', sessions: 'readWrite', apiTokens: 'readWrite', audit: 'append' } },
   },
   {
     operationId: 'unlockUser',

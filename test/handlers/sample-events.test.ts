@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalEnvironment } from '../../local/environment.ts';
 import { startTestServer } from '../fixtures/local.ts';
 
@@ -117,12 +117,27 @@ describe('a route another team adds behind the authorizer', () => {
     process.env.PROTECTED_ROUTES = JSON.stringify({ 'GET /partner/reports': 'customers:read' });
     const tokens = await loginAs('manager@example.com');
     const event = await authorizerEvent('GET /partner/secrets', tokens.access_token);
+    // The logger writes warnings to stderr; kept for the assertions, not shown.
+    const written: string[] = [];
+    const keep = (chunk: string | Uint8Array) => written.push(String(chunk)) > 0;
+    vi.spyOn(process.stdout, 'write').mockImplementation(keep);
+    vi.spyOn(process.stderr, 'write').mockImplementation(keep);
 
     // Act
-    const result = await invoke('authorizer', event);
+    const result = await invoke('authorizer', event).finally(() => vi.restoreAllMocks());
 
     // Assess
     expect(result).toEqual({ isAuthorized: false, context: { decision: 'forbidden' } });
+    const lines = written.flatMap((chunk) => chunk.split('\n')).filter((line) => line.startsWith('{'));
+    expect(lines.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({
+        level: 'WARN',
+        message: 'authorizer refused a route it was not told about',
+        routeKey: 'GET /partner/secrets',
+      }),
+    );
+    const signature = tokens.access_token.split('.')[2] as string;
+    expect(written.join('')).not.toContain(signature);
   });
 
   it('lets any valid credential through a route listed as needing authentication only, and no missing one', async () => {

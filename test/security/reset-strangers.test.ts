@@ -10,9 +10,10 @@ import { DECOY_RECIPIENT } from '../../functions/core/infra/mail.ts';
 import { MAX_CODE_TRIES } from '../../functions/core/records/reset-codes.ts';
 import type { LocalEnvironment } from '../../local/environment.ts';
 import { addAccount } from '../fixtures/accounts.ts';
+import { FakeClock } from '../fixtures/clock.ts';
 import { describeCall, watchDb } from '../fixtures/db-faults.ts';
-import { expectError } from '../fixtures/e2e.ts';
-import { call, startTestServer, type Answer } from '../fixtures/local.ts';
+import { bearer, expectError } from '../fixtures/e2e.ts';
+import { call, login, startTestServer, type Answer } from '../fixtures/local.ts';
 import { latestCode, mailbox } from '../fixtures/mail.ts';
 import { readItem } from '../fixtures/tables.ts';
 
@@ -86,6 +87,32 @@ describe('a stranger who knows only the email', () => {
     for (const answer of answers) expectError(answer, 400, 'invalid_code');
     expect(await readItem(local, 'LOCKOUTS_TABLE', resetCodeKey(id))).toMatchObject({ tries: MAX_CODE_TRIES });
     expectError(await reset(email, right), 400, 'invalid_code');
+  });
+});
+
+describe('an invited user, who has no password yet', () => {
+  it('sets a first password with a fresh code from forgot, after a stranger burnt the invitation’s tries and more', async () => {
+    // Prepare: a manager invites a user, whose invitation code is mailed; a stranger burns it, and keeps guessing.
+    const email = `invitee-${++accounts}@example.com`;
+    const manager = await login(local.url, 'manager@example.com');
+    const invited = await call(local.url, '/users', { headers: bearer(manager.access_token), body: { email, role: 'CASHIER' } });
+    expect(invited.status, invited.text).toBe(201);
+    const invitation = await latestCode(local, email);
+    for (let i = 0; i < 30; i++) expectError(await reset(email, wrongCode(invitation, i)), 400, 'invalid_code');
+    expectError(await reset(email, invitation), 400, 'invalid_code');
+
+    // Act: the invitee asks for a new code and sets its first password with it.
+    const asked = await forgot(email);
+    const fresh = await latestCode(local, email);
+    const answer = await reset(email, fresh);
+
+    // Assess
+    expect(asked.status).toBe(202);
+    expect(fresh).not.toBe(invitation);
+    expect(answer.status, answer.text).toBe(200);
+    const session = await loginWith(email, NEW_PASSWORD);
+    expect(session.status, session.text).toBe(200);
+    expect(session.body.user).toMatchObject({ id: invited.body.id, email });
   });
 });
 
@@ -163,6 +190,53 @@ describe('reset and forgot tell nothing of whether an account exists', () => {
       expect(await mail.to(email)).toHaveLength(1);
     } finally {
       await fresh.close();
+    }
+  });
+});
+
+describe('a stranger who fills the email’s hourly forgot limit', () => {
+  it('delays the owner’s next code to the end of the one-hour window at most; then a fresh code works at once', async () => {
+    // Prepare: a server of its own with the default per-email limit and a clock that stands still;
+    // every request comes from one address here, so the per-IP limit is set out of reach.
+    const EMAIL_LIMIT = 5;
+    const clock = new FakeClock(new Date('2026-11-23T10:20:00.000Z'));
+    const limited = await startTestServer({
+      clock,
+      env: { RESET_EMAIL_LIMIT: String(EMAIL_LIMIT), RESET_IP_LIMIT: '100000', POWERTOOLS_LOG_LEVEL: 'SILENT' },
+    });
+    try {
+      const email = `owner-${++accounts}@example.com`;
+      await addAccount({ email, password: PASSWORD });
+      const forgotThere = () => call(limited.url, '/auth/password/forgot', { body: { email } });
+      const resetThere = (code: string) => call(limited.url, '/auth/password/reset', { body: { email, code, password: NEW_PASSWORD } });
+      // The stranger: EMAIL_LIMIT forgot requests (each mails the owner a code), the last code's tries spent,
+      // then more of both, refused or against no live code.
+      for (let i = 0; i < EMAIL_LIMIT; i++) expect((await forgotThere()).status).toBe(202);
+      const last = await latestCode(limited, email);
+      for (let i = 0; i < MAX_CODE_TRIES; i++) expectError(await resetThere(wrongCode(last, i)), 400, 'invalid_code');
+      for (let i = 0; i < 10; i++) {
+        expectError(await forgotThere(), 429, 'rate_limit_exceeded');
+        expectError(await resetThere(wrongCode(last, i)), 400, 'invalid_code');
+      }
+
+      // Act: the owner asks at 10:45, then again when the window ends at 11:00.
+      clock.set('2026-11-23T10:45:00.000Z');
+      const refused = await forgotThere();
+      const mailedMeanwhile = (await mailbox(limited).to(email)).length;
+      clock.set('2026-11-23T11:00:00.000Z');
+      const asked = await forgotThere();
+      const fresh = await latestCode(limited, email);
+      const answer = await resetThere(fresh);
+
+      // Assess: refused for the rest of the window and no later; every code of the stranger's went to the owner.
+      expectError(refused, 429, 'rate_limit_exceeded');
+      expect(refused.headers.get('retry-after')).toBe(String(15 * 60));
+      expect(mailedMeanwhile).toBe(EMAIL_LIMIT);
+      expect(asked.status).toBe(202);
+      expect(answer.status, answer.text).toBe(200);
+      expect((await call(limited.url, '/auth/login', { body: { email, password: NEW_PASSWORD } })).status).toBe(200);
+    } finally {
+      await limited.close();
     }
   });
 });

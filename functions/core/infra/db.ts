@@ -67,17 +67,6 @@ export function createDocumentClient(options: DbOptions = {}): DynamoDBDocumentC
   });
 }
 
-/**
- * A batch read that left keys unprocessed (throttling) must not read as
- * "no such item": that would fail open. Refuse, and let the caller retry.
- */
-export function requireAllProcessed(out: { UnprocessedKeys?: Record<string, unknown> }): void {
-  if (Object.keys(out.UnprocessedKeys ?? {}).length > 0) {
-    count(metricNames.dynamoDbThrottled);
-    throw Object.assign(new Error('BatchGetItem left keys unprocessed'), { name: 'ThrottlingException' });
-  }
-}
-
 /** Every item a query matches, page after page. */
 export async function queryAll(
   db: DynamoDBDocumentClient,

@@ -1,0 +1,46 @@
+/**
+ * IAM in miniature: a function the local gateway invokes may send DynamoDB
+ * only the actions its `needs` grant (`tableActions`), as its role allows in
+ * AWS. Any other call fails as AWS fails it, `AccessDeniedException`, so a
+ * grant that is missing shows in every local run and test instead of first
+ * in AWS. Calls made outside a function (the seed, the admin CLI, test
+ * fixtures) are not checked.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { TableNames } from '../functions/core/infra/db.ts';
+import { tableActions, type FunctionDefinition } from '../functions/routes.ts';
+import type { TableName } from '../lib/tables.ts';
+
+const running = new AsyncLocalStorage<FunctionDefinition>();
+
+/** Runs `work` as the function `definition`: its DynamoDB calls, and those they lead to, are checked against its grants. */
+export const runAs = <T>(definition: FunctionDefinition, work: () => Promise<T>): Promise<T> => running.run(definition, work);
+
+/** The function whose code is running, when the gateway invoked one. */
+export const runningFunction = (): FunctionDefinition | undefined => running.getStore();
+
+/** Refuses, on `db`, every call of a running function that its grants do not allow. */
+export function enforceGrants(db: DynamoDBDocumentClient, tables: TableNames): void {
+  const shortNames = new Map(Object.entries(tables).map(([short, actual]) => [actual as string, short as TableName]));
+  db.middlewareStack.add(
+    (next, context) => async (args) => {
+      const definition = running.getStore();
+      if (definition) {
+        const action = `dynamodb:${String(context.commandName).replace(/Command$/, '')}`;
+        const tableName = String((args.input as { TableName?: unknown }).TableName);
+        const table = shortNames.get(tableName);
+        const access = table && definition.needs.tables?.[table];
+        if (!access || !tableActions[access].includes(action)) {
+          throw Object.assign(new Error(`${definition.handler} is not authorized to perform ${action} on table ${table ?? tableName}`), {
+            name: 'AccessDeniedException',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 400 },
+          });
+        }
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'localGrants', override: true },
+  );
+}
