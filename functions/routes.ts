@@ -11,34 +11,32 @@ import { administrationOperations } from './operations/administration.ts';
 import { discoveryOperations } from './operations/discovery.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-/**
- * What a function may do on a table; each function takes the narrowest that
- * covers the calls its code sends (test/security/grants.test.ts).
- * `append`: PutItem only: adds items, never reads, changes or deletes one (audit events, a new API token).
- * `update`: GetItem and UpdateItem only: reads and changes items by their key (an `ADD` may start a counter),
- * never lists, puts whole or deletes one.
- */
-export type TableAccess = 'read' | 'readWrite' | 'append' | 'update';
-
-const readActions = ['dynamodb:GetItem', 'dynamodb:Query'];
-const writeActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 
 /**
- * The DynamoDB actions each access grants, on the table and its indexes: the
- * stack's roles, and the local server's check of every call (local/grants.ts).
- * Single-item calls only, since the code sends no other: no batch or
- * transaction calls, no Scan, no DescribeTable, no stream access.
+ * The DynamoDB calls the code sends: single-item calls only, so no batch or
+ * transaction calls, no Scan, no DescribeTable, no stream access. A Query
+ * and a GetItem are separate actions in IAM, as are a PutItem (a whole new
+ * item) and an UpdateItem (an `ADD` may start a counter).
  */
-export const tableActions: Readonly<Record<TableAccess, readonly string[]>> = {
-  read: readActions,
-  readWrite: [...readActions, ...writeActions],
-  append: ['dynamodb:PutItem'],
-  update: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-};
+export type TableAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+
+/**
+ * What a function may do on a table: exactly the calls its code sends there,
+ * no more and no fewer (test/security/grants.test.ts). The stack grants them
+ * on the table and its indexes, and the local server refuses every other
+ * call (local/grants.ts).
+ */
+export type TableGrant = readonly TableAction[];
+
+/** The IAM action names of a grant: `dynamodb:GetItem`… */
+export const iamActions = (grant: TableGrant): string[] => grant.map((action) => `dynamodb:${action}`);
+
+/** Whether a grant changes items, and so needs the table's key to encrypt as well as decrypt. */
+export const writes = (grant: TableGrant): boolean => grant.some((action) => action !== 'GetItem' && action !== 'Query');
 
 /** What a function needs from its environment; the stack turns it into grants. */
 export interface FunctionNeeds {
-  readonly tables?: Partial<Record<TableName, TableAccess>>;
+  readonly tables?: Partial<Record<TableName, TableGrant>>;
   /** Reads the whole signing key set, private keys included: only to sign access tokens. */
   readonly signingKeys?: boolean;
   /** Reads the public keys: to verify access tokens or serve the JWKS. */
@@ -79,7 +77,11 @@ export const operations: readonly Operation[] = [...accountOperations, ...admini
  */
 export const authorizerFunction: FunctionDefinition = {
   handler: 'authorizer',
-  needs: { tables: { sessions: 'read', users: 'read', apiTokens: 'update', audit: 'append' }, publicKeys: true, tokenSecret: true },
+  needs: {
+    tables: { sessions: ['GetItem'], users: ['GetItem'], apiTokens: ['GetItem', 'UpdateItem'], audit: ['PutItem'] },
+    publicKeys: true,
+    tokenSecret: true,
+  },
 };
 
 /**
@@ -89,7 +91,7 @@ export const authorizerFunction: FunctionDefinition = {
  */
 export const mailFeedbackFunction: FunctionDefinition = {
   handler: 'mail-feedback',
-  needs: { tables: { users: 'update', audit: 'append' } },
+  needs: { tables: { users: ['GetItem', 'UpdateItem'], audit: ['PutItem'] } },
 };
 
 /** Answers what no route matches (`$default`): 404, or 405 with `Allow`. */

@@ -13,7 +13,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { serviceVariable } from '../functions/core/infra/metric-names.ts';
-import { type TableAccess, tableActions } from '../functions/routes.ts';
+import { iamActions, type TableGrant } from '../functions/routes.ts';
 import type { AuthTable } from './auth-table.ts';
 import { bundleOptions, copyNativeModulesCommands, copyStaticFilesCommands, entryOf, externalsOf, hashesPasswords } from './bundling.ts';
 
@@ -134,13 +134,13 @@ export class AuthFunction extends Construct {
     return this;
   }
 
-  /** Tells the handler the table's name (its `envVar`) and grants `access` to the table and its indexes. */
-  bindTable(table: AuthTable, access: TableAccess): this {
+  /** Tells the handler the table's name (its `envVar`) and grants the actions of `grant` on the table and its indexes. */
+  bindTable(table: AuthTable, grant: TableGrant): this {
     this.addEnvironment({ [table.envVar]: table.tableName });
     this.addToRolePolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
-        actions: [...tableActions[access]],
+        actions: iamActions(grant),
         resources: [table.tableArn, ...table.indexArns],
       }),
     );

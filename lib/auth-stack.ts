@@ -25,6 +25,7 @@ import {
   mailFeedbackFunction,
   operations,
   routeKey,
+  writes,
   type FunctionDefinition,
   type HttpMethod as OperationMethod,
 } from '../functions/routes.ts';
@@ -378,10 +379,10 @@ export class AuthStack extends Stack {
       deadLetterQueue: notification?.deadLetterQueue,
     });
     const { needs } = definition;
-    for (const [name, access] of Object.entries(needs.tables ?? {})) {
-      if (!access) continue;
-      fn.bindTable(this.tables[name as TableName], access);
-      grantKeyUse(this.encryptionKey, fn.role, access === 'read' ? 'decrypt' : 'encryptDecrypt');
+    for (const [name, grant] of Object.entries(needs.tables ?? {})) {
+      if (!grant) continue;
+      fn.bindTable(this.tables[name as TableName], grant);
+      grantKeyUse(this.encryptionKey, fn.role, writes(grant) ? 'encryptDecrypt' : 'decrypt');
     }
     this.keys.grantTo(fn, needs);
     if (!notification) this.edge.bindOriginSecret(fn);

@@ -1,6 +1,6 @@
 /**
  * IAM in miniature: a function the local gateway invokes may send DynamoDB
- * only the actions its `needs` grant (`tableActions`), as its role allows in
+ * only the actions its `needs` grant on each table, as its role allows in
  * AWS. Any other call fails as AWS fails it, `AccessDeniedException`, so a
  * grant that is missing shows in every local run and test instead of first
  * in AWS. Calls made outside a function (the seed, the admin CLI, test
@@ -9,7 +9,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableNames } from '../functions/core/infra/db.ts';
-import { tableActions, type FunctionDefinition } from '../functions/routes.ts';
+import type { FunctionDefinition, TableAction } from '../functions/routes.ts';
 import type { TableName } from '../lib/tables.ts';
 
 const running = new AsyncLocalStorage<FunctionDefinition>();
@@ -27,16 +27,19 @@ export function enforceGrants(db: DynamoDBDocumentClient, tables: TableNames): v
     (next, context) => async (args) => {
       const definition = running.getStore();
       if (definition) {
-        const action = `dynamodb:${String(context.commandName).replace(/Command$/, '')}`;
+        const action = String(context.commandName).replace(/Command$/, '') as TableAction;
         const tableName = String((args.input as { TableName?: unknown }).TableName);
         const table = shortNames.get(tableName);
-        const access = table && definition.needs.tables?.[table];
-        if (!access || !tableActions[access].includes(action)) {
-          throw Object.assign(new Error(`${definition.handler} is not authorized to perform ${action} on table ${table ?? tableName}`), {
-            name: 'AccessDeniedException',
-            $fault: 'client',
-            $metadata: { httpStatusCode: 400 },
-          });
+        const grant = table && definition.needs.tables?.[table];
+        if (!grant?.includes(action)) {
+          throw Object.assign(
+            new Error(`${definition.handler} is not authorized to perform dynamodb:${action} on table ${table ?? tableName}`),
+            {
+              name: 'AccessDeniedException',
+              $fault: 'client',
+              $metadata: { httpStatusCode: 400 },
+            },
+          );
         }
       }
       return next(args);

@@ -10,7 +10,12 @@ export const accountOperations: readonly Operation[] = [
     auth: 'public',
     summary: 'Log in with email or username and password',
     needs: {
-      tables: { users: 'update', sessions: 'readWrite', lockouts: 'update', audit: 'append' },
+      tables: {
+        users: ['GetItem', 'UpdateItem'],
+        sessions: ['PutItem', 'DeleteItem'],
+        lockouts: ['GetItem', 'UpdateItem'],
+        audit: ['PutItem'],
+      },
       signingKeys: true,
       tokenSecret: true,
     },
@@ -22,7 +27,11 @@ export const accountOperations: readonly Operation[] = [
     handler: 'refresh',
     auth: 'public',
     summary: 'Rotate a refresh token for a new access token',
-    needs: { tables: { sessions: 'update', users: 'read', audit: 'append' }, signingKeys: true, tokenSecret: true },
+    needs: {
+      tables: { sessions: ['GetItem', 'UpdateItem'], users: ['GetItem'], audit: ['PutItem'] },
+      signingKeys: true,
+      tokenSecret: true,
+    },
   },
   {
     operationId: 'logout',
@@ -31,7 +40,7 @@ export const accountOperations: readonly Operation[] = [
     handler: 'logout',
     auth: 'protected',
     summary: "Revoke the caller's session, or all of them",
-    needs: { tables: { sessions: 'readWrite', audit: 'append' } },
+    needs: { tables: { sessions: ['Query', 'UpdateItem'], audit: ['PutItem'] } },
   },
   {
     operationId: 'getMe',
@@ -41,7 +50,7 @@ export const accountOperations: readonly Operation[] = [
     auth: 'protected',
     permission: 'profile:read',
     summary: "The caller's user object",
-    needs: { tables: { users: 'read' } },
+    needs: { tables: { users: ['GetItem'] } },
   },
   {
     operationId: 'forgotPassword',
@@ -50,7 +59,7 @@ export const accountOperations: readonly Operation[] = [
     handler: 'password-forgot',
     auth: 'public',
     summary: 'Email a password reset code',
-    needs: { tables: { users: 'read', lockouts: 'readWrite', audit: 'append' }, tokenSecret: true, mail: true },
+    needs: { tables: { users: ['GetItem'], lockouts: ['PutItem', 'UpdateItem'], audit: ['PutItem'] }, tokenSecret: true, mail: true },
   },
   {
     operationId: 'resetPassword',
@@ -60,7 +69,12 @@ export const accountOperations: readonly Operation[] = [
     auth: 'public',
     summary: 'Set a new password with an emailed code',
     needs: {
-      tables: { users: 'update', lockouts: 'readWrite', sessions: 'readWrite', audit: 'append' },
+      tables: {
+        users: ['GetItem', 'UpdateItem'],
+        lockouts: ['PutItem', 'UpdateItem', 'DeleteItem'],
+        sessions: ['Query', 'UpdateItem'],
+        audit: ['PutItem'],
+      },
       tokenSecret: true,
       mail: true,
     },
@@ -73,7 +87,15 @@ export const accountOperations: readonly Operation[] = [
     auth: 'protected',
     permission: 'profile:update',
     summary: "Change the caller's password",
-    needs: { tables: { users: 'update', lockouts: 'update', sessions: 'readWrite', audit: 'append' }, mail: true },
+    needs: {
+      tables: {
+        users: ['GetItem', 'UpdateItem'],
+        lockouts: ['GetItem', 'UpdateItem'],
+        sessions: ['Query', 'UpdateItem'],
+        audit: ['PutItem'],
+      },
+      mail: true,
+    },
   },
   {
     operationId: 'updateMe',
@@ -84,7 +106,7 @@ export const accountOperations: readonly Operation[] = [
     permission: 'profile:update',
     summary: "Change the caller's profile fields",
     // Sessions too: they carry a copy of the user, which a change rewrites.
-    needs: { tables: { users: 'update', sessions: 'readWrite', audit: 'append' } },
+    needs: { tables: { users: ['UpdateItem'], sessions: ['Query', 'UpdateItem'], audit: ['PutItem'] } },
   },
   {
     operationId: 'listSessions',
@@ -93,7 +115,7 @@ export const accountOperations: readonly Operation[] = [
     handler: 'sessions-list',
     auth: 'protected',
     summary: "The caller's live sessions",
-    needs: { tables: { sessions: 'read' } },
+    needs: { tables: { sessions: ['Query'] } },
   },
   {
     operationId: 'revokeSession',
@@ -102,7 +124,7 @@ export const accountOperations: readonly Operation[] = [
     handler: 'sessions-revoke',
     auth: 'protected',
     summary: 'Revoke one of the caller’s sessions',
-    needs: { tables: { sessions: 'update', audit: 'append' } },
+    needs: { tables: { sessions: ['GetItem', 'UpdateItem'], audit: ['PutItem'] } },
   },
   {
     operationId: 'createApiToken',
@@ -113,7 +135,7 @@ export const accountOperations: readonly Operation[] = [
     auth: 'protected',
     permission: 'api_tokens:manage',
     summary: 'Create an API token for server-to-server calls',
-    needs: { tables: { apiTokens: 'append', audit: 'append' }, tokenSecret: true },
+    needs: { tables: { apiTokens: ['PutItem'], audit: ['PutItem'] }, tokenSecret: true },
   },
   {
     operationId: 'listApiTokens',
@@ -124,7 +146,7 @@ export const accountOperations: readonly Operation[] = [
     auth: 'protected',
     permission: 'api_tokens:manage',
     summary: "The caller's API tokens, without their text",
-    needs: { tables: { apiTokens: 'read' } },
+    needs: { tables: { apiTokens: ['Query'] } },
   },
   {
     operationId: 'rotateApiToken',
@@ -135,7 +157,7 @@ export const accountOperations: readonly Operation[] = [
     auth: 'protected',
     permission: 'api_tokens:manage',
     summary: 'A new secret for an API token; the old one stops at once',
-    needs: { tables: { apiTokens: 'update', audit: 'append' }, tokenSecret: true },
+    needs: { tables: { apiTokens: ['UpdateItem'], audit: ['PutItem'] }, tokenSecret: true },
   },
   {
     operationId: 'deleteApiToken',
@@ -146,6 +168,6 @@ export const accountOperations: readonly Operation[] = [
     auth: 'protected',
     permission: 'api_tokens:manage',
     summary: 'Delete an API token; it stops at once',
-    needs: { tables: { apiTokens: 'readWrite', audit: 'append' } },
+    needs: { tables: { apiTokens: ['DeleteItem'], audit: ['PutItem'] } },
   },
 ];

@@ -10,7 +10,11 @@ export const administrationOperations: readonly Operation[] = [
     auth: 'protected',
     permission: ['users:write', 'users:write:own'],
     summary: "Create a user in the caller's tenant, or invite one by email",
-    needs: { tables: { users: 'readWrite', lockouts: 'readWrite', audit: 'append' }, tokenSecret: true, mail: true },
+    needs: {
+      tables: { users: ['GetItem', 'PutItem', 'DeleteItem'], lockouts: ['PutItem', 'DeleteItem'], audit: ['PutItem'] },
+      tokenSecret: true,
+      mail: true,
+    },
   },
   {
     operationId: 'listUsers',
@@ -20,7 +24,7 @@ export const administrationOperations: readonly Operation[] = [
     auth: 'protected',
     permission: ['users:read', 'users:read:own'],
     summary: 'The users the caller may manage',
-    needs: { tables: { users: 'read' } },
+    needs: { tables: { users: ['Query'] } },
   },
   {
     operationId: 'getUser',
@@ -30,7 +34,7 @@ export const administrationOperations: readonly Operation[] = [
     auth: 'protected',
     permission: ['users:read', 'users:read:own'],
     summary: 'One user the caller may manage',
-    needs: { tables: { users: 'read' } },
+    needs: { tables: { users: ['GetItem'] } },
   },
   {
     operationId: 'updateUser',
@@ -40,7 +44,14 @@ export const administrationOperations: readonly Operation[] = [
     auth: 'protected',
     permission: ['users:write', 'users:write:own'],
     summary: "Change a user's role, status or profile",
-    needs: { tables: { users: 'update', sessions: 'readWrite', apiTokens: 'readWrite', audit: 'append' } },
+    needs: {
+      tables: {
+        users: ['GetItem', 'UpdateItem'],
+        sessions: ['Query', 'UpdateItem'],
+        apiTokens: ['Query', 'UpdateItem'],
+        audit: ['PutItem'],
+      },
+    },
   },
   {
     operationId: 'disableUser',
@@ -50,7 +61,14 @@ export const administrationOperations: readonly Operation[] = [
     auth: 'protected',
     permission: ['users:write', 'users:write:own'],
     summary: 'Disable a user: its sessions and API tokens stop at once',
-    needs: { tables: { users: 'update', sessions: 'readWrite', apiTokens: 'readWrite', audit: 'append' } },
+    needs: {
+      tables: {
+        users: ['GetItem', 'UpdateItem'],
+        sessions: ['Query', 'UpdateItem'],
+        apiTokens: ['Query', 'UpdateItem'],
+        audit: ['PutItem'],
+      },
+    },
   },
   {
     operationId: 'unlockUser',
@@ -60,7 +78,7 @@ export const administrationOperations: readonly Operation[] = [
     auth: 'protected',
     roles: ['MANAGER'],
     summary: "Clear a user's login lockout",
-    needs: { tables: { users: 'read', lockouts: 'readWrite', audit: 'append' } },
+    needs: { tables: { users: ['GetItem'], lockouts: ['DeleteItem'], audit: ['PutItem'] } },
   },
   {
     operationId: 'listAuditEvents',
@@ -70,6 +88,6 @@ export const administrationOperations: readonly Operation[] = [
     auth: 'protected',
     roles: ['MANAGER'],
     summary: "The caller's tenant's audit events, newest first",
-    needs: { tables: { audit: 'read' } },
+    needs: { tables: { audit: ['Query'] } },
   },
 ];
