@@ -105,8 +105,8 @@ export const accountOperations: readonly Operation[] = [
     auth: 'protected',
     permission: 'profile:update',
     summary: "Change the caller's profile fields",
-    // Sessions too: they carry a copy of the user, which a change rewrites.
-    needs: { tables: { users: ['UpdateItem'], sessions: ['Query', 'UpdateItem'], audit: ['PutItem'] } },
+    // Sessions too: they carry a copy of the user, which a change rewrites. A body that changes nothing reads the user.
+    needs: { tables: { users: ['GetItem', 'UpdateItem'], sessions: ['Query', 'UpdateItem'], audit: ['PutItem'] } },
   },
   {
     operationId: 'listSessions',

@@ -73,6 +73,8 @@ describe('each function’s access to each table', () => {
     expectStatus(await call(url(), '/auth/refresh', { body: { refresh_token: manager.refresh_token } }), 200);
     expectStatus(await call(url(), '/auth/me', { headers: asManager }), 200);
     expectStatus(await call(url(), '/auth/me', { method: 'PATCH', headers: asManager, body: { first_name: 'Grace' } }), 200);
+    // A change of nothing answers the user as it is, read afresh.
+    expectStatus(await call(url(), '/auth/me', { method: 'PATCH', headers: asManager, body: {} }), 200);
     expectStatus(await call(url(), '/auth/sessions', { headers: asManager }), 200);
     // A session from before sessions carried a copy of their user: me and refresh read the user.
     const older = await openDirectSession(local, 'manager@example.com');
