@@ -1,5 +1,7 @@
 /** The emails the service sends, each as plain text and HTML. */
-import type { MailMessage } from '../infra/mail.ts';
+import type { Deps } from '../deps.ts';
+import { type MailMessage, sendQuietly } from '../infra/mail.ts';
+import { acceptsMail, type UserRecord } from '../records/users.ts';
 
 const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
@@ -40,6 +42,10 @@ export const passwordChangedEmail = (product: string, to: string, when: Date): M
     `The password of your ${product} account was changed on ${when.toISOString().replace('T', ' ').slice(0, 16)} UTC, and your other sessions were signed out.`,
     'If this was not you, reset your password at once and tell your administrator.',
   ]);
+
+/** Tells a user their password changed, unless SES marked their address; a failed send changes nothing. */
+export const notifyPasswordChanged = (d: Deps, user: UserRecord): Promise<boolean> | undefined =>
+  acceptsMail(user) ? sendQuietly(d.mailer, passwordChangedEmail(d.settings.productName, user.email, d.clock.now())) : undefined;
 
 export const inviteEmail = (product: string, to: string, code: string, ttlSeconds: number): MailMessage =>
   message(

@@ -6,17 +6,16 @@
 import { audit, type AuditOrigin } from '../records/audit.ts';
 import type { Principal } from './authorize.ts';
 import type { Deps } from '../deps.ts';
-import { passwordChangedEmail } from './emails.ts';
+import { notifyPasswordChanged } from './emails.ts';
 import { refused, type Refusal } from './outcomes.ts';
 import { forgetAttempts, reserveAttempt } from '../records/lockouts.ts';
 import { checkPassword } from './password-check.ts';
-import { sendQuietly } from '../infra/mail.ts';
 import { weakPassword } from './password-policy.ts';
 import { hashPassword } from '../crypto/passwords.ts';
 import { passwordGuessWindow } from '../records/rate-limits.ts';
 import { revokeAllSessions } from '../records/sessions.ts';
 import { openingSessionsOf } from '../records/user-logins.ts';
-import { acceptsMail, getUser, setPasswordHash } from '../records/users.ts';
+import { getUser, setPasswordHash } from '../records/users.ts';
 import { settleAll } from '../infra/settle.ts';
 
 export type PasswordChange = { readonly kind: 'changed' } | Refusal;
@@ -60,7 +59,7 @@ export async function changePassword(
   await settleAll([
     revokeAllSessions(d, user.id, principal.sessionId ?? undefined, openingSessionsOf(changed)),
     forgetAttempts(d, check.reservation),
-    acceptsMail(user) ? sendQuietly(d.mailer, passwordChangedEmail(d.settings.productName, user.email, d.clock.now())) : undefined,
+    notifyPasswordChanged(d, user),
     audit(d, origin, { type: 'password.changed', outcome: 'success', ...about }),
   ]);
   return { kind: 'changed' };

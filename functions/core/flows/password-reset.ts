@@ -8,7 +8,7 @@
  */
 import { audit, type AuditOrigin } from '../records/audit.ts';
 import type { Deps } from '../deps.ts';
-import { passwordChangedEmail, resetCodeEmail } from './emails.ts';
+import { notifyPasswordChanged, resetCodeEmail } from './emails.ts';
 import { refused, type Refusal } from './outcomes.ts';
 import { clearFailures } from '../records/lockouts.ts';
 import { DECOY_RECIPIENT, sendQuietly } from '../infra/mail.ts';
@@ -39,9 +39,20 @@ const ipWindow = (d: Deps, origin: AuditOrigin) =>
 /** The account a code request or a reset is for: an existing, enabled one, or none. */
 const eligible = (user: UserRecord | null): UserRecord | null => (user?.status === 'active' ? user : null);
 
-/** Why an account got no code (the audit reason), or `null` when its code was mailed. */
-const whyNoCode = (user: UserRecord | null, owner: UserRecord | null, mailing: string | null): string | null =>
-  !user ? 'unknown_identifier' : !owner ? 'disabled' : mailing;
+/** Why a forgot request mailed no code (its audit reason), or `null` when the code was mailed. */
+function whyNoCode(
+  user: UserRecord | null,
+  owner: UserRecord | null,
+  recipient: UserRecord | null,
+  mailOff: boolean,
+  sent: boolean,
+): string | null {
+  if (!user) return 'unknown_identifier';
+  if (!owner) return 'disabled';
+  if (mailOff) return 'mail_off';
+  if (!recipient) return `email_${owner.emailStatus}`;
+  return sent ? null : 'mail_failed';
+}
 
 /** `POST /auth/password/forgot`: refused only by a rate limit; every other outcome is the same `requested`. */
 export async function requestPasswordReset(
@@ -70,7 +81,7 @@ export async function requestPasswordReset(
     const mail = resetCodeEmail(d.settings.productName, recipient?.email ?? DECOY_RECIPIENT, code, d.settings.resetCodeTtl);
     sent = await sendQuietly(d.mailer, mail);
   }
-  const reason = whyNoCode(user, owner, mailOff ? 'mail_off' : !recipient ? `email_${owner?.emailStatus}` : sent ? null : 'mail_failed');
+  const reason = whyNoCode(user, owner, recipient, mailOff, sent);
   await audit(d, origin, { type: 'password.reset_requested', outcome: reason ? 'failure' : 'success', reason, ...about });
   return { kind: 'requested' };
 }
@@ -112,7 +123,7 @@ export async function resetPassword(d: Deps, input: ResetInput, origin: AuditOri
     await settleAll([
       revokeAllSessions(d, owner.id, undefined, openingSessionsOf(changed)),
       clearFailures(d, { userId: owner.id }),
-      acceptsMail(owner) ? sendQuietly(d.mailer, passwordChangedEmail(d.settings.productName, owner.email, d.clock.now())) : undefined,
+      notifyPasswordChanged(d, owner),
       audit(d, origin, { type: 'password.reset', outcome: 'success', ...about }),
     ]);
     return { kind: 'reset' };
