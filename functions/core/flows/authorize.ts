@@ -33,8 +33,8 @@ export interface Principal {
  * (RFC 6750 §3): it sent no credential, its credential expired, or anything
  * else (malformed, forged, revoked, unknown), which stays one answer.
  */
-export type UnauthorizedReason = 'missing' | 'expired' | 'invalid';
-const UNAUTHORIZED_REASONS: readonly string[] = ['missing', 'expired', 'invalid'] satisfies UnauthorizedReason[];
+const unauthorizedReasons = ['missing', 'expired', 'invalid'] as const;
+export type UnauthorizedReason = (typeof unauthorizedReasons)[number];
 
 export type Decision =
   | { readonly kind: 'allow'; readonly principal: Principal }
@@ -216,7 +216,8 @@ export function decisionFromContext(context: Record<string, unknown> | undefined
       },
     };
   }
-  const told = c.decision === 'unauthorized' && typeof c.reason === 'string' && UNAUTHORIZED_REASONS.includes(c.reason);
+  const told =
+    c.decision === 'unauthorized' && typeof c.reason === 'string' && (unauthorizedReasons as readonly string[]).includes(c.reason);
   const reason = told ? (c.reason as UnauthorizedReason) : 'invalid';
   return { kind: 'unauthorized', reason };
 }

@@ -52,38 +52,34 @@ export type Feedback =
     }
   | { readonly kind: 'ignore'; readonly why: string };
 
+/** The marking of the addresses a bounce or complaint names that are emails at all, with when the mail was sent. */
+const mark = (status: EmailStatus, reason: string | undefined, recipients: { emailAddress: string }[], sentAt: string): Feedback => ({
+  kind: 'mark',
+  status,
+  reason: reason ?? null,
+  addresses: recipients.map((r) => normalizeIdentifier(r.emailAddress)).filter(isEmail),
+  sentAt: new Date(sentAt).toISOString(),
+});
+
 /** Reads one SNS message's text. */
-export function feedbackOf(text: string): Feedback {
+function feedbackOf(text: string): Feedback {
   let message: unknown;
   try {
     message = JSON.parse(text);
   } catch {
     return { kind: 'ignore', why: 'not JSON' };
   }
-  const addressesOf = (list: { emailAddress: string }[]) => list.map((r) => normalizeIdentifier(r.emailAddress)).filter(isEmail);
   const bounced = bounce.safeParse(message);
   if (bounced.success) {
     const { bounce: b, mail: m } = bounced.data;
     if (b.bounceType !== 'Permanent') return { kind: 'ignore', why: `${b.bounceType} bounce` };
-    return {
-      kind: 'mark',
-      status: 'bounced',
-      reason: b.bounceSubType ?? null,
-      addresses: addressesOf(b.bouncedRecipients),
-      sentAt: new Date(m.timestamp).toISOString(),
-    };
+    return mark('bounced', b.bounceSubType, b.bouncedRecipients, m.timestamp);
   }
   const complained = complaint.safeParse(message);
   if (complained.success) {
     const { complaint: c, mail: m } = complained.data;
     if (c.complaintFeedbackType === 'not-spam') return { kind: 'ignore', why: 'not-spam complaint' };
-    return {
-      kind: 'mark',
-      status: 'complained',
-      reason: c.complaintFeedbackType ?? null,
-      addresses: addressesOf(c.complainedRecipients),
-      sentAt: new Date(m.timestamp).toISOString(),
-    };
+    return mark('complained', c.complaintFeedbackType, c.complainedRecipients, m.timestamp);
   }
   return { kind: 'ignore', why: 'neither a bounce nor a complaint' };
 }

@@ -14,7 +14,7 @@ import type { AuditOrigin } from '../records/audit.ts';
 const MAX_USER_AGENT = 512;
 
 /** Set by CloudFront (the origin request policy forwards it): the viewer's address and source port. */
-export const VIEWER_ADDRESS_HEADER = 'cloudfront-viewer-address';
+const VIEWER_ADDRESS_HEADER = 'cloudfront-viewer-address';
 
 interface RequestLike {
   readonly headers?: Readonly<Record<string, string | undefined>>;
