@@ -5,7 +5,7 @@
  * to one SNS topic; and one dashboard with the same figures. README "Deploy"
  * lists each alarm and its threshold.
  */
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -21,12 +21,13 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { metricNames, metricNamespace, serviceDimension, type MetricName } from '../functions/core/infra/metric-names.ts';
 import type { AuthFunction } from './auth-function.ts';
+import { topicKey } from './encryption.ts';
 import type { SigningKeySecrets } from './signing-keys.ts';
 
 /** When the alarms fire. Counts are per 5 minutes. */
@@ -244,28 +245,12 @@ export class Observability extends Construct {
     return alarm;
   }
 
-  /** A key for the alarm topic alone, when the stack has none of its own. */
-  private createTopicKey(stack: Stack): Key {
-    const key = new Key(this, 'AlarmTopicKey', {
-      description: `Encrypts the alarm notifications of ${stack.stackName}`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // CloudWatch cannot use SNS's AWS-managed key: it needs a key whose policy lets it encrypt.
-    key.addToResourcePolicy(
-      new PolicyStatement({
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-      }),
-    );
-    return key;
-  }
-
   /** A topic only CloudWatch alarms of this stack may publish to, encrypted with a key CloudWatch may use. */
   private createTopic(stackKey: IKey | undefined): Topic {
     const stack = Stack.of(this);
-    const key = stackKey ?? this.createTopicKey(stack);
+    // Without the stack's key, one for this topic alone: CloudWatch cannot use SNS's AWS-managed key.
+    const key =
+      stackKey ?? topicKey(this, 'AlarmTopicKey', `Encrypts the alarm notifications of ${stack.stackName}`, 'cloudwatch.amazonaws.com');
     const topic = new Topic(this, 'AlarmTopic', { displayName: `${stack.stackName} alarms`, masterKey: key, enforceSSL: true });
     topic.addToResourcePolicy(
       new PolicyStatement({
