@@ -110,7 +110,7 @@ export class Observability extends Construct {
   /** Every alarm, by id (`LoginErrors`, `FailedLogins`, `UsersTableThrottles`, …). */
   readonly alarms = new Map<string, Alarm>();
   readonly dashboard: Dashboard;
-  readonly thresholds: AlarmThresholds;
+  private readonly thresholds: AlarmThresholds;
   private readonly action: SnsAction;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
@@ -124,8 +124,8 @@ export class Observability extends Construct {
     const apiErrorRate = new MathExpression({
       expression: '100 * errors / requests',
       usingMetrics: {
-        errors: props.httpApi.metricServerError({ statistic: 'Sum', period: FIVE_MINUTES }),
-        requests: props.httpApi.metricCount({ statistic: 'Sum', period: FIVE_MINUTES }),
+        errors: props.httpApi.metricServerError(sum()),
+        requests: props.httpApi.metricCount(sum()),
       },
       label: '5xx, % of requests',
       period: FIVE_MINUTES,
@@ -189,25 +189,17 @@ export class Observability extends Construct {
         missing: TreatMissingData.BREACHING,
       },
     );
-    const deadLetters = props.keys.rotationDeadLetters.metricApproximateNumberOfMessagesVisible({
-      statistic: 'Maximum',
-      period: FIVE_MINUTES,
-    });
-    this.alarm(
+    const deadLetters = this.deadLetterAlarm(
       'KeyRotationDeadLetters',
       'A scheduled key rotation or check failed for good: its event waits in RotationDeadLetters',
-      deadLetters,
-      {
-        threshold: 1,
-      },
+      props.keys.rotationDeadLetters,
     );
 
     if (props.mailFeedbackDeadLetters) {
-      this.alarm(
+      this.deadLetterAlarm(
         'MailFeedbackDeadLetters',
         'A bounce or complaint notification could not be applied: it waits in the mail feedback dead-letter queue',
-        props.mailFeedbackDeadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: FIVE_MINUTES }),
-        { threshold: 1 },
+        props.mailFeedbackDeadLetters,
       );
     }
 
@@ -215,7 +207,7 @@ export class Observability extends Construct {
   }
 
   /** A metric of `metric-names.ts`, as this stack's functions count it. */
-  serviceMetric(name: MetricName, options: { statistic?: string; period?: Duration } = {}): Metric {
+  private serviceMetric(name: MetricName, options: { statistic?: string; period?: Duration } = {}): Metric {
     return new Metric({
       namespace: metricNamespace,
       metricName: name,
@@ -223,6 +215,13 @@ export class Observability extends Construct {
       statistic: options.statistic ?? 'Sum',
       period: options.period ?? FIVE_MINUTES,
     });
+  }
+
+  /** An alarm on any message waiting in `queue`; returns the alarm's metric. */
+  private deadLetterAlarm(id: string, description: string, queue: IQueue): IMetric {
+    const waiting = queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: FIVE_MINUTES });
+    this.alarm(id, description, waiting, { threshold: 1 });
+    return waiting;
   }
 
   private alarm(
@@ -289,7 +288,7 @@ export class Observability extends Construct {
         errors: authorizer.lambda.metricErrors(sum()),
       },
       label: 'AuthorizerAllowed (invocations − denied − errors)',
-      period: Duration.minutes(5),
+      period: FIVE_MINUTES,
     });
   }
 
