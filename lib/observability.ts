@@ -102,7 +102,8 @@ export interface ObservabilityProps {
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
-const upperFirst = (key: string): string => key.charAt(0).toUpperCase() + key.slice(1);
+/** `failedLogins` → `FailedLogins`: a key of the stack as a part of an id or a context key. */
+export const upperFirst = (key: string): string => key.charAt(0).toUpperCase() + key.slice(1);
 
 export class Observability extends Construct {
   /** Where every alarm sends. */
