@@ -112,7 +112,7 @@ export class ApiEdge extends Construct {
           'CloudFront reads the value only when the distribution is deployed, so a scheduled rotation would lock CloudFront out until the next deployment; replace it by hand and deploy (the functions pick it up within five minutes).',
       });
       this.webAcl = cloudFront.webAclArn ? undefined : createWebAcl(this, { sensitiveRateLimit: cloudFront.sensitiveRateLimit ?? 100 });
-      this.distribution = this.createDistribution(props, cloudFront);
+      this.distribution = this.createDistribution(props, cloudFront, this.originSecret);
     }
     const host = domainName ?? this.distribution?.distributionDomainName;
     this.publicUrl = host ? `https://${host}` : undefined;
@@ -127,7 +127,7 @@ export class ApiEdge extends Construct {
     grantKeyUse(this.encryptionKey, fn.role, 'decrypt');
   }
 
-  private createDistribution(props: EdgeProps, options: CloudFrontOptions): Distribution {
+  private createDistribution(props: EdgeProps, options: CloudFrontOptions, originSecret: Secret): Distribution {
     const certificateArn = options.certificateArn ?? props.certificateArn;
     const certificateRegion = certificateArn ? regionOfCertificate(certificateArn) : undefined;
     if (certificateRegion && certificateRegion !== 'us-east-1') {
@@ -135,7 +135,6 @@ export class ApiEdge extends Construct {
         `CloudFront takes certificates from us-east-1 only; ${certificateArn} is in ${certificateRegion}: pass one from there as cloudFrontCertificateArn`,
       );
     }
-    const secret = this.originSecret as Secret;
     const origin = new HttpOrigin(
       // Through the API's domain when it has one (the execute-api endpoint is off), else that endpoint.
       this.domain ? this.domain.regionalDomainName : Fn.parseDomainName(props.httpApi.apiEndpoint),
@@ -143,7 +142,7 @@ export class ApiEdge extends Construct {
         protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
         originSslProtocols: [OriginSslPolicy.TLS_V1_2],
         // A dynamic reference: CloudFormation resolves it at deployment; the template holds no value.
-        customHeaders: { [ORIGIN_VERIFY_HEADER]: secret.secretValue.unsafeUnwrap() },
+        customHeaders: { [ORIGIN_VERIFY_HEADER]: originSecret.secretValue.unsafeUnwrap() },
       },
     );
     const logs = this.createLogBucket(props.logRetention);

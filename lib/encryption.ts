@@ -81,8 +81,7 @@ class EncryptWith implements IAspect {
   visit(node: IConstruct): void {
     const { keyArn } = this.key;
     if (node instanceof CfnTable) node.sseSpecification = { sseEnabled: true, sseType: 'KMS', kmsMasterKeyId: keyArn };
-    else if (node instanceof CfnSecret) node.kmsKeyId = keyArn;
-    else if (node instanceof CfnLogGroup) node.kmsKeyId = keyArn;
+    else if (node instanceof CfnSecret || node instanceof CfnLogGroup) node.kmsKeyId = keyArn;
     else if (node instanceof CfnQueue) {
       node.kmsMasterKeyId = keyArn;
       node.sqsManagedSseEnabled = undefined;
