@@ -49,7 +49,7 @@ import { settingNames } from '../functions/core/infra/setting-names.ts';
 import { AuthStack } from '../lib/auth-stack.ts';
 import { parseOrigins } from '../lib/cors.ts';
 import { stageNamed } from '../lib/stages.ts';
-import { defaultAlarmThresholds, type AlarmThresholds } from '../lib/observability.ts';
+import { defaultAlarmThresholds, type AlarmThresholds, upperFirst } from '../lib/observability.ts';
 
 const app = new App();
 
@@ -61,19 +61,14 @@ const text = (key: string): string | undefined => {
   return value === undefined || value === null || value === '' ? undefined : String(value);
 };
 
-const positiveInteger = (key: string): number | undefined => {
-  const value = text(key);
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) throw new Error(`Context ${key} must be a positive integer, got ${value}`);
-  return number;
-};
+/** How an error names each bound. */
+const integerBound = { 0: 'a whole number, 0 or more', 1: 'a positive integer' } as const;
 
-const nonNegativeInteger = (key: string): number | undefined => {
+const integerAtLeast = (key: string, min: keyof typeof integerBound): number | undefined => {
   const value = text(key);
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 0) throw new Error(`Context ${key} must be a whole number, 0 or more, got ${value}`);
+  if (!Number.isInteger(number) || number < min) throw new Error(`Context ${key} must be ${integerBound[min]}, got ${value}`);
   return number;
 };
 
@@ -100,7 +95,7 @@ const counts = (key: string): Record<string, number> | undefined => {
 };
 
 const retention = (key: string): RetentionDays | undefined => {
-  const days = positiveInteger(key);
+  const days = integerAtLeast(key, 1);
   if (days === undefined) return undefined;
   if (!(Object.values(RetentionDays) as unknown[]).includes(days)) {
     throw new Error(`Context ${key} must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, …), got ${days}`);
@@ -111,7 +106,7 @@ const retention = (key: string): RetentionDays | undefined => {
 /** `alarmFailedLogins` and the like: the thresholds given, each by its key with `alarm` before it. */
 const alarmThresholds = Object.fromEntries(
   Object.keys(defaultAlarmThresholds).flatMap((name) => {
-    const value = positiveInteger(`alarm${name.charAt(0).toUpperCase()}${name.slice(1)}`);
+    const value = integerAtLeast(`alarm${upperFirst(name)}`, 1);
     return value === undefined ? [] : [[name, value]];
   }),
 ) as Partial<AlarmThresholds>;
@@ -141,16 +136,16 @@ const stack = new AuthStack(app, text('stackName') ?? (stage ? `ServerlessAuth-$
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region },
   description: 'Serverless auth: login, rotating refresh tokens, lockouts, password reset, roles and tenants',
   settings,
-  throttleRateLimit: positiveInteger('throttleRateLimit'),
-  throttleBurstLimit: positiveInteger('throttleBurstLimit'),
-  sensitiveThrottleRateLimit: positiveInteger('sensitiveThrottleRateLimit'),
-  sensitiveThrottleBurstLimit: positiveInteger('sensitiveThrottleBurstLimit'),
+  throttleRateLimit: integerAtLeast('throttleRateLimit', 1),
+  throttleBurstLimit: integerAtLeast('throttleBurstLimit', 1),
+  sensitiveThrottleRateLimit: integerAtLeast('sensitiveThrottleRateLimit', 1),
+  sensitiveThrottleBurstLimit: integerAtLeast('sensitiveThrottleBurstLimit', 1),
   corsAllowOrigins: parseOrigins(text('corsAllowOrigins')),
   mail: mailSwitch('mail'),
   mailFrom: text('mailFrom'),
   mailIdentity: text('mailIdentity'),
   logRetention: retention('logRetentionDays'),
-  keyRotationDays: positiveInteger('keyRotationDays'),
+  keyRotationDays: integerAtLeast('keyRotationDays', 1),
   encryptionKey: text('kms'),
   alarmTopicArn: text('alarmTopicArn'),
   alarmThresholds,
@@ -159,12 +154,12 @@ const stack = new AuthStack(app, text('stackName') ?? (stage ? `ServerlessAuth-$
   cloudFront: cloudFront
     ? {
         webAclArn: text('webAclArn'),
-        sensitiveRateLimit: positiveInteger('wafRateLimit'),
+        sensitiveRateLimit: integerAtLeast('wafRateLimit', 1),
         certificateArn: text('cloudFrontCertificateArn'),
       }
     : undefined,
   provisionedConcurrency: counts('provisionedConcurrency'),
-  authorizerCacheTtl: nonNegativeInteger('authorizerCacheTtl'),
+  authorizerCacheTtl: integerAtLeast('authorizerCacheTtl', 0),
 });
 
 Tags.of(stack).add('project', 'serverless-auth');

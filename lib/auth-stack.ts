@@ -227,9 +227,9 @@ export class AuthStack extends Stack {
       logRetention: this.logRetention,
       keyRotationDays: props.keyRotationDays ?? 30,
       accessTokenTtl: props.settings?.ACCESS_TOKEN_TTL,
+      encryptionKey: this.encryptionKey,
     });
     this.functions.set('keyManager', this.keys.keyManager);
-    grantKeyUse(this.encryptionKey, this.keys.keyManager.role, 'encryptDecrypt');
     const corsOrigins = props.corsAllowOrigins ?? [];
     this.httpApi = new HttpApi(this, 'HttpApi', {
       description: 'Serverless auth API',
@@ -265,6 +265,7 @@ export class AuthStack extends Stack {
       domainName: props.domainName,
       certificateArn: props.certificateArn,
       cloudFront: props.cloudFront,
+      encryptionKey: this.encryptionKey,
     });
     this.apiUrl = this.edge.publicUrl ?? this.httpApi.apiEndpoint;
 
@@ -386,10 +387,6 @@ export class AuthStack extends Stack {
     }
     this.keys.grantTo(fn, needs);
     if (!notification) this.edge.bindOriginSecret(fn);
-    // Every secret the function reads (its key parts, the origin secret) is encrypted with the stack's key when it has one.
-    if (needs.signingKeys || needs.publicKeys || needs.tokenSecret || (this.edge.originSecret && !notification)) {
-      grantKeyUse(this.encryptionKey, fn.role, 'decrypt');
-    }
     const warm = this.provisionedConcurrency[key];
     if (warm !== undefined) fn.keepWarm(warm);
     if (needs.mail && this.mail) this.mail.grantSend(fn);

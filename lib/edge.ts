@@ -32,6 +32,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -39,6 +40,7 @@ import type { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { AuthFunction } from './auth-function.ts';
 import { createCustomDomain, regionOfCertificate } from './custom-domain.ts';
+import { grantKeyUse } from './encryption.ts';
 import { createWebAcl } from './web-acl.ts';
 
 export interface CloudFrontOptions {
@@ -70,6 +72,8 @@ export interface EdgeProps {
   /** Its ACM certificate, in the stack's region. */
   readonly certificateArn?: string | undefined;
   readonly cloudFront?: CloudFrontOptions | undefined;
+  /** The stack's key, when it has one: the origin secret is encrypted with it, so the functions that read it use it too. */
+  readonly encryptionKey?: IKey | undefined;
 }
 
 /** The request header that carries the origin secret (API Gateway passes header names lower-cased). */
@@ -87,10 +91,12 @@ export class ApiEdge extends Construct {
   readonly originSecret: Secret | undefined;
   /** The stack's own web ACL (none when `webAclArn` names one made elsewhere). */
   readonly webAcl: CfnWebACL | undefined;
+  private readonly encryptionKey: IKey | undefined;
 
   constructor(scope: Construct, id: string, props: EdgeProps) {
     super(scope, id);
     const { domainName, certificateArn, cloudFront } = props;
+    this.encryptionKey = props.encryptionKey;
     if (Boolean(domainName) !== Boolean(certificateArn)) throw new Error('domainName and certificateArn go together: set both or neither');
     if (domainName && certificateArn) {
       this.domain = createCustomDomain(this, { domainName, certificateArn, httpApi: props.httpApi, stage: props.stage });
@@ -106,7 +112,7 @@ export class ApiEdge extends Construct {
           'CloudFront reads the value only when the distribution is deployed, so a scheduled rotation would lock CloudFront out until the next deployment; replace it by hand and deploy (the functions pick it up within five minutes).',
       });
       this.webAcl = cloudFront.webAclArn ? undefined : createWebAcl(this, { sensitiveRateLimit: cloudFront.sensitiveRateLimit ?? 100 });
-      this.distribution = this.createDistribution(props, cloudFront);
+      this.distribution = this.createDistribution(props, cloudFront, this.originSecret);
     }
     const host = domainName ?? this.distribution?.distributionDomainName;
     this.publicUrl = host ? `https://${host}` : undefined;
@@ -118,9 +124,10 @@ export class ApiEdge extends Construct {
     if (!this.originSecret) return;
     fn.addEnvironment({ ORIGIN_VERIFY_SECRET_ARN: this.originSecret.secretArn });
     fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.originSecret.secretArn] }));
+    grantKeyUse(this.encryptionKey, fn.role, 'decrypt');
   }
 
-  private createDistribution(props: EdgeProps, options: CloudFrontOptions): Distribution {
+  private createDistribution(props: EdgeProps, options: CloudFrontOptions, originSecret: Secret): Distribution {
     const certificateArn = options.certificateArn ?? props.certificateArn;
     const certificateRegion = certificateArn ? regionOfCertificate(certificateArn) : undefined;
     if (certificateRegion && certificateRegion !== 'us-east-1') {
@@ -128,7 +135,6 @@ export class ApiEdge extends Construct {
         `CloudFront takes certificates from us-east-1 only; ${certificateArn} is in ${certificateRegion}: pass one from there as cloudFrontCertificateArn`,
       );
     }
-    const secret = this.originSecret as Secret;
     const origin = new HttpOrigin(
       // Through the API's domain when it has one (the execute-api endpoint is off), else that endpoint.
       this.domain ? this.domain.regionalDomainName : Fn.parseDomainName(props.httpApi.apiEndpoint),
@@ -136,7 +142,7 @@ export class ApiEdge extends Construct {
         protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
         originSslProtocols: [OriginSslPolicy.TLS_V1_2],
         // A dynamic reference: CloudFormation resolves it at deployment; the template holds no value.
-        customHeaders: { [ORIGIN_VERIFY_HEADER]: secret.secretValue.unsafeUnwrap() },
+        customHeaders: { [ORIGIN_VERIFY_HEADER]: originSecret.secretValue.unsafeUnwrap() },
       },
     );
     const logs = this.createLogBucket(props.logRetention);

@@ -4,7 +4,8 @@
  * groups, the queues and the topics. An aspect applies it to every such
  * resource in the stack, so a resource added later cannot be left out; the
  * functions that read or write the tables and secrets are granted the key's
- * use where their grants are made (`grantKeyUse`).
+ * use where their grants are made (`grantKeyUse`). Without it, each topic
+ * gets a key of its own that the service publishing to it may use (`topicKey`).
  */
 import { ArnFormat, Aspects, type IAspect, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
@@ -80,8 +81,7 @@ class EncryptWith implements IAspect {
   visit(node: IConstruct): void {
     const { keyArn } = this.key;
     if (node instanceof CfnTable) node.sseSpecification = { sseEnabled: true, sseType: 'KMS', kmsMasterKeyId: keyArn };
-    else if (node instanceof CfnSecret) node.kmsKeyId = keyArn;
-    else if (node instanceof CfnLogGroup) node.kmsKeyId = keyArn;
+    else if (node instanceof CfnSecret || node instanceof CfnLogGroup) node.kmsKeyId = keyArn;
     else if (node instanceof CfnQueue) {
       node.kmsMasterKeyId = keyArn;
       node.sqsManagedSseEnabled = undefined;
@@ -98,4 +98,30 @@ export function grantKeyUse(key: IKey | undefined, grantee: IGrantable, use: 'de
   if (!key) return;
   const read = ['kms:Decrypt', 'kms:DescribeKey'];
   key.grant(grantee, ...(use === 'decrypt' ? read : [...read, 'kms:Encrypt', 'kms:GenerateDataKey']));
+}
+
+/**
+ * A key for one SNS topic, when the stack has none of its own: the services
+ * that publish to an encrypted topic (CloudWatch alarms, SES) cannot use SNS's
+ * AWS-managed key, only one whose policy lets `service` (under `conditions`)
+ * use it. It rotates yearly and goes with the stack: a notification is read
+ * once, when it is delivered.
+ */
+export function topicKey(
+  scope: Construct,
+  id: string,
+  description: string,
+  service: string,
+  conditions?: Record<string, Record<string, unknown>>,
+): Key {
+  const key = new Key(scope, id, { description, enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
+  key.addToResourcePolicy(
+    new PolicyStatement({
+      principals: [new ServicePrincipal(service)],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      ...(conditions ? { conditions } : {}),
+    }),
+  );
+  return key;
 }

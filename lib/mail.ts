@@ -6,16 +6,16 @@
  * (functions/mail-feedback.ts). Functions that send mail may send as the
  * sender's identity, through this configuration set, and nothing else.
  */
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { ConfigurationSet, EmailSendingEvent, EventDestination, SuppressionReasons } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { AuthFunction } from './auth-function.ts';
-import { grantKeyUse } from './encryption.ts';
+import { grantKeyUse, topicKey } from './encryption.ts';
 import { deadLetterQueue } from './dead-letters.ts';
 
 export interface MailProps {
@@ -73,23 +73,10 @@ export class Mail extends Construct {
 
   /** SES publishes to an encrypted topic only with a customer managed key whose policy lets it: one for this configuration set alone. */
   private createTopicKey(): IKey {
-    const key = new Key(this, 'FeedbackKey', {
-      description: 'Encrypts the SES bounce and complaint notifications of the auth service',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
+    return topicKey(this, 'FeedbackKey', 'Encrypts the SES bounce and complaint notifications of the auth service', 'ses.amazonaws.com', {
+      StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+      ArnLike: { 'aws:SourceArn': this.configurationSetArn },
     });
-    key.addToResourcePolicy(
-      new PolicyStatement({
-        principals: [new ServicePrincipal('ses.amazonaws.com')],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-          ArnLike: { 'aws:SourceArn': this.configurationSetArn },
-        },
-      }),
-    );
-    return key;
   }
 
   /** Lets `fn` send as the identity through the configuration set (SES checks both resources). */

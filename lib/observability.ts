@@ -5,7 +5,7 @@
  * to one SNS topic; and one dashboard with the same figures. README "Deploy"
  * lists each alarm and its threshold.
  */
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -21,12 +21,13 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { metricNames, metricNamespace, serviceDimension, type MetricName } from '../functions/core/infra/metric-names.ts';
 import type { AuthFunction } from './auth-function.ts';
+import { topicKey } from './encryption.ts';
 import type { SigningKeySecrets } from './signing-keys.ts';
 
 /** When the alarms fire. Counts are per 5 minutes. */
@@ -101,7 +102,8 @@ export interface ObservabilityProps {
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
-const upperFirst = (key: string): string => key.charAt(0).toUpperCase() + key.slice(1);
+/** `failedLogins` → `FailedLogins`: a key of the stack as a part of an id or a context key. */
+export const upperFirst = (key: string): string => key.charAt(0).toUpperCase() + key.slice(1);
 
 export class Observability extends Construct {
   /** Where every alarm sends. */
@@ -109,7 +111,7 @@ export class Observability extends Construct {
   /** Every alarm, by id (`LoginErrors`, `FailedLogins`, `UsersTableThrottles`, …). */
   readonly alarms = new Map<string, Alarm>();
   readonly dashboard: Dashboard;
-  readonly thresholds: AlarmThresholds;
+  private readonly thresholds: AlarmThresholds;
   private readonly action: SnsAction;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
@@ -123,8 +125,8 @@ export class Observability extends Construct {
     const apiErrorRate = new MathExpression({
       expression: '100 * errors / requests',
       usingMetrics: {
-        errors: props.httpApi.metricServerError({ statistic: 'Sum', period: FIVE_MINUTES }),
-        requests: props.httpApi.metricCount({ statistic: 'Sum', period: FIVE_MINUTES }),
+        errors: props.httpApi.metricServerError(sum()),
+        requests: props.httpApi.metricCount(sum()),
       },
       label: '5xx, % of requests',
       period: FIVE_MINUTES,
@@ -188,25 +190,17 @@ export class Observability extends Construct {
         missing: TreatMissingData.BREACHING,
       },
     );
-    const deadLetters = props.keys.rotationDeadLetters.metricApproximateNumberOfMessagesVisible({
-      statistic: 'Maximum',
-      period: FIVE_MINUTES,
-    });
-    this.alarm(
+    const deadLetters = this.deadLetterAlarm(
       'KeyRotationDeadLetters',
       'A scheduled key rotation or check failed for good: its event waits in RotationDeadLetters',
-      deadLetters,
-      {
-        threshold: 1,
-      },
+      props.keys.rotationDeadLetters,
     );
 
     if (props.mailFeedbackDeadLetters) {
-      this.alarm(
+      this.deadLetterAlarm(
         'MailFeedbackDeadLetters',
         'A bounce or complaint notification could not be applied: it waits in the mail feedback dead-letter queue',
-        props.mailFeedbackDeadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: FIVE_MINUTES }),
-        { threshold: 1 },
+        props.mailFeedbackDeadLetters,
       );
     }
 
@@ -214,7 +208,7 @@ export class Observability extends Construct {
   }
 
   /** A metric of `metric-names.ts`, as this stack's functions count it. */
-  serviceMetric(name: MetricName, options: { statistic?: string; period?: Duration } = {}): Metric {
+  private serviceMetric(name: MetricName, options: { statistic?: string; period?: Duration } = {}): Metric {
     return new Metric({
       namespace: metricNamespace,
       metricName: name,
@@ -222,6 +216,13 @@ export class Observability extends Construct {
       statistic: options.statistic ?? 'Sum',
       period: options.period ?? FIVE_MINUTES,
     });
+  }
+
+  /** An alarm on any message waiting in `queue`; returns the alarm's metric. */
+  private deadLetterAlarm(id: string, description: string, queue: IQueue): IMetric {
+    const waiting = queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: FIVE_MINUTES });
+    this.alarm(id, description, waiting, { threshold: 1 });
+    return waiting;
   }
 
   private alarm(
@@ -244,28 +245,12 @@ export class Observability extends Construct {
     return alarm;
   }
 
-  /** A key for the alarm topic alone, when the stack has none of its own. */
-  private createTopicKey(stack: Stack): Key {
-    const key = new Key(this, 'AlarmTopicKey', {
-      description: `Encrypts the alarm notifications of ${stack.stackName}`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // CloudWatch cannot use SNS's AWS-managed key: it needs a key whose policy lets it encrypt.
-    key.addToResourcePolicy(
-      new PolicyStatement({
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-      }),
-    );
-    return key;
-  }
-
   /** A topic only CloudWatch alarms of this stack may publish to, encrypted with a key CloudWatch may use. */
   private createTopic(stackKey: IKey | undefined): Topic {
     const stack = Stack.of(this);
-    const key = stackKey ?? this.createTopicKey(stack);
+    // Without the stack's key, one for this topic alone: CloudWatch cannot use SNS's AWS-managed key.
+    const key =
+      stackKey ?? topicKey(this, 'AlarmTopicKey', `Encrypts the alarm notifications of ${stack.stackName}`, 'cloudwatch.amazonaws.com');
     const topic = new Topic(this, 'AlarmTopic', { displayName: `${stack.stackName} alarms`, masterKey: key, enforceSSL: true });
     topic.addToResourcePolicy(
       new PolicyStatement({
@@ -304,7 +289,7 @@ export class Observability extends Construct {
         errors: authorizer.lambda.metricErrors(sum()),
       },
       label: 'AuthorizerAllowed (invocations − denied − errors)',
-      period: Duration.minutes(5),
+      period: FIVE_MINUTES,
     });
   }
 

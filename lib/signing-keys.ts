@@ -16,18 +16,22 @@ import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Provider } from 'aws-cdk-lib/custom-resources';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FunctionNeeds } from '../functions/routes.ts';
 import { AuthFunction } from './auth-function.ts';
 import { keyManagerHandler } from './bundling.ts';
 import { deadLetterQueue } from './dead-letters.ts';
+import { grantKeyUse } from './encryption.ts';
 
 export interface SigningKeySecretsProps {
   readonly logRetention: RetentionDays;
   readonly keyRotationDays: number;
   /** Passed on to the key manager, which keeps retired keys as long as their tokens live. */
   readonly accessTokenTtl: string | undefined;
+  /** The stack's key, when it has one: the secrets are encrypted with it, so whoever reads or writes them uses it too. */
+  readonly encryptionKey?: IKey;
 }
 
 type KeyPart = 'signingKeys' | 'publicKeys' | 'tokenSecret';
@@ -47,6 +51,7 @@ export class SigningKeySecrets extends Construct {
   /** Done once the secrets hold key material: functions that read them wait for it. */
   readonly material: CustomResource;
   readonly keyRotationDays: number;
+  private readonly encryptionKey: IKey | undefined;
 
   constructor(scope: Construct, id: string, props: SigningKeySecretsProps) {
     super(scope, id);
@@ -72,6 +77,7 @@ export class SigningKeySecrets extends Construct {
       });
     }
     this.keyRotationDays = props.keyRotationDays;
+    this.encryptionKey = props.encryptionKey;
     this.rotationDeadLetters = deadLetterQueue(this, 'RotationDeadLetters', 'the key-rotation schedule and the key manager');
     this.keyManager = this.createKeyManager(props);
     this.material = this.createProvider(props.logRetention);
@@ -84,6 +90,7 @@ export class SigningKeySecrets extends Construct {
       const secret = this.secrets[part];
       fn.addEnvironment({ [variableOf[part]]: secret.secretArn });
       fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
+      grantKeyUse(this.encryptionKey, fn.role, 'decrypt');
       // The secret holds key material only once the custom resource has run.
       fn.lambda.node.addDependency(this.material);
     }
@@ -109,6 +116,7 @@ export class SigningKeySecrets extends Construct {
         resources: Object.values(this.secrets).map((secret) => secret.secretArn),
       }),
     );
+    grantKeyUse(this.encryptionKey, keyManager.role, 'encryptDecrypt');
     const target = (action: 'rotate' | 'check') =>
       new LambdaFunction(keyManager.lambda, {
         event: RuleTargetInput.fromObject({ action }),
