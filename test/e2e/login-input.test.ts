@@ -106,6 +106,19 @@ describe('POST /auth/login input', () => {
       expectError(answer, 400, 'invalid_request');
     });
 
+    it.each([
+      ['at the top level', `{"__proto__": {"admin": true}, "email": "${email}", "password": "${password}"}`],
+      ['inside a field', `{"email": {"__proto__": 1}, "password": "${password}"}`],
+      ['as a constructor with a prototype', `{"constructor": {"prototype": {"admin": true}}, "email": "${email}", "password": "${password}"}`],
+    ])('says which keys are not allowed when the body holds a prototype key %s', async (_, text) => {
+      // Act
+      const answer = await postJsonText(text);
+
+      // Assess
+      expectError(answer, 400, 'invalid_request');
+      expect(answer.body.message).toBe('The request body holds a key that is not allowed (__proto__, or constructor with a prototype)');
+    });
+
     it('never reads credentials from the query string', async () => {
       // Act
       const answer = await send(server.url, `/auth/login?${new URLSearchParams({ email, password })}`, {});

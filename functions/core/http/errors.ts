@@ -6,34 +6,8 @@
 import type { MiddlewareObj } from '@middy/core';
 import { ApiError } from './api-error.ts';
 import { logger } from '../infra/logger.ts';
+import { isTransient } from '../infra/transient.ts';
 import { json } from './response.ts';
-
-/** Errors of AWS services and the network that a retry can cure. */
-const TRANSIENT = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'Throttling',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'TransactionConflictException',
-]);
-
-export function isTransient(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const meta = (error as { $metadata?: { httpStatusCode?: number } }).$metadata;
-  const code = (error as { code?: string }).code;
-  return (
-    TRANSIENT.has(error.name) ||
-    (meta?.httpStatusCode !== undefined && meta.httpStatusCode >= 500) ||
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code ?? '')
-  );
-}
 
 /** The public error a thrown value stands for. */
 export function toApiError(error: unknown): ApiError {
@@ -41,6 +15,13 @@ export function toApiError(error: unknown): ApiError {
   // Middy's own HTTP errors (its JSON body parser) keep their meaning, in our shape.
   const status = (error as { statusCode?: number; expose?: boolean })?.statusCode;
   if (status === 415) return new ApiError('unsupported_media_type', { cause: error });
+  // Middy's parser refuses a body with a key that could reach a prototype, before any field is judged.
+  if (status === 422 && (error as Error).message === 'Forbidden key in JSON body') {
+    return new ApiError('invalid_request', {
+      message: 'The request body holds a key that is not allowed (__proto__, or constructor with a prototype)',
+      cause: error,
+    });
+  }
   if (status === 422 || status === 400) {
     return new ApiError('invalid_request', { message: 'The request body must be a JSON object', cause: error });
   }
