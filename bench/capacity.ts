@@ -8,12 +8,11 @@
  * Sizes follow DynamoDB's rules: names and strings in UTF-8 bytes, numbers
  * about one byte per two digits, 3 bytes of overhead per map or list.
  */
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDb, Operation } from '../functions/core/infra/dynamodb.ts';
 import { tables as tableDefinitions, type TableDefinition } from '../lib/tables.ts';
 
 export interface RecordedCall {
-  /** `GetItemCommand`, `UpdateItemCommand`… */
-  readonly command: string;
+  readonly command: Operation;
   readonly input: Readonly<Record<string, unknown>>;
 }
 
@@ -55,27 +54,27 @@ function writeUnits(tableName: string, item: Record<string, unknown> | undefined
 const readUnits = (bytes: number, consistent: unknown) => Math.max(1, Math.ceil(bytes / 4096)) * (consistent ? 1 : 0.5);
 
 /** The units of `calls`, reading the items they touched through `side` (a client the counting does not see). */
-export async function unitsOf(side: DynamoDBDocumentClient, calls: readonly RecordedCall[]): Promise<Units> {
+export async function unitsOf(side: DynamoDb, calls: readonly RecordedCall[]): Promise<Units> {
   let read = 0;
   let write = 0;
   let indexWrite = 0;
   const current = async (TableName: string, Key: Record<string, unknown>) =>
-    (await side.send(new GetCommand({ TableName, Key, ConsistentRead: true }))).Item;
+    (await side.get({ TableName, Key, ConsistentRead: true })).Item;
   for (const { command, input } of calls) {
     const table = String(input.TableName ?? '');
-    if (command === 'GetItemCommand') {
+    if (command === 'GetItem') {
       read += readUnits(itemSize((await current(table, input.Key as Record<string, unknown>)) ?? {}), input.ConsistentRead);
-    } else if (command === 'QueryCommand') {
-      const out = await side.send(new QueryCommand({ ...(input as object), ConsistentRead: !input.IndexName } as never));
+    } else if (command === 'Query') {
+      const out = await side.query({ ...(input as object), ConsistentRead: !input.IndexName } as never);
       read += readUnits(
         (out.Items ?? []).reduce((sum, item) => sum + itemSize(item), 0),
         input.ConsistentRead,
       );
-    } else if (command === 'PutItemCommand') {
+    } else if (command === 'PutItem') {
       const units = writeUnits(table, input.Item as Record<string, unknown>);
       write += units.write;
       indexWrite += units.indexWrite;
-    } else if (command === 'UpdateItemCommand' || command === 'DeleteItemCommand') {
+    } else if (command === 'UpdateItem' || command === 'DeleteItem') {
       const units = writeUnits(table, await current(table, input.Key as Record<string, unknown>));
       write += units.write;
       indexWrite += units.indexWrite;

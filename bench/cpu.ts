@@ -2,16 +2,13 @@
  * CPU time per refresh and per authorizer decision, next to their floors (one
  * RS256 signature; one RS256 verification with the same key). The handlers run
  * in this process as Lambda would run them, with the DynamoDB client answering
- * every call from a stub at its HTTP handler, so that what is timed is our
- * code and the SDK's, not a database. The stub is for measuring only: tests
+ * every call from a stub in place of the network, so that what is timed is our
+ * code (the client's signing and JSON included), not a database. The stub is for measuring only: tests
  * never stub the store. Also the log bytes each request writes (at INFO, the
  * level a deployment runs at).
  *
  *   npm run bench:cpu -- [iterations]   (default 2000)
  */
-import { Readable } from 'node:stream';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
 import { SignJWT, jwtVerify } from 'jose';
@@ -25,7 +22,8 @@ import { KeyStore, memorySources } from '../functions/core/crypto/key-store.ts';
 import { createKeyMaterial, toSigningKeys } from '../functions/core/crypto/signing-keys.ts';
 import { loadSettings } from '../functions/core/infra/config.ts';
 import { systemClock } from '../functions/core/infra/clock.ts';
-import { dynamoDbClientConfig, type TableNames } from '../functions/core/infra/db.ts';
+import { createDb, type TableNames } from '../functions/core/infra/db.ts';
+import type { DynamoDb } from '../functions/core/infra/dynamodb.ts';
 import { isMain, numberArg, runMain } from './cli.ts';
 
 export interface CpuRow {
@@ -43,14 +41,14 @@ export interface CpuReport {
   readonly authorizer: CpuRow;
   readonly sign: CpuRow;
   readonly verify: CpuRow;
-  /** One GetItem through the SDK against the stub: what every DynamoDB call costs in CPU. */
-  readonly sdkCall: CpuRow;
+  /** One GetItem through the client against the stub: what every DynamoDB call costs in CPU. */
+  readonly dbCall: CpuRow;
   /**
    * The refresh (AUDIT_REFRESHES=log) and the authorizer with the store
-   * answered in process, without the SDK: the handlers' own CPU beside the
-   * floors, the SDK's cost left out.
+   * answered in process, without the client: the handlers' own CPU beside the
+   * floors, the client's cost left out.
    */
-  readonly withoutSdk: { readonly refreshLogAudit: CpuRow; readonly authorizer: CpuRow };
+  readonly storeInProcess: { readonly refreshLogAudit: CpuRow; readonly authorizer: CpuRow };
 }
 
 const USER = '2f1c8f0e-4a55-4d7e-9a43-0b3f3a6f1c11';
@@ -96,37 +94,26 @@ function sessionItem(now: Date): Record<string, unknown> {
   };
 }
 
-/** A DynamoDB client whose HTTP handler answers from memory: UpdateItem and GetItem with the session, the rest with `{}`. */
-function stubbedClient(item: Record<string, unknown>): DynamoDBDocumentClient {
+/** The handlers' DynamoDB client with a stub for the network: UpdateItem and GetItem answer the session, the rest `{}`. */
+function stubbedClient(item: Record<string, unknown>): DynamoDb {
   const marshalled = marshall(item, { removeUndefinedValues: true });
   const answers: Record<string, string> = {
     UpdateItem: JSON.stringify({ Attributes: marshalled }),
     GetItem: JSON.stringify({ Item: marshalled }),
   };
-  const client = new DynamoDBClient({
-    ...dynamoDbClientConfig({ endpoint: 'http://dynamodb.stub', region: 'us-east-1' }),
-    requestHandler: {
-      handle: async (request: { headers: Record<string, string> }) => {
-        const operation = (request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-        const body = answers[operation] ?? '{}';
-        return {
-          response: {
-            statusCode: 200,
-            reason: 'OK',
-            headers: { 'content-type': 'application/x-amz-json-1.0', 'content-length': String(Buffer.byteLength(body)) },
-            body: Readable.from([Buffer.from(body)]),
-          },
-        };
-      },
-    } as never,
+  return createDb({
+    endpoint: 'https://dynamodb.us-east-1.amazonaws.com',
+    region: 'us-east-1',
+    transport: {
+      send: async (headers) => ({ status: 200, body: answers[(headers['x-amz-target'] ?? '').split('.')[1] ?? ''] ?? '{}' }),
+    },
   });
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
-/** A client that answers each command at once, in process, as the stub does over the SDK: what is left is ours. */
-function inProcessClient(item: Record<string, unknown>): DynamoDBDocumentClient {
-  const answers: Record<string, unknown> = { UpdateCommand: { Attributes: item }, GetCommand: { Item: item } };
-  return { send: async (command: object) => answers[command.constructor.name] ?? {} } as unknown as DynamoDBDocumentClient;
+/** A client that answers each call at once, in process, with no signing or JSON: what is left is the handlers' own. */
+function inProcessClient(item: Record<string, unknown>): DynamoDb {
+  const answer = async () => ({ Item: item, Attributes: item, Items: [], Count: 0 });
+  return { get: answer, put: answer, update: answer, delete: answer, query: answer } as unknown as DynamoDb;
 }
 
 /** CPU microseconds per call of `fn` after a warm-up, and the bytes written to stdout meanwhile (discarded). */
@@ -232,15 +219,15 @@ async function measureAll(iterations: number): Promise<CpuReport> {
   const verify = await cpuOf('floor: one RS256 verification (jose)', iterations, () =>
     jwtVerify(accessToken, publicKey, { algorithms: ['RS256'] }),
   );
-  const sdkCall = await cpuOf('floor: one DynamoDB call through the SDK', iterations, () =>
-    d.db.send(new GetCommand({ TableName: tables.sessions, Key: { pk: `USER#${USER}`, sk: `SESSION#${SESSION}` }, ConsistentRead: true })),
+  const dbCall = await cpuOf('one DynamoDB call through the client', iterations, () =>
+    d.db.get({ TableName: tables.sessions, Key: { pk: `USER#${USER}`, sk: `SESSION#${SESSION}` }, ConsistentRead: true }),
   );
   setDeps({ db: inProcessClient(sessionItem(now)), settings: { ...settings, auditRefreshes: 'log' } });
-  const withoutSdk = {
-    refreshLogAudit: await cpuOf('refresh (log), the store in process, no SDK', iterations, refreshOnce),
-    authorizer: await cpuOf('authorizer, the store in process, no SDK', iterations, authorizeOnce),
+  const storeInProcess = {
+    refreshLogAudit: await cpuOf('refresh (log), the store in process', iterations, refreshOnce),
+    authorizer: await cpuOf('authorizer, the store in process', iterations, authorizeOnce),
   };
-  return { iterations, refresh: refreshRow, refreshLogAudit, authorizer: authorizerRow, sign, verify, sdkCall, withoutSdk };
+  return { iterations, refresh: refreshRow, refreshLogAudit, authorizer: authorizerRow, sign, verify, dbCall, storeInProcess };
 }
 
 const us = (value: number) => `${value.toFixed(0).padStart(6)} µs`;
@@ -253,9 +240,9 @@ export function printCpu(r: CpuReport): void {
     r.sign,
     r.authorizer,
     r.verify,
-    r.sdkCall,
-    r.withoutSdk.refreshLogAudit,
-    r.withoutSdk.authorizer,
+    r.dbCall,
+    r.storeInProcess.refreshLogAudit,
+    r.storeInProcess.authorizer,
   ]) {
     console.log(`  ${row.name.padEnd(40)} ${us(row.cpuUs)}   log ${row.logBytes.toFixed(0)} B/call`);
   }

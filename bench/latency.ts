@@ -9,9 +9,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { deps, setDeps } from '../functions/core/deps.ts';
-import { createDocumentClient } from '../functions/core/infra/db.ts';
+import { createDb } from '../functions/core/infra/db.ts';
+import type { DynamoDb } from '../functions/core/infra/dynamodb.ts';
 import { tables } from '../lib/tables.ts';
 import { itemSize, unitsOf, type RecordedCall, type Units } from './capacity.ts';
 import { hashPassword, verifyPassword } from '../functions/core/crypto/passwords.ts';
@@ -25,7 +25,7 @@ export interface OperationLatency extends Summary {
   readonly name: string;
   /**
    * Of each request, the time some DynamoDB call of the handlers was in
-   * flight (the SDK, loopback HTTP and dynalite, which runs in this process):
+   * flight (the client, loopback HTTP and dynalite, which runs in this process):
    * its p50, and the p50 of the rest, which is ours.
    */
   readonly inDynamo?: { readonly p50: number; readonly besidesP50: number };
@@ -52,24 +52,21 @@ export interface LatencyReport {
 }
 
 /** Counts the calls made through the handlers' DynamoDB client, how many waves they came in, and the units they take. */
-function countCalls(side: DynamoDBDocumentClient) {
+function countCalls(side: DynamoDb) {
   let names: string[] = [];
   let recorded: RecordedCall[] = [];
   let roundTrips = 0;
   let inFlight = 0;
-  deps().db.middlewareStack.add(
-    (next, context) => async (args) => {
-      names.push(context.commandName ?? 'unknown');
-      recorded.push({ command: context.commandName ?? 'unknown', input: structuredClone(args.input as Record<string, unknown>) });
-      if (inFlight++ === 0) roundTrips++;
-      try {
-        return await next(args);
-      } finally {
-        inFlight--;
-      }
-    },
-    { step: 'initialize', name: 'benchCountCalls' },
-  );
+  deps().db.addHook('benchCountCalls', async ({ operation, input }, next) => {
+    names.push(operation);
+    recorded.push({ command: operation, input: structuredClone(input) });
+    if (inFlight++ === 0) roundTrips++;
+    try {
+      return await next();
+    } finally {
+      inFlight--;
+    }
+  });
   return async function callsOf(name: string, fn: () => Promise<unknown>): Promise<DbCalls> {
     names = [];
     recorded = [];
@@ -77,9 +74,9 @@ function countCalls(side: DynamoDBDocumentClient) {
     await fn();
     const counts = new Map<string, number>();
     for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
-    const commands = [...counts].map(([n, c]) => `${c} ${n.replace('Command', '')}`).join(', ');
+    const commands = [...counts].map(([n, c]) => `${c} ${n}`).join(', ');
     const auditBytes = recorded
-      .filter((c) => c.command === 'PutItemCommand' && String(c.input.TableName).endsWith(tables.audit.id))
+      .filter((c) => c.command === 'PutItem' && String(c.input.TableName).endsWith(tables.audit.id))
       .reduce((sum, c) => sum + 2 * itemSize(c.input.Item as Record<string, unknown>), 0); // the table and its byUser index
     return { name, calls: names.length, roundTrips, commands, units: { ...(await unitsOf(side, recorded)), auditBytes } };
   };
@@ -90,17 +87,14 @@ function dynamoClock(): () => number {
   let inFlight = 0;
   let since = 0;
   let total = 0;
-  deps().db.middlewareStack.add(
-    (next) => async (args) => {
-      if (inFlight++ === 0) since = performance.now();
-      try {
-        return await next(args);
-      } finally {
-        if (--inFlight === 0) total += performance.now() - since;
-      }
-    },
-    { step: 'initialize', name: 'benchDynamoClock' },
-  );
+  deps().db.addHook('benchDynamoClock', async (_, next) => {
+    if (inFlight++ === 0) since = performance.now();
+    try {
+      return await next();
+    } finally {
+      if (--inFlight === 0) total += performance.now() - since;
+    }
+  });
   return () => total + (inFlight > 0 ? performance.now() - since : 0);
 }
 
@@ -125,7 +119,7 @@ async function measure(name: string, samples: number, fn: () => Promise<unknown>
 export async function runLatency(options: { samples: number }): Promise<LatencyReport> {
   const { samples } = options;
   const local = await startBenchLocal();
-  const side = createDocumentClient({ endpoint: local.dynamoEndpoint });
+  const side = createDb({ endpoint: local.dynamoEndpoint });
   try {
     const callsOf = countCalls(side);
     const inDynamo = dynamoClock();

@@ -162,7 +162,7 @@ export function renderReport(input: ReportInput): string {
   const latency = sectionValue(results.latency);
   if (latency) {
     add(
-      `The local server in the benchmark's process, one request at a time over loopback HTTP, ${latency.samples} samples each after 10 warm-up calls. The floor of a login is one argon2 verification alone (\`verifyPassword\`, same parameters, same process), timed alternately with the logins. "In DynamoDB calls" is the time some call of the handlers' DynamoDB client was in flight: the SDK, loopback HTTP and dynalite, which runs in this process; "besides them" is the rest of the request: the handler's own work, the local gateway and the HTTP client.`,
+      `The local server in the benchmark's process, one request at a time over loopback HTTP, ${latency.samples} samples each after 10 warm-up calls. The floor of a login is one argon2 verification alone (\`verifyPassword\`, same parameters, same process), timed alternately with the logins. "In DynamoDB calls" is the time some call of the handlers' DynamoDB client was in flight: the client, loopback HTTP and dynalite, which runs in this process; "besides them" is the rest of the request: the handler's own work, the local gateway and the HTTP client.`,
       '',
     );
     add(
@@ -316,7 +316,7 @@ export function renderReport(input: ReportInput): string {
   const cpu = sectionValue(results.cpu);
   if (cpu) {
     add(
-      `The refresh and authorizer handlers run in this process as Lambda runs them, ${cpu.iterations} calls each after a warm-up, with the DynamoDB client answering from a stub at its HTTP handler (for measuring only; no test stubs the store), logs at INFO. CPU is user + system time (\`process.cpuUsage\`). The floors: one RS256 signature and one RS256 verification with jose and the same key, and one DynamoDB call through the SDK against the same stub (request signing and (de)serialization), which every operation pays per call.`,
+      `The refresh and authorizer handlers run in this process as Lambda runs them, ${cpu.iterations} calls each after a warm-up, with the handlers' DynamoDB client answering from a stub in place of the network (for measuring only; no test stubs the store), logs at INFO. CPU is user + system time (\`process.cpuUsage\`). The floors: one RS256 signature and one RS256 verification with jose and the same key. Beside them, one DynamoDB call through the client against the same stub (request signing and JSON both ways), which every operation pays per call.`,
       '',
     );
     add(
@@ -328,9 +328,9 @@ export function renderReport(input: ReportInput): string {
           cpu.authorizer,
           cpu.sign,
           cpu.verify,
-          cpu.sdkCall,
-          cpu.withoutSdk.refreshLogAudit,
-          cpu.withoutSdk.authorizer,
+          cpu.dbCall,
+          cpu.storeInProcess.refreshLogAudit,
+          cpu.storeInProcess.authorizer,
         ].map((r) => [
           r.name,
           `${r.cpuUs.toFixed(0)} µs`,
@@ -342,7 +342,7 @@ export function renderReport(input: ReportInput): string {
       '',
     );
     add(
-      `Besides its floors: a refresh (one sign and ${'two'} SDK calls with the audit in the table) leaves ${(cpu.refresh.cpuUs - cpu.sign.cpuUs - 2 * cpu.sdkCall.cpuUs).toFixed(0)} µs to the rest; the authorizer (one verify, one SDK call) ${(cpu.authorizer.cpuUs - cpu.verify.cpuUs - cpu.sdkCall.cpuUs).toFixed(0)} µs. With the store answered in process, without the SDK, a refresh (AUDIT_REFRESHES=log) takes ${f2(cpu.withoutSdk.refreshLogAudit.cpuUs / cpu.sign.cpuUs)} × one sign and the authorizer ${f2(cpu.withoutSdk.authorizer.cpuUs / cpu.verify.cpuUs)} × one verify: what stands between the handlers and their targets is the SDK's cost per call.`,
+      `Besides its floors: a refresh (one sign and two DynamoDB calls with the audit in the table) leaves ${(cpu.refresh.cpuUs - cpu.sign.cpuUs - 2 * cpu.dbCall.cpuUs).toFixed(0)} µs to the rest; the authorizer (one verify, one call) ${(cpu.authorizer.cpuUs - cpu.verify.cpuUs - cpu.dbCall.cpuUs).toFixed(0)} µs. With the store answered in process, without the client, a refresh (AUDIT_REFRESHES=log) takes ${f2(cpu.storeInProcess.refreshLogAudit.cpuUs / cpu.sign.cpuUs)} × one sign and the authorizer ${f2(cpu.storeInProcess.authorizer.cpuUs / cpu.verify.cpuUs)} × one verify.`,
       '',
     );
   } else add(failed(results.cpu) ?? '', '');

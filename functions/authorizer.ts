@@ -23,7 +23,7 @@ import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWith
 import { decide, decisionToContext, type Decision, type Requirement } from './core/flows/authorize.ts';
 import { deps } from './core/deps.ts';
 import { arrivalOf } from './core/http/edge.ts';
-import { isTransient } from './core/http/errors.ts';
+import { isTransient } from './core/infra/transient.ts';
 import { originOf } from './core/http/origin.ts';
 import { issuerOf } from './core/http/route.ts';
 import { logger } from './core/infra/logger.ts';

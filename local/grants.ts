@@ -7,8 +7,8 @@
  * fixtures) are not checked.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableNames } from '../functions/core/infra/db.ts';
+import type { DynamoDb } from '../functions/core/infra/dynamodb.ts';
 import type { FunctionDefinition, TableAction } from '../functions/routes.ts';
 import type { TableName } from '../lib/tables.ts';
 
@@ -21,29 +21,26 @@ export const runAs = <T>(definition: FunctionDefinition, work: () => Promise<T>)
 export const runningFunction = (): FunctionDefinition | undefined => running.getStore();
 
 /** Refuses, on `db`, every call of a running function that its grants do not allow. */
-export function enforceGrants(db: DynamoDBDocumentClient, tables: TableNames): void {
+export function enforceGrants(db: DynamoDb, tables: TableNames): void {
   const shortNames = new Map(Object.entries(tables).map(([short, actual]) => [actual as string, short as TableName]));
-  db.middlewareStack.add(
-    (next, context) => async (args) => {
-      const definition = running.getStore();
-      if (definition) {
-        const action = String(context.commandName).replace(/Command$/, '') as TableAction;
-        const tableName = String((args.input as { TableName?: unknown }).TableName);
-        const table = shortNames.get(tableName);
-        const grant = table && definition.needs.tables?.[table];
-        if (!grant?.includes(action)) {
-          throw Object.assign(
-            new Error(`${definition.handler} is not authorized to perform dynamodb:${action} on table ${table ?? tableName}`),
-            {
-              name: 'AccessDeniedException',
-              $fault: 'client',
-              $metadata: { httpStatusCode: 400 },
-            },
-          );
-        }
+  db.addHook('localGrants', async ({ operation, input }, next) => {
+    const definition = running.getStore();
+    if (definition) {
+      const action: TableAction = operation;
+      const tableName = String(input.TableName);
+      const table = shortNames.get(tableName);
+      const grant = table && definition.needs.tables?.[table];
+      if (!grant?.includes(action)) {
+        throw Object.assign(
+          new Error(`${definition.handler} is not authorized to perform dynamodb:${action} on table ${table ?? tableName}`),
+          {
+            name: 'AccessDeniedException',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 400 },
+          },
+        );
       }
-      return next(args);
-    },
-    { step: 'initialize', name: 'localGrants', override: true },
-  );
+    }
+    return next();
+  });
 }

@@ -50,14 +50,10 @@ export async function startOurs(onClose: OnClose): Promise<System> {
 /** DynamoDB calls of one operation of ours, counted on the handlers' client. */
 export async function ourDynamoCalls(system: System): Promise<Record<'login' | 'refresh' | 'authorized', number>> {
   let calls = 0;
-  const stack = deps().db.middlewareStack;
-  stack.add(
-    (next) => async (args) => {
-      calls++;
-      return next(args);
-    },
-    { step: 'initialize', name: 'peersCountCalls' },
-  );
+  deps().db.addHook('peersCountCalls', async (_, next) => {
+    calls++;
+    return next();
+  });
   const counts = { login: 0, refresh: 0, authorized: 0 };
   try {
     for (const op of ['login', 'refresh', 'authorized'] as const) {
@@ -66,7 +62,7 @@ export async function ourDynamoCalls(system: System): Promise<Record<'login' | '
       counts[op] = calls;
     }
   } finally {
-    stack.remove('peersCountCalls');
+    deps().db.removeHook('peersCountCalls');
   }
   return counts;
 }

@@ -2,10 +2,10 @@
  * The domain's dependencies, built once per container from the environment.
  * Tests replace any of them with `setDeps`; handlers take them from `deps()`.
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { systemClock, type Clock } from './infra/clock.ts';
 import { loadSettings, type Settings } from './infra/config.ts';
-import { createDocumentClient, tableNamesFromEnv, type TableNames } from './infra/db.ts';
+import { createDb, tableNamesFromEnv, type TableNames } from './infra/db.ts';
+import type { DynamoDb } from './infra/dynamodb.ts';
 import { noMailer, sesMailer, type Mailer } from './infra/mail.ts';
 import { originSecretFromEnv, type OriginSecret } from './infra/origin-secret.ts';
 import { KeyStore, keySourceFromEnv } from './crypto/key-store.ts';
@@ -13,7 +13,7 @@ import { KeyStore, keySourceFromEnv } from './crypto/key-store.ts';
 export interface Deps {
   readonly settings: Settings;
   readonly clock: Clock;
-  readonly db: DynamoDBDocumentClient;
+  readonly db: DynamoDb;
   readonly tables: TableNames;
   readonly keys: KeyStore;
   readonly mailer: Mailer;
@@ -31,7 +31,7 @@ export function depsFromEnvironment(env: Record<string, string | undefined> = pr
   return {
     settings,
     clock: systemClock,
-    db: createDocumentClient({ ...(endpoint ? { endpoint } : {}), ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}) }),
+    db: createDb({ ...(endpoint ? { endpoint } : {}), ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}) }),
     tables: tableNamesFromEnv(env),
     // Resolved on first use: functions without signing keys never configure a source.
     keys: new KeyStore(() => keySourceFromEnv(env)),

@@ -4,7 +4,6 @@
  * whose item has not landed yet.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { attemptLogin } from '../../functions/core/flows/login.ts';
 import { hashPassword } from '../../functions/core/crypto/passwords.ts';
 import { userKey } from '../../functions/core/records/keys.ts';
@@ -56,9 +55,7 @@ describe('a login’s write on its user', () => {
 
   it('starts the names on a user stored before them', async () => {
     const user = await newUser();
-    await fx.deps.db.send(
-      new UpdateCommand({ TableName: fx.deps.tables.users, Key: userKey(user.id), UpdateExpression: 'REMOVE openingSessions' }),
-    );
+    await fx.deps.db.update({ TableName: fx.deps.tables.users, Key: userKey(user.id), UpdateExpression: 'REMOVE openingSessions' });
 
     const sessionId = await logIn(user);
 

@@ -176,17 +176,14 @@ describe('refreshGrant', () => {
   it('refuses the token of a disabled user', async () => {
     const other = await newUser(fx.deps);
     const { refreshToken } = await openSession(fx.deps, other, client);
-    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
     const { userKey } = await import('../../functions/core/records/keys.ts');
-    await fx.deps.db.send(
-      new UpdateCommand({
-        TableName: fx.deps.tables.users,
-        Key: userKey(other.id),
-        UpdateExpression: 'SET #s = :d',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':d': 'disabled' },
-      }),
-    );
+    await fx.deps.db.update({
+      TableName: fx.deps.tables.users,
+      Key: userKey(other.id),
+      UpdateExpression: 'SET #s = :d',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':d': 'disabled' },
+    });
     expect((await refreshGrant(fx.deps, refreshToken, client)).kind).toBe('invalid');
   });
 });

@@ -465,16 +465,13 @@ describe('API tokens', () => {
   describe('a token that cannot be ours', () => {
     let calls: string[] = [];
     beforeAll(() => {
-      deps().db.middlewareStack.add(
-        (next, context) => async (args) => {
-          calls.push(context.commandName ?? 'unknown');
-          return next(args);
-        },
-        { step: 'initialize', name: 'countApiTokenTestCalls' },
-      );
+      deps().db.addHook('countApiTokenTestCalls', async ({ operation }, next) => {
+        calls.push(operation);
+        return next();
+      });
     });
     afterAll(() => {
-      deps().db.middlewareStack.remove('countApiTokenTestCalls');
+      deps().db.removeHook('countApiTokenTestCalls');
     });
 
     /** The DynamoDB calls one request makes. */

@@ -4,12 +4,13 @@
  * local server, on dynalite. Each invocation writes at most one line, at its
  * end, with the service's namespace and its one dimension.
  */
-import { ThrottlingException } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deps, setDeps } from '../../functions/core/deps.ts';
+import { createDb } from '../../functions/core/infra/db.ts';
 import { logger } from '../../functions/core/infra/logger.ts';
 import type { LocalEnvironment } from '../../local/environment.ts';
 import { FakeClock } from '../fixtures/clock.ts';
+import { awsError, startDynamoProxy } from '../fixtures/dynamo-proxy.ts';
 import { bearer } from '../fixtures/e2e.ts';
 import { call, login, startTestServer } from '../fixtures/local.ts';
 
@@ -131,10 +132,12 @@ describe('metrics of the handlers (embedded metric format)', () => {
   });
 
   describe('faults', () => {
-    const { mailer } = deps();
+    let real: Pick<ReturnType<typeof deps>, 'mailer' | 'db'>;
+    beforeAll(() => {
+      real = { mailer: deps().mailer, db: deps().db };
+    });
     afterEach(() => {
-      setDeps({ mailer });
-      deps().db.middlewareStack.remove('throttleOnce');
+      setDeps(real);
     });
 
     it('counts an email SES refused as MailSendFailed, beside the reset request', async () => {
@@ -155,23 +158,22 @@ describe('metrics of the handlers (embedded metric format)', () => {
       logged.mockRestore();
     });
 
-    it('counts a DynamoDB call throttled once and cured by the SDK’s retry as DynamoDBThrottled', async () => {
+    it('counts a DynamoDB call throttled once and cured by the client’s retry as DynamoDBThrottled', async () => {
       const { access_token } = await login(server.url, 'customer@example.com');
-      let throttled = 0;
-      // Inside the SDK's retry and the counting, as DynamoDB's own answer would arrive.
-      deps().db.middlewareStack.add(
-        (next) => async (args) => {
-          if (throttled++ === 0) throw new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } });
-          return next(args);
-        },
-        { step: 'deserialize', name: 'throttleOnce', override: true },
+      // DynamoDB's own answer on the wire, inside the client's retry and its counting.
+      const proxy = await startDynamoProxy(String(process.env.DYNAMODB_ENDPOINT), (n) =>
+        n === 0 ? awsError(400, 'ThrottlingException', 'Rate exceeded') : 'pass',
       );
+      setDeps({ db: createDb({ endpoint: proxy.url }) });
 
       const lines = await written(async () =>
         expect((await call(server.url, '/auth/me', { headers: bearer(access_token) })).status).toBe(200),
       );
 
-      expect(throttled).toBeGreaterThan(1);
+      await proxy.close();
+      // The throttled request and its retry, then the rest of the request's calls.
+      expect(proxy.received.length).toBeGreaterThan(1);
+      expect(proxy.received[0]).toBe(proxy.received[1]);
       expect(lines).toEqual([ofService({ DynamoDBThrottled: 1 })]);
     });
   });

@@ -14,7 +14,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deps, setDeps, type Deps } from '../../functions/core/deps.ts';
-import { createDocumentClient } from '../../functions/core/infra/db.ts';
+import { createDb } from '../../functions/core/infra/db.ts';
 import { sesMailer } from '../../functions/core/infra/mail.ts';
 import { failedLoginsKey, resetCodeKey, sessionKey, windowCounterKey } from '../../functions/core/records/keys.ts';
 import { hashToken } from '../../functions/core/crypto/refresh-tokens.ts';
@@ -563,7 +563,7 @@ describe('the authorizer while API Gateway caches its decisions', () => {
   });
 });
 
-describe('every transient SDK failure', () => {
+describe('every transient DynamoDB failure', () => {
   const transient = Object.entries(sdkErrors).filter(([name]) => name !== 'validation');
   /** A fault of the first call named `call`. */
   const first = (call: string, error: () => Error): FaultCase => ({
@@ -706,7 +706,7 @@ describe('a dependency that does not answer', () => {
 
   it('DynamoDB: a login answers 503 well before the Lambda timeout', async () => {
     const { email } = await freshAccount();
-    setDeps({ db: createDocumentClient({ endpoint: silentUrl }) });
+    setDeps({ db: createDb({ endpoint: silentUrl }) });
 
     const { answer, ms } = await timed(() => attempt(email, PASSWORD));
 

@@ -4,19 +4,9 @@
  * with `and` / `or`, and put, update and delete helpers that turn a failed
  * condition into `null` right there (`unlessConditionFails`).
  */
-import {
-  DeleteCommand,
-  type DeleteCommandInput,
-  type DeleteCommandOutput,
-  type DynamoDBDocumentClient,
-  PutCommand,
-  type PutCommandInput,
-  type PutCommandOutput,
-  UpdateCommand,
-  type UpdateCommandInput,
-  type UpdateCommandOutput,
-} from '@aws-sdk/lib-dynamodb';
+import type { DeleteCommandInput, PutCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unlessConditionFails } from './db.ts';
+import type { DynamoDb, Operations } from './dynamodb.ts';
 
 export interface Condition {
   readonly expression: string;
@@ -101,22 +91,22 @@ function withCondition<
 
 /** The write's answer, or `null` when its condition did not hold. */
 export const updateIf = (
-  db: DynamoDBDocumentClient,
+  db: DynamoDb,
   input: Conditioned<UpdateCommandInput>,
   condition: Condition,
-): Promise<UpdateCommandOutput | null> => unlessConditionFails(db.send(new UpdateCommand(withCondition(input, condition))));
+): Promise<Operations['UpdateItem']['output'] | null> => unlessConditionFails(db.update(withCondition(input, condition)));
 
 export const putIf = (
-  db: DynamoDBDocumentClient,
+  db: DynamoDb,
   input: Conditioned<PutCommandInput>,
   condition: Condition,
-): Promise<PutCommandOutput | null> => unlessConditionFails(db.send(new PutCommand(withCondition(input, condition))));
+): Promise<Operations['PutItem']['output'] | null> => unlessConditionFails(db.put(withCondition(input, condition)));
 
 export const deleteIf = (
-  db: DynamoDBDocumentClient,
+  db: DynamoDb,
   input: Conditioned<DeleteCommandInput>,
   condition: Condition,
-): Promise<DeleteCommandOutput | null> => unlessConditionFails(db.send(new DeleteCommand(withCondition(input, condition))));
+): Promise<Operations['DeleteItem']['output'] | null> => unlessConditionFails(db.delete(withCondition(input, condition)));
 
 /** For a write whose failed condition is a fault, not an outcome: the command with the condition in it. */
 export const conditionInput = withCondition;

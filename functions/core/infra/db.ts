@@ -1,10 +1,9 @@
-/** The DynamoDB document client and the table names, built once per container. */
-import { ConditionalCheckFailedException, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+/** The DynamoDB client and the table names, built once per container. */
+import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { tables, type TableName } from '../../../lib/tables.ts';
+import { DynamoDb, type Item, type Transport } from './dynamodb.ts';
 import { metricNames } from './metric-names.ts';
 import { count } from './metrics.ts';
-import { RequestSigningHash } from './request-signing-hash.ts';
 
 export type TableNames = Readonly<Record<TableName, string>>;
 
@@ -28,54 +27,29 @@ export interface DbOptions {
   /** A local engine such as dynalite; unset in AWS. */
   readonly endpoint?: string;
   readonly region?: string;
+  /** The network, unless replaced by a stub in the CPU benchmark (never in a test). */
+  readonly transport?: Transport;
 }
 
-/** What DynamoDB answers when a table or the account is over its throughput. */
-const THROTTLES = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
-
-/** The DynamoDB client's settings; the benchmarks build their stubbed client from the same. */
-export function dynamoDbClientConfig(options: DbOptions = {}): DynamoDBClientConfig {
-  const local = options.endpoint !== undefined;
-  return {
+export function createDb(options: DbOptions = {}): DynamoDb {
+  return new DynamoDb({
     region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
-    ...(local ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+    ...(options.transport ? { transport: options.transport } : {}),
+    // Three tries of 2 s each: a stalled store fails well inside the Lambda timeout, as a 503.
     maxAttempts: 3,
-    // A stalled call must fail well inside the Lambda timeout (three tries of 2 s) so the caller gets a 503,
-    // not a timeout; the SDK's request timeout only warns unless told to throw.
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
-    sha256: RequestSigningHash,
-  };
-}
-
-export function createDocumentClient(options: DbOptions = {}): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(dynamoDbClientConfig(options));
-  // Inside the SDK's retry (a low-priority finalize step): each throttled attempt counts, retries included,
-  // so throttles that a retry cured still show.
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      try {
-        return await next(args);
-      } catch (error) {
-        if (error instanceof Error && THROTTLES.has(error.name)) count(metricNames.dynamoDbThrottled);
-        throw error;
-      }
-    },
-    { step: 'finalizeRequest', priority: 'low', name: 'countThrottles' },
-  );
-  return DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true },
+    connectionTimeoutMs: 1000,
+    requestTimeoutMs: 2000,
+    onThrottle: () => count(metricNames.dynamoDbThrottled),
   });
 }
 
 /** Every item a query matches, page after page. */
-export async function queryAll(
-  db: DynamoDBDocumentClient,
-  input: Omit<QueryCommandInput, 'ExclusiveStartKey'>,
-): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
+export async function queryAll(db: DynamoDb, input: Omit<QueryCommandInput, 'ExclusiveStartKey'>): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: Item | undefined;
   do {
-    const out = await db.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    const out = await db.query({ ...input, ExclusiveStartKey: start });
     items.push(...(out.Items ?? []));
     start = out.LastEvaluatedKey;
   } while (start);
@@ -90,7 +64,7 @@ export async function unlessConditionFails<T>(write: Promise<T>): Promise<T | nu
   try {
     return await write;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return null;
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return null;
     throw error;
   }
 }

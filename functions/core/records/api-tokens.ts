@@ -3,7 +3,7 @@
  * deleted by their owner, and accepted in `X-Auth-Token` as the owner with
  * the owner's current role. Only a keyed hash of each token is stored.
  */
-import { GetCommand, PutCommand, type PutCommandInput, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { PutCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { queryAll } from '../infra/db.ts';
 import { hashTokenSecret, newTokenId, newTokenText, parseTokenText, sameSecretHash } from '../crypto/api-token-text.ts';
 import { epochSeconds } from '../infra/clock.ts';
@@ -69,7 +69,7 @@ export async function createApiToken(
     revoked: false,
   };
   const item = { ...apiTokenKey(tokenId), ...record, expiresAt: epochSeconds(validUntil) + 86_400 };
-  await d.db.send(new PutCommand(conditionInput<PutCommandInput>({ TableName: d.tables.apiTokens, Item: item }, isNew)));
+  await d.db.put(conditionInput<PutCommandInput>({ TableName: d.tables.apiTokens, Item: item }, isNew));
   return { record, token };
 }
 
@@ -114,17 +114,15 @@ export async function deleteApiToken(d: Deps, userId: string, tokenId: string): 
  */
 export async function revokeApiTokensOf(d: Deps, userId: string): Promise<void> {
   const now = d.clock.now().toISOString();
-  await d.db.send(
-    new UpdateCommand(
-      conditionInput<UpdateCommandInput>(
-        {
-          TableName: d.tables.users,
-          Key: userKey(userId),
-          UpdateExpression: 'SET apiTokensRevokedAt = :now',
-          ExpressionAttributeValues: { ':now': now },
-        },
-        itemExists,
-      ),
+  await d.db.update(
+    conditionInput<UpdateCommandInput>(
+      {
+        TableName: d.tables.users,
+        Key: userKey(userId),
+        UpdateExpression: 'SET apiTokensRevokedAt = :now',
+        ExpressionAttributeValues: { ':now': now },
+      },
+      itemExists,
     ),
   );
   const tokens = await listApiTokens(d, userId);
@@ -161,7 +159,7 @@ const TOUCH_EVERY_MS = 60_000;
 export async function checkApiToken(d: Deps, token: string, ip: string | null): Promise<ApiTokenCheck> {
   const parsed = parseTokenText(token);
   if (!parsed) return { kind: 'unknown' };
-  const out = await d.db.send(new GetCommand({ TableName: d.tables.apiTokens, Key: apiTokenKey(parsed.tokenId), ConsistentRead: true }));
+  const out = await d.db.get({ TableName: d.tables.apiTokens, Key: apiTokenKey(parsed.tokenId), ConsistentRead: true });
   if (!out.Item) return { kind: 'unknown' };
   const record = fromItem(out.Item);
   const now = d.clock.now();

@@ -5,7 +5,6 @@
  * extra round trip.
  */
 import { randomUUID } from 'node:crypto';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../infra/clock.ts';
 import { auditSk, auditTenantPk, auditUserPk } from './keys.ts';
 import type { Deps } from '../deps.ts';
@@ -90,19 +89,17 @@ export async function audit(d: Deps, origin: AuditOrigin, input: AuditInput): Pr
   logger.info('audit', { audit: { ...event, tenant_id: input.tenantId } });
   if (input.type === 'refresh.succeeded' && d.settings.auditRefreshes === 'log') return;
   const sk = auditSk(event.time, event.id);
-  await d.db.send(
-    new PutCommand({
-      TableName: d.tables.audit,
-      Item: {
-        pk: auditTenantPk(input.tenantId),
-        sk,
-        ...(event.user_id ? { userPk: auditUserPk(event.user_id) } : {}),
-        tenantId: input.tenantId,
-        ...event,
-        expiresAt: epochSeconds(now) + d.settings.auditRetentionDays * 86_400,
-      },
-    }),
-  );
+  await d.db.put({
+    TableName: d.tables.audit,
+    Item: {
+      pk: auditTenantPk(input.tenantId),
+      sk,
+      ...(event.user_id ? { userPk: auditUserPk(event.user_id) } : {}),
+      tenantId: input.tenantId,
+      ...event,
+      expiresAt: epochSeconds(now) + d.settings.auditRetentionDays * 86_400,
+    },
+  });
 }
 
 /**
@@ -146,26 +143,24 @@ export async function listAuditEvents(d: Deps, query: AuditQuery): Promise<{ ite
   const found: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
-    const out = await d.db.send(
-      new QueryCommand({
-        TableName: d.tables.audit,
-        ...(byUser ? { IndexName: 'byUser' } : {}),
-        KeyConditionExpression: `${byUser ? 'userPk' : 'pk'} = :pk AND sk BETWEEN :low AND :high`,
-        // A user id names events of one tenant only: the caller's.
-        FilterExpression: ['tenantId = :tenant', ...(query.type ? ['#type = :type'] : [])].join(' AND '),
-        ExpressionAttributeValues: {
-          ':pk': pk,
-          ':low': low,
-          ':high': high,
-          ':tenant': query.tenantId,
-          ...(query.type ? { ':type': query.type } : {}),
-        },
-        ...(query.type ? { ExpressionAttributeNames: { '#type': 'type' } } : {}),
-        ScanIndexForward: false,
-        Limit: query.limit + 1 - found.length + (query.after ? 1 : 0),
-        ExclusiveStartKey: startKey,
-      }),
-    );
+    const out = await d.db.query({
+      TableName: d.tables.audit,
+      ...(byUser ? { IndexName: 'byUser' } : {}),
+      KeyConditionExpression: `${byUser ? 'userPk' : 'pk'} = :pk AND sk BETWEEN :low AND :high`,
+      // A user id names events of one tenant only: the caller's.
+      FilterExpression: ['tenantId = :tenant', ...(query.type ? ['#type = :type'] : [])].join(' AND '),
+      ExpressionAttributeValues: {
+        ':pk': pk,
+        ':low': low,
+        ':high': high,
+        ':tenant': query.tenantId,
+        ...(query.type ? { ':type': query.type } : {}),
+      },
+      ...(query.type ? { ExpressionAttributeNames: { '#type': 'type' } } : {}),
+      ScanIndexForward: false,
+      Limit: query.limit + 1 - found.length + (query.after ? 1 : 0),
+      ExclusiveStartKey: startKey,
+    });
     found.push(...(out.Items ?? []).filter((item) => item.sk !== query.after));
     startKey = out.LastEvaluatedKey;
   } while (startKey && found.length <= query.limit);

@@ -11,7 +11,6 @@
  * forgets the places up to its own, so a success resets the count. Failures
  * older than `LOCKOUT_SECONDS` that did not lock are forgotten.
  */
-import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { above, and, atLeast, atMost, below, is, lacks, or, updateIf } from '../infra/conditions.ts';
 import { epochSeconds } from '../infra/clock.ts';
 import { failedLoginsKey } from './keys.ts';
@@ -76,7 +75,7 @@ export async function reserveAttempt(d: Deps, subject: LockoutSubject): Promise<
     );
     if (out) return { kind: 'reserved', reservation: { subject, place: Number(out.Attributes?.failures ?? 1) } };
 
-    const state = stateOf((await d.db.send(new GetCommand({ TableName: d.tables.lockouts, Key: key, ConsistentRead: true }))).Item);
+    const state = stateOf((await d.db.get({ TableName: d.tables.lockouts, Key: key, ConsistentRead: true })).Item);
     if (!state) continue; // cleared meanwhile: the next ADD starts a new count
     // A concurrent guess may have read the clock a second later than this one: never promise more than LOCKOUT_SECONDS.
     const wait = (until: number) => Math.min(d.settings.lockoutSeconds, Math.max(1, until - now));
@@ -155,6 +154,6 @@ async function giveBack(d: Deps, subject: LockoutSubject, places: number): Promi
 
 /** Forgets failures and any lock: an unlock, a password reset. */
 export async function clearFailures(d: Deps, subject: LockoutSubject): Promise<boolean> {
-  const out = await d.db.send(new DeleteCommand({ TableName: d.tables.lockouts, Key: failedLoginsKey(subject), ReturnValues: 'ALL_OLD' }));
+  const out = await d.db.delete({ TableName: d.tables.lockouts, Key: failedLoginsKey(subject), ReturnValues: 'ALL_OLD' });
   return out.Attributes !== undefined;
 }

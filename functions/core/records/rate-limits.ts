@@ -3,7 +3,6 @@
  * the lockouts table per attempt. Refused attempts count too.
  */
 import { isIP } from 'node:net';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../infra/clock.ts';
 import { windowCounterKey } from './keys.ts';
 import type { AuditOrigin } from './audit.ts';
@@ -25,15 +24,13 @@ export async function hitWindow(d: Deps, window: WindowLimit): Promise<WindowRes
   const now = epochSeconds(d.clock.now());
   const start = now - (now % window.windowSeconds);
   const end = start + window.windowSeconds;
-  const out = await d.db.send(
-    new UpdateCommand({
-      TableName: d.tables.lockouts,
-      Key: windowCounterKey(window.kind, window.source, start),
-      UpdateExpression: 'ADD attempts :one SET expiresAt = :expires',
-      ExpressionAttributeValues: { ':one': 1, ':expires': end + 60 },
-      ReturnValues: 'UPDATED_NEW',
-    }),
-  );
+  const out = await d.db.update({
+    TableName: d.tables.lockouts,
+    Key: windowCounterKey(window.kind, window.source, start),
+    UpdateExpression: 'ADD attempts :one SET expiresAt = :expires',
+    ExpressionAttributeValues: { ':one': 1, ':expires': end + 60 },
+    ReturnValues: 'UPDATED_NEW',
+  });
   const attempts = Number(out.Attributes?.attempts ?? 0);
   return attempts <= window.limit ? { allowed: true } : { allowed: false, retryAfter: Math.max(1, end - now) };
 }

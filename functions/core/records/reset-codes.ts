@@ -5,7 +5,6 @@
  * conditional delete.
  */
 import { createHmac, createSecretKey, randomInt, timingSafeEqual } from 'node:crypto';
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { above, and, atLeast, below, deleteIf, has, is, isNew, putIf, updateIf } from '../infra/conditions.ts';
 import { epochSeconds } from '../infra/clock.ts';
 import { resetCodeKey } from './keys.ts';
@@ -26,24 +25,22 @@ export async function issueResetCode(d: Deps, userId: string, ttlSeconds = d.set
   const length = d.settings.resetCodeLength;
   const code = Array.from({ length }, () => randomInt(10)).join('');
   const now = epochSeconds(d.clock.now());
-  await d.db.send(
-    new PutCommand({
-      TableName: d.tables.lockouts,
-      Item: {
-        ...resetCodeKey(userId),
-        codeHash: await codeHash(d, userId, code),
-        tries: 0,
-        validUntil: now + ttlSeconds,
-        expiresAt: now + ttlSeconds + 3600,
-      },
-    }),
-  );
+  await d.db.put({
+    TableName: d.tables.lockouts,
+    Item: {
+      ...resetCodeKey(userId),
+      codeHash: await codeHash(d, userId, code),
+      tries: 0,
+      validUntil: now + ttlSeconds,
+      expiresAt: now + ttlSeconds + 3600,
+    },
+  });
   return code;
 }
 
 /** Withdraws a user's code, whatever it is: for an invitation whose mail could not be sent. */
 export async function withdrawResetCode(d: Deps, userId: string): Promise<void> {
-  await d.db.send(new DeleteCommand({ TableName: d.tables.lockouts, Key: resetCodeKey(userId) }));
+  await d.db.delete({ TableName: d.tables.lockouts, Key: resetCodeKey(userId) });
 }
 
 /** A try of a live code whose text was right: whose code, and the code as stored after the try was taken. */

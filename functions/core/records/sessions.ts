@@ -5,7 +5,6 @@
  * any other spent token is reuse and revokes the session.
  */
 import { randomBytes } from 'node:crypto';
-import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { queryAll } from '../infra/db.ts';
 import { and, is, isNew, itemExists, putIf, updateIf } from '../infra/conditions.ts';
 import { epochSeconds } from '../infra/clock.ts';
@@ -119,11 +118,11 @@ export async function openSession(
 
 /** Takes back a session whose tokens never left: its login failed after writing it. */
 export async function deleteSession(d: Deps, userId: string, sessionId: string): Promise<void> {
-  await d.db.send(new DeleteCommand({ TableName: d.tables.sessions, Key: sessionKey(userId, sessionId) }));
+  await d.db.delete({ TableName: d.tables.sessions, Key: sessionKey(userId, sessionId) });
 }
 
 export async function getSession(d: Deps, userId: string, sessionId: string): Promise<SessionRecord | null> {
-  const out = await d.db.send(new GetCommand({ TableName: d.tables.sessions, Key: sessionKey(userId, sessionId), ConsistentRead: true }));
+  const out = await d.db.get({ TableName: d.tables.sessions, Key: sessionKey(userId, sessionId), ConsistentRead: true });
   return out.Item ? sessionFromItem(out.Item) : null;
 }
 
@@ -172,15 +171,13 @@ export async function revokeAllSessions(d: Deps, userId: string, keep?: string, 
 /** Revokes a session whether or not its item is there yet: if not, the revoked item takes its id, so its put fails. */
 async function endUnlandedSession(d: Deps, userId: string, sessionId: string): Promise<void> {
   const now = d.clock.now();
-  await d.db.send(
-    new UpdateCommand({
-      TableName: d.tables.sessions,
-      Key: sessionKey(userId, sessionId),
-      UpdateExpression: 'SET revoked = :true, revokedAt = :now, expiresAt = if_not_exists(expiresAt, :gone)',
-      // Collected a day later when it never landed; a landed session keeps its own midnight.
-      ExpressionAttributeValues: { ':true': true, ':now': now.toISOString(), ':gone': epochSeconds(now) + 86_400 },
-    }),
-  );
+  await d.db.update({
+    TableName: d.tables.sessions,
+    Key: sessionKey(userId, sessionId),
+    UpdateExpression: 'SET revoked = :true, revokedAt = :now, expiresAt = if_not_exists(expiresAt, :gone)',
+    // Collected a day later when it never landed; a landed session keeps its own midnight.
+    ExpressionAttributeValues: { ':true': true, ':now': now.toISOString(), ':gone': epochSeconds(now) + 86_400 },
+  });
 }
 
 /** Rewrites the user's copy on each of its live sessions, after a change that leaves them live. */

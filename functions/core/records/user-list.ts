@@ -1,5 +1,4 @@
 /** A tenant's users, oldest first, on the users table's `byTenant` index. */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Deps } from '../deps.ts';
 import type { Role } from '../infra/permissions.ts';
 import { userFromItem, type UserRecord, type UserStatus } from './users.ts';
@@ -48,18 +47,16 @@ export async function listUsers(d: Deps, query: UserListQuery): Promise<{ items:
   let start: Record<string, unknown> | undefined = query.after ? { ...query.after } : undefined;
   let lastKey: UserCursor | null = null;
   do {
-    const out = await d.db.send(
-      new QueryCommand({
-        TableName: d.tables.users,
-        IndexName: 'byTenant',
-        KeyConditionExpression: 'tenantId = :tenant',
-        ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
-        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-        ExpressionAttributeValues: values,
-        Limit: query.limit + 1 - found.length,
-        ExclusiveStartKey: start,
-      }),
-    );
+    const out = await d.db.query({
+      TableName: d.tables.users,
+      IndexName: 'byTenant',
+      KeyConditionExpression: 'tenantId = :tenant',
+      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+      Limit: query.limit + 1 - found.length,
+      ExclusiveStartKey: start,
+    });
     for (const item of out.Items ?? []) {
       if (found.length === query.limit) return { items: found, next: lastKey };
       found.push(userFromItem(item));

@@ -4,7 +4,7 @@
  * of one name give one winner. A pointer left by a crash between the writes
  * names no user, and is taken over after a while.
  */
-import { type DeleteCommandInput, DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { DeleteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { conditionInput, is, isNew, putIf } from '../infra/conditions.ts';
 import type { Deps } from '../deps.ts';
 import type { Identifier } from '../infra/identifiers.ts';
@@ -14,7 +14,7 @@ const pointerKey = (identifier: Identifier) => (identifier.kind === 'email' ? em
 
 /** The id of the user a normalized email or username names, read from its pointer. */
 export async function userIdNamedBy(d: Deps, identifier: Identifier): Promise<string | null> {
-  const pointer = await d.db.send(new GetCommand({ TableName: d.tables.users, Key: pointerKey(identifier), ConsistentRead: true }));
+  const pointer = await d.db.get({ TableName: d.tables.users, Key: pointerKey(identifier), ConsistentRead: true });
   const userId = pointer.Item?.userId;
   return typeof userId === 'string' ? userId : null;
 }
@@ -31,7 +31,7 @@ export async function claimName(d: Deps, name: Identifier, userId: string, now: 
 
 /** Takes a name whose pointer is old and names no user; `false` when the name is really taken. */
 async function takeOverOrphan(d: Deps, name: Identifier, item: Record<string, string>, now: string): Promise<boolean> {
-  const existing = await d.db.send(new GetCommand({ TableName: d.tables.users, Key: pointerKey(name), ConsistentRead: true }));
+  const existing = await d.db.get({ TableName: d.tables.users, Key: pointerKey(name), ConsistentRead: true });
   const owner = existing.Item?.userId as string | undefined;
   const createdAt = Date.parse(String(existing.Item?.createdAt));
   if (!owner || Date.parse(now) - createdAt < ORPHAN_POINTER_AGE_MS || (await userExists(d, owner))) return false;
@@ -40,15 +40,11 @@ async function takeOverOrphan(d: Deps, name: Identifier, item: Record<string, st
 }
 
 export async function releaseName(d: Deps, name: Identifier, userId: string): Promise<void> {
-  await d.db.send(
-    new DeleteCommand(conditionInput<DeleteCommandInput>({ TableName: d.tables.users, Key: pointerKey(name) }, is('userId', userId))),
-  );
+  await d.db.delete(conditionInput<DeleteCommandInput>({ TableName: d.tables.users, Key: pointerKey(name) }, is('userId', userId)));
 }
 
 /** Whether a user item exists, without reading more of it than its key. */
 async function userExists(d: Deps, userId: string): Promise<boolean> {
-  const out = await d.db.send(
-    new GetCommand({ TableName: d.tables.users, Key: userKey(userId), ConsistentRead: true, ProjectionExpression: 'pk' }),
-  );
+  const out = await d.db.get({ TableName: d.tables.users, Key: userKey(userId), ConsistentRead: true, ProjectionExpression: 'pk' });
   return out.Item !== undefined;
 }

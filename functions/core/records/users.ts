@@ -3,7 +3,7 @@
  * (records/user-names.ts), so an email or username names one user at most.
  */
 import { randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { userKey } from './keys.ts';
 import { claimName, releaseName, userIdNamedBy } from './user-names.ts';
 import { and, conditionInput, deleteIf, is, isNull, itemExists, lacks, updateIf } from '../infra/conditions.ts';
@@ -67,7 +67,7 @@ export type PublicUser = ReturnType<typeof toPublicUser>;
 export const acceptsMail = (user: Pick<UserRecord, 'emailStatus'>): boolean => user.emailStatus === undefined;
 
 export async function getUser(d: Deps, userId: string): Promise<UserRecord | null> {
-  const out = await d.db.send(new GetCommand({ TableName: d.tables.users, Key: userKey(userId), ConsistentRead: true }));
+  const out = await d.db.get({ TableName: d.tables.users, Key: userKey(userId), ConsistentRead: true });
   return out.Item ? userFromItem(out.Item) : null;
 }
 
@@ -125,7 +125,7 @@ export async function createUser(d: Deps, input: NewUser): Promise<CreateUserRes
     }
     claimed.push(name);
   }
-  await d.db.send(new PutCommand({ TableName: d.tables.users, Item: { ...userKey(user.id), ...user } }));
+  await d.db.put({ TableName: d.tables.users, Item: { ...userKey(user.id), ...user } });
   return { kind: 'created', user };
 }
 
@@ -154,18 +154,16 @@ export function userFromItem(item: Record<string, unknown>): UserRecord {
 
 /** Sets a new password hash; returns the user as it now is, for the sessions its logins are opening. */
 export async function setPasswordHash(d: Deps, userId: string, passwordHash: string): Promise<UserRecord> {
-  const out = await d.db.send(
-    new UpdateCommand(
-      conditionInput<UpdateCommandInput>(
-        {
-          TableName: d.tables.users,
-          Key: userKey(userId),
-          UpdateExpression: 'SET passwordHash = :hash, passwordChangedAt = :at',
-          ExpressionAttributeValues: { ':hash': passwordHash, ':at': d.clock.now().toISOString() },
-          ReturnValues: 'ALL_NEW',
-        },
-        itemExists,
-      ),
+  const out = await d.db.update(
+    conditionInput<UpdateCommandInput>(
+      {
+        TableName: d.tables.users,
+        Key: userKey(userId),
+        UpdateExpression: 'SET passwordHash = :hash, passwordChangedAt = :at',
+        ExpressionAttributeValues: { ':hash': passwordHash, ':at': d.clock.now().toISOString() },
+        ReturnValues: 'ALL_NEW',
+      },
+      itemExists,
     ),
   );
   return userFromItem(out.Attributes ?? {});

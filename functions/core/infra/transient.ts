@@ -1,0 +1,27 @@
+/** Which failures of AWS services and of the network a retry can cure: the store's client retries them, the API answers them 503. */
+
+/** What DynamoDB answers when a table or the account is over its throughput. */
+const THROTTLES = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'Throttling', 'RequestLimitExceeded']);
+
+const TRANSIENT = new Set([
+  ...THROTTLES,
+  'InternalServerError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TransactionConflictException',
+]);
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+
+export const isThrottle = (error: unknown): boolean => error instanceof Error && THROTTLES.has(error.name);
+
+export function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const meta = (error as { $metadata?: { httpStatusCode?: number } }).$metadata;
+  const code = (error as { code?: string }).code;
+  return TRANSIENT.has(error.name) || (meta?.httpStatusCode !== undefined && meta.httpStatusCode >= 500) || NETWORK_CODES.has(code ?? '');
+}

@@ -1,0 +1,192 @@
+/**
+ * The DynamoDB client on a real engine (dynalite), and on the wire through a
+ * proxy that answers as DynamoDB does when it throttles, fails or stalls.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, tableNamesFromEnv, unlessConditionFails, type TableNames } from '../../functions/core/infra/db.ts';
+import { DynamoDb, type DbCall } from '../../functions/core/infra/dynamodb.ts';
+import { ensureTables, startDynamo, type LocalDynamo } from '../../local/dynamo.ts';
+import { awsError, startDynamoProxy, type DynamoProxy, type ProxyAnswer } from '../fixtures/dynamo-proxy.ts';
+
+let dynamo: LocalDynamo;
+let tables: TableNames;
+let db: DynamoDb;
+beforeAll(async () => {
+  dynamo = await startDynamo();
+  tables = tableNamesFromEnv(await ensureTables(dynamo.endpoint, `${dynamo.tablePrefix}client-`));
+  db = createDb({ endpoint: dynamo.endpoint });
+});
+afterAll(async () => {
+  db.destroy();
+  await dynamo.close();
+});
+
+const key = (id: string) => ({ pk: `USER#${id}`, sk: 'SESSION#s1' });
+
+describe('calls on a real engine', () => {
+  it('writes and reads back an item of every value kind, in plain values', async () => {
+    const item = {
+      ...key('kinds'),
+      text: 'héllo ✓',
+      count: 42,
+      ratio: 0.5,
+      yes: true,
+      nothing: null,
+      list: [1, 'two', { three: 3 }],
+      map: { nested: { deep: ['x'] } },
+      names: new Set(['a', 'b']),
+    };
+    await db.put({ TableName: tables.sessions, Item: { ...item, dropped: undefined } });
+
+    expect((await db.get({ TableName: tables.sessions, Key: key('kinds'), ConsistentRead: true })).Item).toEqual(item);
+  });
+
+  it('answers an update’s new values and a delete’s old ones, and nothing for a missing item', async () => {
+    await db.put({ TableName: tables.sessions, Item: { ...key('upd'), generation: 1 } });
+
+    const updated = await db.update({
+      TableName: tables.sessions,
+      Key: key('upd'),
+      UpdateExpression: 'SET generation = generation + :one',
+      ExpressionAttributeValues: { ':one': 1 },
+      ReturnValues: 'ALL_NEW',
+    });
+    const deleted = await db.delete({ TableName: tables.sessions, Key: key('upd'), ReturnValues: 'ALL_OLD' });
+
+    expect(updated.Attributes).toEqual({ ...key('upd'), generation: 2 });
+    expect(deleted.Attributes).toEqual({ ...key('upd'), generation: 2 });
+    expect(await db.get({ TableName: tables.sessions, Key: key('upd'), ConsistentRead: true })).toEqual({});
+  });
+
+  it('queries page by page, each page’s last key starting the next', async () => {
+    for (let i = 0; i < 5; i++) await db.put({ TableName: tables.sessions, Item: { pk: 'USER#q', sk: `SESSION#${i}` } });
+    const query = { TableName: tables.sessions, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'USER#q' } };
+
+    const first = await db.query({ ...query, Limit: 3 });
+    const second = await db.query({ ...query, Limit: 3, ExclusiveStartKey: first.LastEvaluatedKey });
+
+    expect(first.Items.map((item) => item.sk)).toEqual(['SESSION#0', 'SESSION#1', 'SESSION#2']);
+    expect(first.Count).toBe(3);
+    expect(first.LastEvaluatedKey).toEqual({ pk: 'USER#q', sk: 'SESSION#2' });
+    expect(second.Items.map((item) => item.sk)).toEqual(['SESSION#3', 'SESSION#4']);
+    expect(second.LastEvaluatedKey).toBeUndefined();
+  });
+
+  it('names a failed condition as DynamoDB does, and changes nothing', async () => {
+    await db.put({ TableName: tables.sessions, Item: { ...key('cond'), generation: 1 } });
+    const write = () =>
+      db.update({
+        TableName: tables.sessions,
+        Key: key('cond'),
+        UpdateExpression: 'SET generation = :two',
+        ConditionExpression: 'generation = :zero',
+        ExpressionAttributeValues: { ':two': 2, ':zero': 0 },
+      });
+
+    await expect(write()).rejects.toMatchObject({
+      name: 'ConditionalCheckFailedException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400, attempts: 1 },
+    });
+    expect(await unlessConditionFails(write())).toBeNull();
+    expect((await db.get({ TableName: tables.sessions, Key: key('cond'), ConsistentRead: true })).Item?.generation).toBe(1);
+  });
+
+  it('refuses an invalid request without retrying it', async () => {
+    await expect(db.get({ TableName: tables.sessions, Key: { pk: 'USER#only-half' } })).rejects.toMatchObject({
+      name: 'ValidationException',
+      $metadata: { httpStatusCode: 400, attempts: 1 },
+    });
+  });
+});
+
+describe('hooks', () => {
+  afterEach(() => {
+    db.removeHook('outer');
+    db.removeHook('inner');
+  });
+
+  it('see each call’s operation and plain input, outermost first, and can refuse it before it is sent', async () => {
+    const seen: string[] = [];
+    let input: DbCall['input'] | undefined;
+    db.addHook('outer', async (call, next) => {
+      seen.push(`outer ${call.operation}`);
+      input = call.input;
+      return next();
+    });
+    db.addHook('inner', async (call, next) => {
+      seen.push(`inner ${call.operation}`);
+      if (call.operation === 'PutItem') throw Object.assign(new Error('refused'), { name: 'AccessDeniedException' });
+      return next();
+    });
+
+    await db.get({ TableName: tables.sessions, Key: key('hooked') });
+    await expect(db.put({ TableName: tables.sessions, Item: key('hooked') })).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    db.removeHook('inner');
+    await db.get({ TableName: tables.sessions, Key: key('hooked') });
+
+    expect(seen).toEqual(['outer GetItem', 'inner GetItem', 'outer PutItem', 'inner PutItem', 'outer GetItem']);
+    expect(input).toEqual({ TableName: tables.sessions, Key: key('hooked') });
+    expect((await db.get({ TableName: tables.sessions, Key: key('hooked'), ConsistentRead: true })).Item).toBeUndefined();
+  });
+});
+
+describe('on the wire', () => {
+  let proxy: DynamoProxy | undefined;
+  afterEach(async () => {
+    await proxy?.close();
+    proxy = undefined;
+  });
+
+  /** A client through a proxy that answers the nth request with `answers[n]`, and passes the rest to dynalite. */
+  async function through(answers: ProxyAnswer[], options: { requestTimeoutMs?: number; onThrottle?: () => void } = {}) {
+    proxy = await startDynamoProxy(dynamo.endpoint, (n) => answers[n] ?? 'pass');
+    return new DynamoDb({ region: 'us-east-1', endpoint: proxy.url, ...options });
+  }
+  const throttle = awsError(400, 'ThrottlingException', 'Rate exceeded');
+  const getItem = (client: DynamoDb) => client.get({ TableName: tables.sessions, Key: key('wire'), ConsistentRead: true });
+
+  it('retries a throttle and a 500, telling of each throttle, and then answers', async () => {
+    let throttles = 0;
+    await db.put({ TableName: tables.sessions, Item: { ...key('wire'), ok: true } });
+    const client = await through([throttle, awsError(500, 'InternalServerError')], { onThrottle: () => throttles++ });
+
+    const out = await getItem(client);
+
+    expect(out.Item).toEqual({ ...key('wire'), ok: true });
+    expect(proxy?.received).toEqual(['GetItem', 'GetItem', 'GetItem']);
+    expect(throttles).toBe(1);
+  });
+
+  it('gives up after three attempts with the last error, its attempts and delay in its metadata', async () => {
+    const client = await through([throttle, throttle, throttle, 'pass']);
+
+    await expect(getItem(client)).rejects.toMatchObject({
+      name: 'ThrottlingException',
+      message: 'Rate exceeded',
+      $metadata: { httpStatusCode: 400, attempts: 3, totalRetryDelay: expect.any(Number) },
+    });
+    expect(proxy?.received).toHaveLength(3);
+  });
+
+  it('times out an attempt that gets no answer, and retries it', async () => {
+    const client = await through(['hang', 'pass'], { requestTimeoutMs: 200 });
+    await db.put({ TableName: tables.sessions, Item: key('wire') });
+
+    expect((await getItem(client)).Item).toEqual(key('wire'));
+    expect(proxy?.received).toHaveLength(2);
+  });
+
+  it('fails as a timeout when no attempt is answered', async () => {
+    const client = await through(['hang', 'hang', 'hang'], { requestTimeoutMs: 100 });
+
+    await expect(getItem(client)).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(proxy?.received).toHaveLength(3);
+  });
+
+  it('fails with the network’s error when nothing listens', async () => {
+    const client = new DynamoDb({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
+
+    await expect(getItem(client)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
