@@ -12,7 +12,10 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
 import { SignJWT, jwtVerify } from 'jose';
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { resetDeps, setDeps } from '../functions/core/deps.ts';
 import { logger } from '../functions/core/infra/logger.ts';
 import { resetMetrics } from '../functions/core/infra/metrics.ts';
@@ -20,7 +23,7 @@ import { signAccessToken } from '../functions/core/crypto/access-tokens.ts';
 import { deriveRefreshToken, hashToken } from '../functions/core/crypto/refresh-tokens.ts';
 import { KeyStore, memorySources } from '../functions/core/crypto/key-store.ts';
 import { createKeyMaterial, toSigningKeys } from '../functions/core/crypto/signing-keys.ts';
-import { loadSettings } from '../functions/core/infra/config.ts';
+import { loadSettings, type Settings } from '../functions/core/infra/config.ts';
 import { systemClock } from '../functions/core/infra/clock.ts';
 import { createDb, type TableNames } from '../functions/core/infra/db.ts';
 import type { DynamoDb } from '../functions/core/infra/dynamodb.ts';
@@ -53,6 +56,7 @@ export interface CpuReport {
 
 const USER = '2f1c8f0e-4a55-4d7e-9a43-0b3f3a6f1c11';
 const SESSION = 'UVd6cFq3kA0H7yWq3rYy9g';
+const run = promisify(execFile);
 const lambdaContext = { awsRequestId: 'cpu', functionName: 'cpu', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 const tables = { users: 'users', sessions: 'sessions', lockouts: 'lockouts', apiTokens: 'api-tokens', audit: 'audit' } as TableNames;
 
@@ -116,50 +120,109 @@ function inProcessClient(item: Record<string, unknown>): DynamoDb {
   return { get: answer, put: answer, update: answer, delete: answer, query: answer } as unknown as DynamoDb;
 }
 
-/** CPU microseconds per call of `fn` after a warm-up, and the bytes written to stdout meanwhile (discarded). */
-async function cpuOf(name: string, iterations: number, fn: () => Promise<unknown>): Promise<CpuRow> {
+/** One thing to time: its work, and the dependencies it runs with (set before each of its batches). */
+interface Timed {
+  readonly name: string;
+  readonly setup?: () => void;
+  readonly fn: () => Promise<unknown>;
+}
+
+/** Rounds of batches: each thing gets one batch per round, so that drift in machine load falls on all alike. */
+const ROUNDS = 10;
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+/**
+ * CPU microseconds per call of each thing (the median of its batches), after
+ * a warm-up, and the bytes written to stdout meanwhile (discarded).
+ */
+async function cpuOf(things: readonly Timed[], iterations: number): Promise<CpuRow[]> {
   const write = process.stdout.write.bind(process.stdout);
   let bytes = 0;
   process.stdout.write = ((chunk: string | Uint8Array) => {
     bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
     return true;
   }) as typeof process.stdout.write;
-  let used: NodeJS.CpuUsage;
+  const batch = Math.max(1, Math.round(iterations / ROUNDS));
+  const perCall = things.map(() => [] as number[]);
+  const logBytes = things.map(() => 0);
   try {
-    for (let i = 0; i < Math.min(200, iterations); i++) await fn();
-    bytes = 0;
-    const start = process.cpuUsage();
-    for (let i = 0; i < iterations; i++) await fn();
-    used = process.cpuUsage(start);
+    for (const thing of things) {
+      thing.setup?.();
+      for (let i = 0; i < Math.min(200, iterations); i++) await thing.fn();
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [index, thing] of things.entries()) {
+        thing.setup?.();
+        bytes = 0;
+        const start = process.cpuUsage();
+        for (let i = 0; i < batch; i++) await thing.fn();
+        const used = process.cpuUsage(start);
+        perCall[index]!.push((used.user + used.system) / batch);
+        logBytes[index]! += bytes;
+      }
+    }
   } finally {
     process.stdout.write = write;
   }
-  return { name, cpuUs: (used.user + used.system) / iterations, logBytes: bytes / iterations };
+  return things.map((thing, index) => ({
+    name: thing.name,
+    cpuUs: median(perCall[index]!),
+    logBytes: logBytes[index]! / (batch * ROUNDS),
+  }));
 }
+
+/**
+ * What each process measures: a handler beside its floor, interleaved. Each
+ * handler runs in a process of its own, as each Lambda function does: a
+ * second handler's code at the same call sites would slow both (V8's inline
+ * caches), which no deployment pays.
+ */
+const PARTS = ['refresh-table', 'refresh-log', 'authorizer', 'refresh-in-process', 'authorizer-in-process'] as const;
+type Part = (typeof PARTS)[number];
 
 export async function runCpu(options: { iterations: number }): Promise<CpuReport> {
-  const { iterations } = options;
-  process.env.AWS_REGION ??= 'us-east-1';
-  // The level a deployment logs at: the audit line of each refresh is part of its cost.
-  const level = logger.getLevelName();
-  logger.setLogLevel('INFO');
-  // Metrics on, as deployed: their line is part of a request's CPU and log bytes.
-  const metricsDisabled = process.env.POWERTOOLS_METRICS_DISABLED;
-  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
-  resetMetrics();
-  try {
-    return await measureAll(iterations);
-  } finally {
-    logger.setLogLevel(level);
-    if (metricsDisabled === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
-    else process.env.POWERTOOLS_METRICS_DISABLED = metricsDisabled;
-    resetMetrics();
-    // The stubbed client must not outlive the measurement.
-    resetDeps();
+  const rows = {} as Record<Part, CpuRow[]>;
+  for (const part of PARTS) {
+    const { stdout } = await run(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), `--part=${part}`, String(options.iterations)],
+      {
+        maxBuffer: 1 << 20,
+      },
+    );
+    rows[part] = JSON.parse(stdout.trim().split('\n').at(-1)!) as CpuRow[];
   }
+  const [refresh, sign] = rows['refresh-table'];
+  const [authorizer, verify, dbCall] = rows.authorizer;
+  return {
+    iterations: options.iterations,
+    refresh: refresh!,
+    refreshLogAudit: rows['refresh-log'][0]!,
+    authorizer: authorizer!,
+    sign: sign!,
+    verify: verify!,
+    dbCall: dbCall!,
+    storeInProcess: { refreshLogAudit: rows['refresh-in-process'][0]!, authorizer: rows['authorizer-in-process'][0]! },
+  };
 }
 
-async function measureAll(iterations: number): Promise<CpuReport> {
+/** One part, in this process: its rows. */
+async function measurePart(part: Part, iterations: number): Promise<CpuRow[]> {
+  process.env.AWS_REGION ??= 'us-east-1';
+  // The level a deployment logs at: the audit line of each refresh is part of its cost.
+  logger.setLogLevel('INFO');
+  // Metrics on, as deployed: their line is part of a request's CPU and log bytes.
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+  resetMetrics();
+  return measure(part, iterations);
+}
+
+async function measure(part: Part, iterations: number): Promise<CpuRow[]> {
   const now = new Date();
   const material = createKeyMaterial(now);
   const keys = toSigningKeys(material);
@@ -183,11 +246,6 @@ async function measureAll(iterations: number): Promise<CpuReport> {
     };
     if (answer.statusCode !== 200) throw new Error(`refresh answered ${answer.statusCode} ${answer.body}`);
   };
-  const refreshRow = await cpuOf('refresh (AUDIT_REFRESHES=table)', iterations, refreshOnce);
-  setDeps({ settings: { ...settings, auditRefreshes: 'log' } });
-  const refreshLogAudit = await cpuOf('refresh (AUDIT_REFRESHES=log)', iterations, refreshOnce);
-  setDeps({ settings });
-
   const issuer = 'https://abc123.execute-api.eu-west-1.amazonaws.com';
   const subject = { userId: USER, sessionId: SESSION, role: 'MANAGER' as const, tenantId: 'demo' };
   const expiresAt = new Date(now.getTime() + 900_000);
@@ -203,10 +261,9 @@ async function measureAll(iterations: number): Promise<CpuReport> {
     });
     if (decision.context.decision !== 'allow') throw new Error(`authorizer refused: ${JSON.stringify(decision.context)}`);
   };
-  const authorizerRow = await cpuOf('authorizer decision (JWT)', iterations, authorizeOnce);
-
   const publicKey = keys.publicKeys.get(keys.current.kid) as NonNullable<ReturnType<typeof keys.publicKeys.get>>;
-  const sign = await cpuOf('floor: one RS256 signature (jose)', iterations, () =>
+  const stubbed = d.db;
+  const signOnce = () =>
     new SignJWT({ sid: SESSION, role: 'MANAGER', tenant_id: 'demo' })
       .setProtectedHeader({ alg: 'RS256', kid: keys.current.kid })
       .setIssuer(issuer)
@@ -214,26 +271,47 @@ async function measureAll(iterations: number): Promise<CpuReport> {
       .setSubject(USER)
       .setIssuedAt(Math.floor(now.getTime() / 1000))
       .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
-      .sign(keys.current.privateKey),
-  );
-  const verify = await cpuOf('floor: one RS256 verification (jose)', iterations, () =>
-    jwtVerify(accessToken, publicKey, { algorithms: ['RS256'] }),
-  );
-  const dbCall = await cpuOf('one DynamoDB call through the client', iterations, () =>
-    d.db.get({ TableName: tables.sessions, Key: { pk: `USER#${USER}`, sk: `SESSION#${SESSION}` }, ConsistentRead: true }),
-  );
-  setDeps({ db: inProcessClient(sessionItem(now)), settings: { ...settings, auditRefreshes: 'log' } });
-  const storeInProcess = {
-    refreshLogAudit: await cpuOf('refresh (log), the store in process', iterations, refreshOnce),
-    authorizer: await cpuOf('authorizer, the store in process', iterations, authorizeOnce),
+      .sign(keys.current.privateKey);
+  const sign: Timed = { name: 'floor: one RS256 signature (jose)', fn: signOnce };
+  const verify: Timed = {
+    name: 'floor: one RS256 verification (jose)',
+    fn: () => jwtVerify(accessToken, publicKey, { algorithms: ['RS256'] }),
   };
-  return { iterations, refresh: refreshRow, refreshLogAudit, authorizer: authorizerRow, sign, verify, dbCall, storeInProcess };
+  const inProcess = () => setDeps({ db: inProcessClient(sessionItem(now)), settings: { ...settings, auditRefreshes: 'log' } });
+  switch (part) {
+    case 'refresh-table':
+      return cpuOf([{ name: 'refresh (AUDIT_REFRESHES=table)', fn: refreshOnce }, sign], iterations);
+    case 'refresh-log':
+      setDeps({ settings: { ...settings, auditRefreshes: 'log' } });
+      return cpuOf([{ name: 'refresh (AUDIT_REFRESHES=log)', fn: refreshOnce }, sign], iterations);
+    case 'authorizer':
+      return cpuOf(
+        [
+          { name: 'authorizer decision (JWT)', fn: authorizeOnce },
+          verify,
+          {
+            name: 'one DynamoDB call through the client',
+            fn: () =>
+              stubbed.get({ TableName: tables.sessions, Key: { pk: `USER#${USER}`, sk: `SESSION#${SESSION}` }, ConsistentRead: true }),
+          },
+        ],
+        iterations,
+      );
+    case 'refresh-in-process':
+      inProcess();
+      return cpuOf([{ name: 'refresh (log), the store in process', fn: refreshOnce }, sign], iterations);
+    case 'authorizer-in-process':
+      inProcess();
+      return cpuOf([{ name: 'authorizer, the store in process', fn: authorizeOnce }, verify], iterations);
+  }
 }
 
 const us = (value: number) => `${value.toFixed(0).padStart(6)} µs`;
 
 export function printCpu(r: CpuReport): void {
-  console.log(`CPU per call, handlers in process with DynamoDB answering from a stub, ${r.iterations} calls each`);
+  console.log(
+    `CPU per call, handlers in process with DynamoDB answering from a stub, ${r.iterations} calls each in ${ROUNDS} interleaved rounds (median)`,
+  );
   for (const row of [
     r.refresh,
     r.refreshLogAudit,
@@ -252,5 +330,9 @@ export function printCpu(r: CpuReport): void {
 }
 
 if (isMain(import.meta.url)) {
-  runMain(async () => printCpu(await runCpu({ iterations: numberArg(0, 2000) })));
+  const part = process.argv.find((arg) => arg.startsWith('--part='))?.slice('--part='.length) as Part | undefined;
+  runMain(async () => {
+    if (part) console.log(JSON.stringify(await measurePart(part, numberArg(0, 2000))));
+    else printCpu(await runCpu({ iterations: numberArg(0, 2000) }));
+  });
 }

@@ -316,7 +316,7 @@ export function renderReport(input: ReportInput): string {
   const cpu = sectionValue(results.cpu);
   if (cpu) {
     add(
-      `The refresh and authorizer handlers run in this process as Lambda runs them, ${cpu.iterations} calls each after a warm-up, with the handlers' DynamoDB client answering from a stub in place of the network (for measuring only; no test stubs the store), logs at INFO. CPU is user + system time (\`process.cpuUsage\`). The floors: one RS256 signature and one RS256 verification with jose and the same key. Beside them, one DynamoDB call through the client against the same stub (request signing and JSON both ways), which every operation pays per call.`,
+      `The refresh and authorizer handlers run as Lambda runs them, each in a process of its own beside its floor, ${cpu.iterations} calls each after a warm-up, in 10 interleaved rounds (the median round is shown), with the handlers' DynamoDB client answering from a stub in place of the network (for measuring only; no test stubs the store), logs at INFO. CPU is user + system time (\`process.cpuUsage\`). The floors: one RS256 signature and one RS256 verification with jose and the same key. Beside them, one DynamoDB call through the client against the same stub (request signing and JSON both ways), which every operation pays per call.`,
       '',
     );
     add(
