@@ -109,7 +109,10 @@ describe('POST /auth/login input', () => {
     it.each([
       ['at the top level', `{"__proto__": {"admin": true}, "email": "${email}", "password": "${password}"}`],
       ['inside a field', `{"email": {"__proto__": 1}, "password": "${password}"}`],
-      ['as a constructor with a prototype', `{"constructor": {"prototype": {"admin": true}}, "email": "${email}", "password": "${password}"}`],
+      [
+        'as a constructor with a prototype',
+        `{"constructor": {"prototype": {"admin": true}}, "email": "${email}", "password": "${password}"}`,
+      ],
     ])('says which keys are not allowed when the body holds a prototype key %s', async (_, text) => {
       // Act
       const answer = await postJsonText(text);
