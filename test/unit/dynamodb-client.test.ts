@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, tableNamesFromEnv, unlessConditionFails, type TableNames } from '../../functions/core/infra/db.ts';
-import { DynamoDb, type DbCall } from '../../functions/core/infra/dynamodb.ts';
+import { awsEndpoint, DynamoDb, type DbCall } from '../../functions/core/infra/dynamodb.ts';
 import { ensureTables, startDynamo, type LocalDynamo } from '../../local/dynamo.ts';
 import { awsError, startDynamoProxy, type DynamoProxy, type ProxyAnswer } from '../fixtures/dynamo-proxy.ts';
 
@@ -188,5 +188,29 @@ describe('on the wire', () => {
     const client = new DynamoDb({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
 
     await expect(getItem(client)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
+
+describe('the endpoint in AWS', () => {
+  it.each([
+    ['a commercial region', 'eu-west-1', {}, 'https://dynamodb.eu-west-1.amazonaws.com'],
+    ['FIPS asked for', 'us-east-1', { AWS_USE_FIPS_ENDPOINT: 'true' }, 'https://dynamodb-fips.us-east-1.amazonaws.com'],
+    [
+      'FIPS in GovCloud, where the regional endpoint is the FIPS one',
+      'us-gov-west-1',
+      { AWS_USE_FIPS_ENDPOINT: 'true' },
+      'https://dynamodb.us-gov-west-1.amazonaws.com',
+    ],
+    ['FIPS turned off', 'us-east-1', { AWS_USE_FIPS_ENDPOINT: 'false' }, 'https://dynamodb.us-east-1.amazonaws.com'],
+    ['a China region', 'cn-north-1', {}, 'https://dynamodb.cn-north-1.amazonaws.com.cn'],
+    [
+      'an endpoint named for DynamoDB',
+      'eu-west-1',
+      { AWS_ENDPOINT_URL_DYNAMODB: 'https://vpce-1.dynamodb.eu-west-1.vpce.amazonaws.com', AWS_ENDPOINT_URL: 'https://other.example' },
+      'https://vpce-1.dynamodb.eu-west-1.vpce.amazonaws.com',
+    ],
+    ['an endpoint named for every service', 'eu-west-1', { AWS_ENDPOINT_URL: 'https://proxy.example' }, 'https://proxy.example'],
+  ])('is the one the SDK gives for %s', (_, region, env, expected) => {
+    expect(awsEndpoint(region, env)).toBe(expected);
   });
 });

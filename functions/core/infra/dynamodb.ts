@@ -69,6 +69,21 @@ export interface DynamoDbOptions {
 const MARSHALLED_INPUT = ['Key', 'Item', 'ExpressionAttributeValues', 'ExclusiveStartKey'] as const;
 const MARSHALLED_OUTPUT = ['Item', 'Attributes', 'LastEvaluatedKey'] as const;
 
+/**
+ * DynamoDB's endpoint in AWS for a region, as the SDK's rules give it for the
+ * settings a deployment may carry: `AWS_ENDPOINT_URL_DYNAMODB` (or
+ * `AWS_ENDPOINT_URL`) names one outright; `AWS_USE_FIPS_ENDPOINT=true` asks
+ * for the FIPS endpoint (in GovCloud the regional endpoint is the FIPS one);
+ * China's regions are in their own partition.
+ */
+export function awsEndpoint(region: string, env: Record<string, string | undefined> = process.env): string {
+  const named = env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL;
+  if (named) return named;
+  if (region.startsWith('cn-')) return `https://dynamodb.${region}.amazonaws.com.cn`;
+  const fips = env.AWS_USE_FIPS_ENDPOINT?.toLowerCase() === 'true' && !region.startsWith('us-gov-');
+  return `https://dynamodb${fips ? '-fips' : ''}.${region}.amazonaws.com`;
+}
+
 /** An error DynamoDB answered, named by its type (`ConditionalCheckFailedException`…), as the SDK names it. */
 export class DynamoDbError extends Error {
   readonly $fault: 'client' | 'server';
@@ -96,7 +111,7 @@ export class DynamoDb {
   readonly #transport: Transport;
 
   constructor(options: DynamoDbOptions) {
-    const url = new URL(options.endpoint ?? `https://dynamodb.${options.region}.amazonaws.com`);
+    const url = new URL(options.endpoint ?? awsEndpoint(options.region));
     this.#region = options.region;
     this.#host = url.host;
     this.#credentials =
