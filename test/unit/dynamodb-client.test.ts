@@ -6,7 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, tableNamesFromEnv, unlessConditionFails, type TableNames } from '../../functions/core/infra/db.ts';
 import { awsEndpoint, DynamoDb, type DbCall } from '../../functions/core/infra/dynamodb.ts';
 import { ensureTables, startDynamo, type LocalDynamo } from '../../local/dynamo.ts';
-import { awsError, startDynamoProxy, type DynamoProxy, type ProxyAnswer } from '../fixtures/dynamo-proxy.ts';
+import { awsError, rawAnswer, startDynamoProxy, type DynamoProxy, type ProxyAnswer } from '../fixtures/dynamo-proxy.ts';
+import { toApiError } from '../../functions/core/http/errors.ts';
+import { isThrottle, isTransient } from '../../functions/core/infra/transient.ts';
 
 let dynamo: LocalDynamo;
 let tables: TableNames;
@@ -70,6 +72,7 @@ describe('calls on a real engine', () => {
     expect(first.LastEvaluatedKey).toEqual({ pk: 'USER#q', sk: 'SESSION#2' });
     expect(second.Items.map((item) => item.sk)).toEqual(['SESSION#3', 'SESSION#4']);
     expect(second.LastEvaluatedKey).toBeUndefined();
+    expect(await db.query({ ...query, Select: 'COUNT' })).toMatchObject({ Count: 5 });
   });
 
   it('names a failed condition as DynamoDB does, and changes nothing', async () => {
@@ -184,6 +187,55 @@ describe('on the wire', () => {
     expect(proxy?.received).toHaveLength(3);
   });
 
+  it('retries a proxy’s HTML 502 and an edge’s plain-text 504, and then answers', async () => {
+    await db.put({ TableName: tables.sessions, Item: key('wire') });
+    const client = await through([
+      rawAnswer(502, '<html><body>502 Bad Gateway</body></html>'),
+      rawAnswer(504, 'upstream request timeout', { 'content-type': 'text/plain' }),
+    ]);
+
+    expect((await getItem(client)).Item).toEqual(key('wire'));
+    expect(proxy?.received).toHaveLength(3);
+  });
+
+  it('fails a run of HTML 502s by their status: transient, which the API answers 503', async () => {
+    const page = rawAnswer(502, '<html>Bad Gateway</html>');
+    const client = await through([page, page, page]);
+
+    const error = await getItem(client).catch((caught: unknown) => caught);
+
+    expect(error).toMatchObject({ name: 'Http502', $fault: 'server', $metadata: { httpStatusCode: 502, attempts: 3 } });
+    expect(isTransient(error)).toBe(true);
+    expect(toApiError(error).status).toBe(503);
+  });
+
+  it('refuses a 200 whose body is not JSON, without retrying it', async () => {
+    const client = await through([rawAnswer(200, '<html>captive portal</html>')]);
+
+    await expect(getItem(client)).rejects.toMatchObject({ name: 'DeserializationError', $metadata: { httpStatusCode: 200 } });
+    expect(proxy?.received).toHaveLength(1);
+  });
+
+  it('reads an error type named only in the x-amzn-errortype header, and a 429, as throttles', async () => {
+    let throttles = 0;
+    await db.put({ TableName: tables.sessions, Item: key('wire') });
+    const client = await through(
+      [rawAnswer(400, '', { 'x-amzn-errortype': 'ThrottlingException:http://internal.amazon.com/' }), rawAnswer(429, '')],
+      { onThrottle: () => throttles++ },
+    );
+
+    expect((await getItem(client)).Item).toEqual(key('wire'));
+    expect(proxy?.received).toHaveLength(3);
+    expect(throttles).toBe(2);
+  });
+
+  it('reads a failed condition whose type carries a suffix, and does not retry it', async () => {
+    const client = await through([awsError(400, 'ConditionalCheckFailedException:http://internal.amazon.com/coral/')]);
+
+    expect(await unlessConditionFails(client.put({ TableName: tables.sessions, Item: key('suffix') }))).toBeNull();
+    expect(proxy?.received).toHaveLength(1);
+  });
+
   it('fails with the network’s error when nothing listens', async () => {
     const client = new DynamoDb({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
 
@@ -203,6 +255,9 @@ describe('the endpoint in AWS', () => {
     ],
     ['FIPS turned off', 'us-east-1', { AWS_USE_FIPS_ENDPOINT: 'false' }, 'https://dynamodb.us-east-1.amazonaws.com'],
     ['a China region', 'cn-north-1', {}, 'https://dynamodb.cn-north-1.amazonaws.com.cn'],
+    ['the European Sovereign Cloud', 'eusc-de-east-1', {}, 'https://dynamodb.eusc-de-east-1.amazonaws.eu'],
+    ['an ISO region', 'us-iso-east-1', {}, 'https://dynamodb.us-iso-east-1.c2s.ic.gov'],
+    ['an ISO-B region', 'us-isob-east-1', {}, 'https://dynamodb.us-isob-east-1.sc2s.sgov.gov'],
     [
       'an endpoint named for DynamoDB',
       'eu-west-1',
@@ -212,5 +267,41 @@ describe('the endpoint in AWS', () => {
     ['an endpoint named for every service', 'eu-west-1', { AWS_ENDPOINT_URL: 'https://proxy.example' }, 'https://proxy.example'],
   ])('is the one the SDK gives for %s', (_, region, env, expected) => {
     expect(awsEndpoint(region, env)).toBe(expected);
+  });
+});
+
+describe('what a retry can cure', () => {
+  const withCode = (code: string) => Object.assign(new Error(code), { code });
+  const answered = (name: string, status: number, message = name) =>
+    Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+
+  it.each([
+    ['a temporary DNS failure', withCode('EAI_AGAIN')],
+    ['an unreachable host', withCode('EHOSTUNREACH')],
+    ['an unreachable network', withCode('ENETUNREACH')],
+    ['a reset connection', withCode('ECONNRESET')],
+    ['a 429', answered('Http429', 429)],
+    [
+      'a signature that expired on the way',
+      answered('InvalidSignatureException', 400, 'Signature expired: 20261204T100000Z is now earlier than 20261204T100500Z'),
+    ],
+    ['a 503', answered('Http503', 503)],
+  ])('includes %s', (_, error) => {
+    expect(isTransient(error)).toBe(true);
+  });
+
+  it.each([
+    ['a failed condition', answered('ConditionalCheckFailedException', 400)],
+    ['a validation error', answered('ValidationException', 400)],
+    ['a signature that is wrong', answered('InvalidSignatureException', 400, 'The request signature we calculated does not match')],
+    ['access denied', answered('AccessDeniedException', 400)],
+    ['a value that is not an error', 'ECONNRESET'],
+  ])('excludes %s', (_, error) => {
+    expect(isTransient(error)).toBe(false);
+  });
+
+  it('counts a 429 as a throttle, and a 400 that is not one as none', () => {
+    expect(isThrottle(answered('Http429', 429))).toBe(true);
+    expect(isThrottle(answered('ValidationException', 400))).toBe(false);
   });
 });

@@ -10,7 +10,8 @@
  * the same call. What the SDK does that matters here is kept: the SDK's
  * credential chain, three attempts with its backoff for throttles, 5xx and
  * network faults, a timeout per attempt, and errors named and shaped as the
- * SDK names and shapes them (`name`, `$fault`, `$metadata`).
+ * SDK names and shapes them (`name`, `$fault`, `$metadata`). Binary
+ * attributes (`B`, `BS`) are not supported: the tables hold none.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -46,7 +47,10 @@ export type DbHook = (call: DbCall, next: () => Promise<unknown>) => Promise<unk
 
 /** Sends one request body and answers the response's status and body: the network, or a stub in a benchmark. */
 export interface Transport {
-  send(headers: Record<string, string>, body: string): Promise<{ status: number; body: string }>;
+  send(
+    headers: Record<string, string>,
+    body: string,
+  ): Promise<{ status: number; body: string; headers?: Readonly<Record<string, string | undefined>> }>;
   /** Closes kept-alive connections, so that a command-line process can exit. */
   destroy?(): void;
 }
@@ -74,15 +78,25 @@ const MARSHALLED_OUTPUT = ['Item', 'Attributes', 'LastEvaluatedKey'] as const;
  * settings a deployment may carry: `AWS_ENDPOINT_URL_DYNAMODB` (or
  * `AWS_ENDPOINT_URL`) names one outright; `AWS_USE_FIPS_ENDPOINT=true` asks
  * for the FIPS endpoint (in GovCloud the regional endpoint is the FIPS one);
- * China's regions are in their own partition.
+ * the partitions outside the commercial one have DNS suffixes of their own.
  */
 export function awsEndpoint(region: string, env: Record<string, string | undefined> = process.env): string {
   const named = env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL;
   if (named) return named;
-  if (region.startsWith('cn-')) return `https://dynamodb.${region}.amazonaws.com.cn`;
+  const suffix = PARTITIONS.find(([pattern]) => pattern.test(region))?.[1] ?? 'amazonaws.com';
   const fips = env.AWS_USE_FIPS_ENDPOINT?.toLowerCase() === 'true' && !region.startsWith('us-gov-');
-  return `https://dynamodb${fips ? '-fips' : ''}.${region}.amazonaws.com`;
+  return `https://dynamodb${fips ? '-fips' : ''}.${region}.${suffix}`;
 }
+
+/** The DNS suffix of each AWS partition but the commercial one, by region name (the SDK's partitions). */
+const PARTITIONS: readonly (readonly [RegExp, string])[] = [
+  [/^cn-/, 'amazonaws.com.cn'],
+  [/^eusc-/, 'amazonaws.eu'],
+  [/^us-iso-/, 'c2s.ic.gov'],
+  [/^us-isob-/, 'sc2s.sgov.gov'],
+  [/^eu-isoe-/, 'cloud.adc-e.uk'],
+  [/^us-isof-/, 'csp.hci.ic.gov'],
+];
 
 /** An error DynamoDB answered, named by its type (`ConditionalCheckFailedException`…), as the SDK names it. */
 export class DynamoDbError extends Error {
@@ -191,11 +205,16 @@ export class DynamoDb {
       now: new Date(),
     });
     const response = await this.#transport.send(headers, body);
-    const parsed = (response.body ? JSON.parse(response.body) : {}) as Record<string, unknown>;
+    let parsed: Record<string, unknown> = {};
+    try {
+      if (response.body) parsed = JSON.parse(response.body) as Record<string, unknown>;
+    } catch {
+      // A proxy's HTML page or an edge's plain text: judged by its status (a 502 is retried), never a parse error.
+      if (response.status === 200) throw new DynamoDbError('DeserializationError', 'DynamoDB answered a body that is not JSON', 200);
+    }
     if (response.status === 200) return parsed;
-    const type = String(parsed.__type ?? `Http${response.status}`);
     const message = String(parsed.message ?? parsed.Message ?? `DynamoDB answered ${response.status}`);
-    throw new DynamoDbError(type.slice(type.lastIndexOf('#') + 1), message, response.status);
+    throw new DynamoDbError(errorName(response, parsed), message, response.status);
   }
 }
 
@@ -209,15 +228,26 @@ function marshallInput(input: Record<string, unknown>): Record<string, unknown> 
 }
 
 function unmarshallOutput(output: Record<string, unknown>): Item {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = { ...output };
   for (const field of MARSHALLED_OUTPUT) {
     if (output[field] !== undefined) out[field] = unmarshall(output[field] as never);
   }
-  if (Array.isArray(output.Items)) {
-    out.Items = output.Items.map((item) => unmarshall(item as never));
-    out.Count = output.Count;
-  }
+  if (Array.isArray(output.Items)) out.Items = output.Items.map((item) => unmarshall(item as never));
   return out;
+}
+
+/**
+ * An error's type as the SDK reads it: the `x-amzn-errortype` header, else the
+ * body's `__type` or `code`, without a namespace (`…#`) or a suffix (`:…`).
+ */
+function errorName(
+  response: { status: number; headers?: Readonly<Record<string, string | undefined>> },
+  body: Record<string, unknown>,
+): string {
+  const raw = response.headers?.['x-amzn-errortype'] ?? body.__type ?? body.code;
+  if (typeof raw !== 'string' || raw === '') return `Http${response.status}`;
+  const name = raw.split(',')[0]!.split(':')[0]!;
+  return name.slice(name.lastIndexOf('#') + 1);
 }
 
 /** POSTs over kept-alive connections, each attempt bounded in connecting and in all. */
@@ -232,7 +262,12 @@ function nodeTransport(url: URL, timeouts: { connectionMs: number; requestMs: nu
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
           clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+          const errorType = res.headers['x-amzn-errortype'];
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            headers: { 'x-amzn-errortype': Array.isArray(errorType) ? errorType[0] : errorType },
+          });
         });
         res.on('error', fail);
       });

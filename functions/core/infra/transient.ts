@@ -15,13 +15,31 @@ const TRANSIENT = new Set([
   'TransactionConflictException',
 ]);
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
-export const isThrottle = (error: unknown): boolean => error instanceof Error && THROTTLES.has(error.name);
+const statusOf = (error: Error): number | undefined => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+
+export const isThrottle = (error: unknown): boolean => error instanceof Error && (THROTTLES.has(error.name) || statusOf(error) === 429);
 
 export function isTransient(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  const meta = (error as { $metadata?: { httpStatusCode?: number } }).$metadata;
+  const status = statusOf(error);
   const code = (error as { code?: string }).code;
-  return TRANSIENT.has(error.name) || (meta?.httpStatusCode !== undefined && meta.httpStatusCode >= 500) || NETWORK_CODES.has(code ?? '');
+  return (
+    TRANSIENT.has(error.name) ||
+    isThrottle(error) ||
+    (status !== undefined && status >= 500) ||
+    NETWORK_CODES.has(code ?? '') ||
+    // A request signed just before the clock moved on: signed again, it passes.
+    (error.name === 'InvalidSignatureException' && /Signature expired/i.test(error.message))
+  );
 }
