@@ -12,7 +12,7 @@ export const accountOperations: readonly Operation[] = [
     needs: {
       tables: {
         users: ['GetItem', 'UpdateItem'],
-        sessions: ['PutItem', 'DeleteItem'],
+        sessions: ['PutItem', 'GetItem', 'DeleteItem'],
         lockouts: ['GetItem', 'UpdateItem'],
         audit: ['PutItem'],
       },

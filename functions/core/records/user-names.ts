@@ -33,6 +33,8 @@ export async function claimName(d: Deps, name: Identifier, userId: string, now: 
 async function takeOverOrphan(d: Deps, name: Identifier, item: Record<string, string>, now: string): Promise<boolean> {
   const existing = await d.db.get({ TableName: d.tables.users, Key: pointerKey(name), ConsistentRead: true });
   const owner = existing.Item?.userId as string | undefined;
+  // A claim the client sent again after its answer was lost finds the pointer it wrote: the name is this user's.
+  if (owner === item.userId) return true;
   const createdAt = Date.parse(String(existing.Item?.createdAt));
   if (!owner || Date.parse(now) - createdAt < ORPHAN_POINTER_AGE_MS || (await userExists(d, owner))) return false;
   const out = await putIf(d.db, { TableName: d.tables.users, Item: item }, is('userId', owner));
