@@ -8,6 +8,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Deps } from '../../functions/core/deps.ts';
 import { DynamoDb } from '../../functions/core/infra/dynamodb.ts';
+import { createApiToken, listApiTokens } from '../../functions/core/records/api-tokens.ts';
 import { getSession, newSession, putSession } from '../../functions/core/records/sessions.ts';
 import { createUser } from '../../functions/core/records/users.ts';
 import { userIdNamedBy } from '../../functions/core/records/user-names.ts';
@@ -64,5 +65,15 @@ describe('a write retried after its answer was lost', () => {
     expect(result.kind).toBe('created');
     const created = result.kind === 'created' ? result.user : undefined;
     expect(await userIdNamedBy(fx.deps, { kind: 'email', value: 'lost-answer@example.com' })).toBe(created?.id);
+  });
+
+  it('creates an API token once and hands it out', async () => {
+    const d = await losingFirst('PutItem');
+    const owner = { userId: 'lost-answer-token-owner', tenantId: 'acme' };
+
+    const { record, token } = await createApiToken(d, owner, 'ci', '1mo');
+
+    expect(token).toMatch(new RegExp(record.tokenId));
+    expect((await listApiTokens(fx.deps, owner.userId)).map((stored) => stored.tokenId)).toEqual([record.tokenId]);
   });
 });

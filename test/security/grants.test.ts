@@ -53,13 +53,15 @@ describe('the local server, like IAM', () => {
  * Calls that only a failure makes, which the walk does not provoke: withdrawing
  * an invitation's code when its mail could not be sent (flows/user-creation.ts),
  * giving a reset code back when the new password could not be written
- * (flows/password-reset.ts), and a login reading its own session when the
- * write was sent again after its answer was lost (records/sessions.ts).
+ * (flows/password-reset.ts), and a login or a new API token reading its own
+ * item when the write was sent again after its answer was lost
+ * (records/sessions.ts, records/api-tokens.ts).
  */
 const failureOnlyCalls: Readonly<Record<string, readonly string[]>> = {
   'users-create lockouts': ['DeleteItem'],
   'password-reset lockouts': ['PutItem'],
   'login sessions': ['GetItem'],
+  'api-tokens-create apiTokens': ['GetItem'],
 };
 
 describe('each function’s access to each table', () => {
