@@ -4,7 +4,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, tableNamesFromEnv, unlessConditionFails, type TableNames } from '../../functions/core/infra/db.ts';
-import { awsEndpoint, DynamoDb, type DbCall } from '../../functions/core/infra/dynamodb.ts';
+import { DynamoDb, type DbCall } from '../../functions/core/infra/dynamodb.ts';
+import { awsEndpoint } from '../../functions/core/infra/dynamodb-transport.ts';
 import { ensureTables, startDynamo, type LocalDynamo } from '../../local/dynamo.ts';
 import { awsError, rawAnswer, startDynamoProxy, type DynamoProxy, type ProxyAnswer } from '../fixtures/dynamo-proxy.ts';
 import { toApiError } from '../../functions/core/http/errors.ts';

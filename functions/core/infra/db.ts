@@ -1,7 +1,8 @@
 /** The DynamoDB client and the table names, built once per container. */
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { tables, type TableName } from '../../../lib/tables.ts';
-import { DynamoDb, type Item, type Transport } from './dynamodb.ts';
+import { DynamoDb, type Item } from './dynamodb.ts';
+import type { Transport } from './dynamodb-transport.ts';
 import { metricNames } from './metric-names.ts';
 import { count } from './metrics.ts';
 
