@@ -35,12 +35,6 @@ export interface CpuRow {
   readonly cpuUs: number;
   /** Log bytes written per call (0 for the floors). */
   readonly logBytes: number;
-  /**
-   * Over the floor timed beside it in the same process (absent for a floor):
-   * the median of each round's ratio, which drift in machine load, falling on
-   * both batches of a round alike, leaves alone.
-   */
-  readonly vsFloor?: number;
 }
 
 export interface CpuReport {
@@ -129,8 +123,6 @@ function inProcessClient(item: Record<string, unknown>): DynamoDb {
 /** One thing to time: its work, and the dependencies it runs with (set before each of its batches). */
 interface Timed {
   readonly name: string;
-  /** The floor the others of its process are measured against. */
-  readonly floor?: true;
   readonly setup?: () => void;
   readonly fn: () => Promise<unknown>;
 }
@@ -177,12 +169,10 @@ async function cpuOf(things: readonly Timed[], iterations: number): Promise<CpuR
   } finally {
     process.stdout.write = write;
   }
-  const floor = things.findIndex((thing) => thing.floor);
   return things.map((thing, index) => ({
     name: thing.name,
     cpuUs: median(perCall[index]!),
     logBytes: logBytes[index]! / (batch * ROUNDS),
-    ...(floor >= 0 && index !== floor ? { vsFloor: median(perCall[index]!.map((us, round) => us / perCall[floor]![round]!)) } : {}),
   }));
 }
 
@@ -282,10 +272,9 @@ async function measure(part: Part, iterations: number): Promise<CpuRow[]> {
       .setIssuedAt(Math.floor(now.getTime() / 1000))
       .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
       .sign(keys.current.privateKey);
-  const sign: Timed = { name: 'floor: one RS256 signature (jose)', floor: true, fn: signOnce };
+  const sign: Timed = { name: 'floor: one RS256 signature (jose)', fn: signOnce };
   const verify: Timed = {
     name: 'floor: one RS256 verification (jose)',
-    floor: true,
     fn: () => jwtVerify(accessToken, publicKey, { algorithms: ['RS256'] }),
   };
   const inProcess = () => setDeps({ db: inProcessClient(sessionItem(now)), settings: { ...settings, auditRefreshes: 'log' } });
@@ -342,11 +331,10 @@ export function printCpu(r: CpuReport): void {
     r.storeInProcess.refreshLogAudit,
     r.storeInProcess.authorizer,
   ]) {
-    const ratio = row.vsFloor === undefined ? '' : `   ${row.vsFloor.toFixed(2)} × its floor`;
-    console.log(`  ${row.name.padEnd(40)} ${us(row.cpuUs)}   log ${row.logBytes.toFixed(0)} B/call${ratio}`);
+    console.log(`  ${row.name.padEnd(40)} ${us(row.cpuUs)}   log ${row.logBytes.toFixed(0)} B/call`);
   }
   console.log(
-    `  refresh ÷ one sign: ${r.refresh.vsFloor?.toFixed(2)} (target ≤ 2); authorizer ÷ one verify: ${r.authorizer.vsFloor?.toFixed(2)} (target ≤ 2); each the median of ${ROUNDS} rounds' ratios`,
+    `  refresh ÷ one sign: ${(r.refresh.cpuUs / r.sign.cpuUs).toFixed(2)} (target ≤ 2); authorizer ÷ one verify: ${(r.authorizer.cpuUs / r.verify.cpuUs).toFixed(2)} (target ≤ 2)`,
   );
 }
 

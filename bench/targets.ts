@@ -72,18 +72,18 @@ export function judgeTargets(results: Results): TargetRow[] {
   }
 
   const cpu = sectionValue(results.cpu);
-  const refreshCpu = cpu?.refresh.vsFloor;
+  const refreshCpu = cpu && cpu.refresh.cpuUs / cpu.sign.cpuUs;
   row(
     'CPU per refresh ≤ 2 × one RS256 sign',
     cpu &&
-      `${f2(refreshCpu ?? NaN)} × (${us(cpu.refresh.cpuUs)} vs ${us(cpu.sign.cpuUs)}, median of rounds; with AUDIT_REFRESHES=log ${f2(cpu.refreshLogAudit.vsFloor ?? NaN)} ×, and ${f2(cpu.storeInProcess.refreshLogAudit.vsFloor ?? NaN)} × with the store in process)`,
+      `${f2(refreshCpu ?? NaN)} × (${us(cpu.refresh.cpuUs)} vs ${us(cpu.sign.cpuUs)}; with AUDIT_REFRESHES=log ${f2(cpu.refreshLogAudit.cpuUs / cpu.sign.cpuUs)} ×, and ${f2(cpu.storeInProcess.refreshLogAudit.cpuUs / cpu.sign.cpuUs)} × with the store in process)`,
     refreshCpu !== undefined && refreshCpu <= 2,
   );
-  const authorizerCpu = cpu?.authorizer.vsFloor;
+  const authorizerCpu = cpu && cpu.authorizer.cpuUs / cpu.verify.cpuUs;
   row(
     'CPU per authorizer decision ≤ 2 × one RS256 verify',
     cpu &&
-      `${f2(authorizerCpu ?? NaN)} × (${us(cpu.authorizer.cpuUs)} vs ${us(cpu.verify.cpuUs)}, median of rounds; one DynamoDB call alone ${us(cpu.dbCall.cpuUs)}; ${f2(cpu.storeInProcess.authorizer.vsFloor ?? NaN)} × with the store in process)`,
+      `${f2(authorizerCpu ?? NaN)} × (${us(cpu.authorizer.cpuUs)} vs ${us(cpu.verify.cpuUs)}; one DynamoDB call alone ${us(cpu.dbCall.cpuUs)}; ${f2(cpu.storeInProcess.authorizer.cpuUs / cpu.verify.cpuUs)} × with the store in process)`,
     authorizerCpu !== undefined && authorizerCpu <= 2,
   );
   const cost = sectionValue(results.cost);
