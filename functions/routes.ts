@@ -5,6 +5,7 @@
  * are defined exactly once. Plain data only: no handler is imported here.
  */
 import type { TableName } from '../lib/tables.ts';
+import type { Operation as DynamoDbOperation } from './core/infra/dynamodb.ts';
 import type { Role } from './core/infra/permissions.ts';
 import { accountOperations } from './operations/account.ts';
 import { administrationOperations } from './operations/administration.ts';
@@ -13,12 +14,13 @@ import { discoveryOperations } from './operations/discovery.ts';
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 /**
- * The DynamoDB calls the code sends: single-item calls only, so no batch or
+ * The DynamoDB calls the code sends, which are all its client can send
+ * (functions/core/infra/dynamodb.ts): single-item calls only, so no batch or
  * transaction calls, no Scan, no DescribeTable, no stream access. A Query
  * and a GetItem are separate actions in IAM, as are a PutItem (a whole new
  * item) and an UpdateItem (an `ADD` may start a counter).
  */
-export type TableAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+export type TableAction = DynamoDbOperation;
 
 /**
  * What a function may do on a table: exactly the calls its code sends there,

@@ -99,19 +99,19 @@ export class DynamoDb {
   }
 
   get(input: GetCommandInput): Promise<Operations['GetItem']['output']> {
-    return this.call('GetItem', input);
+    return this.#call('GetItem', input);
   }
   put(input: PutCommandInput): Promise<Operations['PutItem']['output']> {
-    return this.call('PutItem', input);
+    return this.#call('PutItem', input);
   }
   update(input: UpdateCommandInput): Promise<Operations['UpdateItem']['output']> {
-    return this.call('UpdateItem', input);
+    return this.#call('UpdateItem', input);
   }
   delete(input: DeleteCommandInput): Promise<Operations['DeleteItem']['output']> {
-    return this.call('DeleteItem', input);
+    return this.#call('DeleteItem', input);
   }
   query(input: QueryCommandInput): Promise<Operations['Query']['output']> {
-    return this.call('Query', input);
+    return this.#call('Query', input);
   }
 
   /** Adds (or, under the same name, replaces) a hook; the first added runs outermost. */
@@ -126,7 +126,7 @@ export class DynamoDb {
     this.#transport.destroy?.();
   }
 
-  async call<O extends Operation>(operation: O, input: Operations[O]['input']): Promise<Operations[O]['output']> {
+  async #call<O extends Operation>(operation: O, input: Operations[O]['input']): Promise<Operations[O]['output']> {
     const send = () => this.#withRetries(operation, input as Record<string, unknown>);
     if (this.#hooks.size === 0) return (await send()) as Operations[O]['output'];
     const call: DbCall = { operation, input: input as Record<string, unknown> };
