@@ -97,12 +97,15 @@ export async function newSession(
 
 /** Stores a new session; `false` when its id is taken: a change ended it before it landed (`revokeAllSessions`). */
 export async function putSession(d: Deps, session: SessionRecord): Promise<boolean> {
-  const key = sessionKey(session.userId, session.sessionId);
-  const out = await putIf(d.db, { TableName: d.tables.sessions, Item: { ...key, ...session } }, isNew);
+  const out = await putIf(
+    d.db,
+    { TableName: d.tables.sessions, Item: { ...sessionKey(session.userId, session.sessionId), ...session } },
+    isNew,
+  );
   if (out !== null) return true;
   // The client sends a write again when its answer was lost; the retry then finds this very session, stored and live.
-  const stored = await d.db.get({ TableName: d.tables.sessions, Key: key, ConsistentRead: true });
-  return stored.Item?.tokenHash === session.tokenHash && stored.Item?.revoked === false;
+  const stored = await getSession(d, session.userId, session.sessionId);
+  return stored?.tokenHash === session.tokenHash && !stored.revoked;
 }
 
 export async function openSession(
