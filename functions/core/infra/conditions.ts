@@ -108,5 +108,23 @@ export const deleteIf = (
   condition: Condition,
 ): Promise<Operations['DeleteItem']['output'] | null> => unlessConditionFails(db.delete(withCondition(input, condition)));
 
+/**
+ * Puts an item that must be new; `false` when its key is taken. The client
+ * sends a write again when its answer was lost, and the retry then fails its
+ * own condition: an item found whose `sameWrite` attributes hold what this put
+ * wrote is this very write, landed by the earlier attempt.
+ */
+export async function putNew(
+  db: DynamoDb,
+  input: Conditioned<PutCommandInput> & { readonly Item: Record<string, unknown> },
+  sameWrite: readonly string[],
+): Promise<boolean> {
+  if ((await putIf(db, input, isNew)) !== null) return true;
+  const { pk, sk } = input.Item;
+  const key = sk === undefined ? { pk } : { pk, sk };
+  const found = (await db.get({ TableName: input.TableName, Key: key, ConsistentRead: true })).Item;
+  return found !== undefined && sameWrite.every((name) => found[name] === input.Item[name]);
+}
+
 /** For a write whose failed condition is a fault, not an outcome: the command with the condition in it. */
 export const conditionInput = withCondition;

@@ -8,7 +8,7 @@ import { queryAll } from '../infra/db.ts';
 import { hashTokenSecret, newTokenId, newTokenText, parseTokenText, sameSecretHash } from '../crypto/api-token-text.ts';
 import { epochSeconds } from '../infra/clock.ts';
 import { apiTokenKey, userKey } from './keys.ts';
-import { and, below, conditionInput, deleteIf, is, isNew, isNull, itemExists, lacks, or, putIf, updateIf } from '../infra/conditions.ts';
+import { and, below, conditionInput, deleteIf, is, isNull, itemExists, lacks, or, putNew, updateIf } from '../infra/conditions.ts';
 import type { Deps } from '../deps.ts';
 import { expiryOf, type ExpiryChoice } from '../crypto/token-expiry.ts';
 import { getUser, type UserRecord } from './users.ts';
@@ -69,15 +69,9 @@ export async function createApiToken(
     revoked: false,
   };
   const item = { ...apiTokenKey(tokenId), ...record, expiresAt: epochSeconds(validUntil) + 86_400 };
-  const stored = await putIf(d.db, { TableName: d.tables.apiTokens, Item: item }, isNew);
-  // The client sends a write again when its answer was lost; the retry then finds this very token, with its secret.
-  if (!stored && !(await holdsSecret(d, tokenId, record.secretHash))) throw new Error('API token id taken');
+  // Its own, when sent again after a lost answer: the same secret hash.
+  if (!(await putNew(d.db, { TableName: d.tables.apiTokens, Item: item }, ['secretHash']))) throw new Error('API token id taken');
   return { record, token };
-}
-
-async function holdsSecret(d: Deps, tokenId: string, secretHash: string): Promise<boolean> {
-  const out = await d.db.get({ TableName: d.tables.apiTokens, Key: apiTokenKey(tokenId), ConsistentRead: true });
-  return out.Item?.secretHash === secretHash;
 }
 
 /** The owner's tokens, newest first. */

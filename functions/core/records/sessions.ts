@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { queryAll } from '../infra/db.ts';
-import { and, is, isNew, itemExists, putIf, updateIf } from '../infra/conditions.ts';
+import { and, is, itemExists, putNew, updateIf } from '../infra/conditions.ts';
 import { epochSeconds } from '../infra/clock.ts';
 import { tenantTimeZone } from '../infra/config.ts';
 import { SESSION_PREFIX, sessionKey, sessionsOfUser } from './keys.ts';
@@ -97,15 +97,11 @@ export async function newSession(
 
 /** Stores a new session; `false` when its id is taken: a change ended it before it landed (`revokeAllSessions`). */
 export async function putSession(d: Deps, session: SessionRecord): Promise<boolean> {
-  const out = await putIf(
-    d.db,
-    { TableName: d.tables.sessions, Item: { ...sessionKey(session.userId, session.sessionId), ...session } },
-    isNew,
-  );
-  if (out !== null) return true;
-  // The client sends a write again when its answer was lost; the retry then finds this very session, stored and live.
-  const stored = await getSession(d, session.userId, session.sessionId);
-  return stored?.tokenHash === session.tokenHash && !stored.revoked;
+  // Its own, when sent again after a lost answer: the same token hash, and not revoked since it landed.
+  return putNew(d.db, { TableName: d.tables.sessions, Item: { ...sessionKey(session.userId, session.sessionId), ...session } }, [
+    'tokenHash',
+    'revoked',
+  ]);
 }
 
 export async function openSession(
