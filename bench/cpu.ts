@@ -28,6 +28,7 @@ import { systemClock } from '../functions/core/infra/clock.ts';
 import { createDb, type TableNames } from '../functions/core/infra/db.ts';
 import type { DynamoDb } from '../functions/core/infra/dynamodb.ts';
 import { isMain, numberArg, runMain } from './cli.ts';
+import { summarize } from './stats.ts';
 
 export interface CpuRow {
   readonly name: string;
@@ -130,12 +131,6 @@ interface Timed {
 /** Rounds of batches: each thing gets one batch per round, so that drift in machine load falls on all alike. */
 const ROUNDS = 10;
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-
 /**
  * CPU microseconds per call of each thing (the median of its batches), after
  * a warm-up, and the bytes written to stdout meanwhile (discarded).
@@ -171,7 +166,7 @@ async function cpuOf(things: readonly Timed[], iterations: number): Promise<CpuR
   }
   return things.map((thing, index) => ({
     name: thing.name,
-    cpuUs: median(perCall[index]!),
+    cpuUs: summarize(perCall[index]!).p50,
     logBytes: logBytes[index]! / (batch * ROUNDS),
   }));
 }
