@@ -3,7 +3,8 @@
  * permission check. The Lambda authorizer runs this once per request and
  * passes the decision on as flat context values.
  */
-import { checkAccessToken, kidOf } from '../crypto/access-tokens.ts';
+import { checkAccessToken } from '../crypto/access-tokens.ts';
+import { kidOf } from '../crypto/jws.ts';
 import { looksLikeApiToken } from '../crypto/api-token-text.ts';
 import { checkApiToken } from '../records/api-tokens.ts';
 import { audit, type AuditOrigin } from '../records/audit.ts';
