@@ -2,8 +2,8 @@
  * What the operations cost on AWS, computed from what the run measured: the
  * DynamoDB calls of each operation and the units their items take (index
  * writes included), its round trips and CPU time turned into Lambda duration
- * at the function's memory, the log bytes it writes, and the API Gateway
- * request, at the list prices of bench/prices.ts. Per million operations, and
+ * at the function's memory, the log bytes it writes, the share of it X-Ray
+ * records, and the API Gateway request, at the list prices of bench/prices.ts. Per million operations, and
  * a month of 1 M monthly active users (20 working days; each day 1 login, 40
  * refreshes and 200 calls to other services through the authorizer), with
  * AUDIT_REFRESHES=table and =log, beside Cognito Lite and Essentials.
@@ -25,6 +25,8 @@ export interface OperationCost {
   readonly lambda: number;
   readonly dynamodb: number;
   readonly logs: number;
+  /** X-Ray traces recorded (active tracing's sampled share). */
+  readonly traces: number;
   readonly total: number;
   /** Audit bytes written per operation (table and index), for storage. */
   readonly auditBytes: number;
@@ -74,6 +76,7 @@ function costOf(m: Measured): OperationCost {
   const lambda = prices.lambda.perMillionRequests + (durationMs / 1000) * (memoryMb / 1024) * prices.lambda.perGbSecond * million;
   const dynamodb = m.readUnits * prices.dynamodb.perMillionReadUnits + m.writeUnits * prices.dynamodb.perMillionWriteUnits;
   const logs = ((m.logBytes + assumptions.platformLogBytes) / 1e9) * prices.cloudWatch.perGbIngested * million;
+  const traces = assumptions.tracedShare * prices.xray.perMillionTracesRecorded;
   return {
     name: m.name,
     memoryMb,
@@ -85,7 +88,8 @@ function costOf(m: Measured): OperationCost {
     lambda,
     dynamodb,
     logs,
-    total: apiGateway + lambda + dynamodb + logs,
+    traces,
+    total: apiGateway + lambda + dynamodb + logs + traces,
     auditBytes: m.auditBytes,
   };
 }
@@ -129,7 +133,7 @@ function month(setting: 'table' | 'log', login: OperationCost, refresh: Operatio
     ...(authorized ? ([[authorized, count.authorized]] as [OperationCost, number][]) : []),
   ];
   const api = apiGatewayCost(count.login + count.refresh);
-  const sum = (key: 'lambda' | 'dynamodb' | 'logs') => ops.reduce((total, [op, n]) => total + (op[key] * n) / 1e6, 0);
+  const sum = (key: 'lambda' | 'dynamodb' | 'logs' | 'traces') => ops.reduce((total, [op, n]) => total + (op[key] * n) / 1e6, 0);
   // Audit items stay AUDIT_RETENTION_DAYS: in steady state that many days of them are stored.
   const auditBytesPerMonth = ops.reduce((total, [op, n]) => total + op.auditBytes * n, 0);
   const storage = auditBytesPerMonth * (assumptions.auditRetentionDays / 30) * 1e-9 * prices.dynamodb.perGbMonth;
@@ -139,6 +143,7 @@ function month(setting: 'table' | 'log', login: OperationCost, refresh: Operatio
     ['DynamoDB requests', sum('dynamodb')],
     [`DynamoDB audit storage (${assumptions.auditRetentionDays} days kept)`, storage],
     ['CloudWatch Logs ingestion', sum('logs')],
+    ['X-Ray traces recorded', sum('traces')],
   ];
   const invocations = ops.reduce((total, [, n]) => total + n, 0);
   return {
@@ -201,13 +206,13 @@ const usd = (value: number) => `$${value.toLocaleString('en-US', { minimumFracti
 
 export function costMarkdownLines(r: CostReport): string[] {
   const lines = [
-    `At the us-east-1 list prices of \`bench/prices.ts\` (as of ${prices.asOf}), from this run's DynamoDB calls and units, CPU per call (section CPU), log bytes, and these assumptions: a DynamoDB round trip of ${assumptions.dynamoRoundTripMs} ms; CPU stretched by ${assumptions.fullVcpuMb} MB ÷ the function's memory; ${assumptions.platformLogBytes} bytes of Lambda platform log lines per invocation. The authorized call is the authorizer on another service's route: that route's own API Gateway request is not counted (it is there with any identity provider).`,
+    `At the us-east-1 list prices of \`bench/prices.ts\` (as of ${prices.asOf}), from this run's DynamoDB calls and units, CPU per call (section CPU), log bytes, and these assumptions: a DynamoDB round trip of ${assumptions.dynamoRoundTripMs} ms; CPU stretched by ${assumptions.fullVcpuMb} MB ÷ the function's memory; ${assumptions.platformLogBytes} bytes of Lambda platform log lines per invocation; X-Ray recording ${(assumptions.tracedShare * 100).toFixed(0)}% of invocations (active tracing at X-Ray's default sampling). The authorized call is the authorizer on another service's route: that route's own API Gateway request is not counted (it is there with any identity provider).`,
     '',
-    '| per million | memory | billed duration | RRU | WRU (index) | log bytes | API Gateway | Lambda | DynamoDB | logs | total |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| per million | memory | billed duration | RRU | WRU (index) | log bytes | API Gateway | Lambda | DynamoDB | logs | X-Ray | total |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...r.perMillion.map(
       (o) =>
-        `| ${o.name} | ${o.memoryMb} MB | ${o.durationMs} ms | ${o.readUnits} | ${o.writeUnits} | ${o.logBytes.toFixed(0)} | ${usd(o.apiGateway)} | ${usd(o.lambda)} | ${usd(o.dynamodb)} | ${usd(o.logs)} | **${usd(o.total)}** |`,
+        `| ${o.name} | ${o.memoryMb} MB | ${o.durationMs} ms | ${o.readUnits} | ${o.writeUnits} | ${o.logBytes.toFixed(0)} | ${usd(o.apiGateway)} | ${usd(o.lambda)} | ${usd(o.dynamodb)} | ${usd(o.logs)} | ${usd(o.traces)} | **${usd(o.total)}** |`,
     ),
     '',
     `A month of ${r.mau.toLocaleString('en-US')} monthly active users (${DAYS} working days; each day ${PER_DAY.login} login, ${PER_DAY.refresh} refreshes, ${PER_DAY.authorized} authorized calls):`,

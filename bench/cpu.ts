@@ -1,6 +1,8 @@
 /**
- * CPU time per refresh and per authorizer decision, next to their floors (one
- * RS256 signature; one RS256 verification with the same key). The handlers run
+ * CPU time per refresh and per authorizer decision, next to their floors: the
+ * one RSA signature and the one RSA verification each must make (node:crypto,
+ * as the handlers make them), with jose's JWT sign and verify beside them
+ * for reference (through WebCrypto, in a process of their own). The handlers run
  * in this process as Lambda would run them, with the DynamoDB client answering
  * every call from a stub in place of the network, so that what is timed is our
  * code (the client's signing and JSON included), not a database. The stub is for measuring only: tests
@@ -13,6 +15,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
 import { SignJWT, jwtVerify } from 'jose';
 import { execFile } from 'node:child_process';
+import { sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -43,8 +46,11 @@ export interface CpuReport {
   readonly refresh: CpuRow;
   readonly refreshLogAudit: CpuRow;
   readonly authorizer: CpuRow;
+  /** The floors: the RSA operations alone, node:crypto's one-shot `sign` and `verify` of a token's bytes, as the handlers make them. */
   readonly sign: CpuRow;
   readonly verify: CpuRow;
+  /** For reference, in a process of their own: one RS256 JWT signed and verified with jose, which goes through WebCrypto. */
+  readonly jose: { readonly sign: CpuRow; readonly verify: CpuRow };
   /** One GetItem through the client against the stub: what every DynamoDB call costs in CPU. */
   readonly dbCall: CpuRow;
   /**
@@ -177,7 +183,7 @@ async function cpuOf(things: readonly Timed[], iterations: number): Promise<CpuR
  * second handler's code at the same call sites would slow both (V8's inline
  * caches), which no deployment pays.
  */
-const PARTS = ['refresh', 'authorizer', 'refresh-in-process', 'authorizer-in-process'] as const;
+const PARTS = ['refresh', 'authorizer', 'refresh-in-process', 'authorizer-in-process', 'jose'] as const;
 type Part = (typeof PARTS)[number];
 
 export async function runCpu(options: { iterations: number }): Promise<CpuReport> {
@@ -194,6 +200,7 @@ export async function runCpu(options: { iterations: number }): Promise<CpuReport
   }
   const [refresh, refreshLogAudit, sign] = rows.refresh;
   const [authorizer, verify, dbCall] = rows.authorizer;
+  const [joseSign, joseVerify] = rows.jose;
   return {
     iterations: options.iterations,
     refresh: refresh!,
@@ -201,6 +208,7 @@ export async function runCpu(options: { iterations: number }): Promise<CpuReport
     authorizer: authorizer!,
     sign: sign!,
     verify: verify!,
+    jose: { sign: joseSign!, verify: joseVerify! },
     dbCall: dbCall!,
     storeInProcess: { refreshLogAudit: rows['refresh-in-process'][0]!, authorizer: rows['authorizer-in-process'][0]! },
   };
@@ -267,10 +275,21 @@ async function measure(part: Part, iterations: number): Promise<CpuRow[]> {
       .setIssuedAt(Math.floor(now.getTime() / 1000))
       .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
       .sign(keys.current.privateKey);
-  const sign: Timed = { name: 'floor: one RS256 signature (jose)', fn: signOnce };
-  const verify: Timed = {
-    name: 'floor: one RS256 verification (jose)',
+  const joseSign: Timed = { name: 'one RS256 JWT signed with jose', fn: signOnce };
+  const joseVerify: Timed = {
+    name: 'one RS256 JWT verified with jose',
     fn: () => jwtVerify(accessToken, publicKey, { algorithms: ['RS256'] }),
+  };
+  const [headerPart, claimsPart, signaturePart] = accessToken.split('.') as [string, string, string];
+  const signingInput = Buffer.from(`${headerPart}.${claimsPart}`);
+  const signature = Buffer.from(signaturePart, 'base64url');
+  const sign: Timed = {
+    name: 'floor: one RSA signature (node:crypto)',
+    fn: async () => cryptoSign('sha256', signingInput, keys.current.privateKey),
+  };
+  const verify: Timed = {
+    name: 'floor: one RSA verification (node:crypto)',
+    fn: async () => cryptoVerify('sha256', signingInput, publicKey, signature),
   };
   const inProcess = () => setDeps({ db: inProcessClient(sessionItem(now)), settings: { ...settings, auditRefreshes: 'log' } });
   switch (part) {
@@ -307,6 +326,8 @@ async function measure(part: Part, iterations: number): Promise<CpuRow[]> {
     case 'authorizer-in-process':
       inProcess();
       return cpuOf([{ name: 'authorizer, the store in process', fn: authorizeOnce }, verify], iterations);
+    case 'jose':
+      return cpuOf([joseSign, joseVerify], iterations);
   }
 }
 
@@ -325,6 +346,8 @@ export function printCpu(r: CpuReport): void {
     r.dbCall,
     r.storeInProcess.refreshLogAudit,
     r.storeInProcess.authorizer,
+    r.jose.sign,
+    r.jose.verify,
   ]) {
     console.log(`  ${row.name.padEnd(40)} ${us(row.cpuUs)}   log ${row.logBytes.toFixed(0)} B/call`);
   }

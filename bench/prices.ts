@@ -29,6 +29,10 @@ export const prices = {
     /** Logs ingested, Standard class, per GB. */
     perGbIngested: 0.5,
   },
+  xray: {
+    /** Traces recorded, per million (the first 100,000 of a month free). */
+    perMillionTracesRecorded: 5.0,
+  },
   cognito: {
     /** Monthly active users free each month on both tiers. */
     freeMau: 10_000,
@@ -50,6 +54,13 @@ export const assumptions = {
   dynamoRoundTripMs: 4,
   /** Lambda's START, END and REPORT lines per invocation. */
   platformLogBytes: 330,
+  /**
+   * The share of invocations X-Ray records: every function has active
+   * tracing (lib/auth-function.ts), and Lambda samples what no upstream
+   * decided (API Gateway's HTTP APIs decide nothing) at X-Ray's default of
+   * 1 a second and 5% of the rest. At these volumes the second is the bill.
+   */
+  tracedShare: 0.05,
   /** Memory at which a Lambda function has one full vCPU: below it, CPU time stretches by 1769 / memory. */
   fullVcpuMb: 1769,
   /** An audit item's bytes as DynamoDB stores it, kept AUDIT_RETENTION_DAYS, on the table and its byUser index. */

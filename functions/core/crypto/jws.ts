@@ -33,7 +33,7 @@ export function verifyRs256(token: string, keys: ReadonlyMap<string, KeyObject>)
   if (parts.length !== 3 || !parts.every(isCanonicalBase64url)) return null;
   const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
   const header = objectOf(headerPart);
-  if (!header || header.alg !== 'RS256' || typeof header.kid !== 'string') return null;
+  if (header?.alg !== 'RS256' || typeof header.kid !== 'string') return null;
   if (!Object.keys(header).every((name) => HEADER_MEMBERS.has(name))) return null;
   const key = keys.get(header.kid);
   if (!key || !isRsaKey(key)) return null;
