@@ -246,6 +246,21 @@ describe('verifyRs256', () => {
     expect(verifyRs256(compactJws(goodHeader, JSON.stringify(goodClaims), rs256), publicKeys)).not.toBeNull();
   });
 
+  it('refuses a header or claims set that is not UTF-8, as jose does, though the signature is good', async () => {
+    const withClaims = (bytes: Buffer) => {
+      const input = `${part(goodHeader)}.${base64url(bytes)}`;
+      return `${input}.${base64url(rs256(input))}`;
+    };
+    const [before, after] = JSON.stringify(goodClaims).split('"user-1"') as [string, string];
+    const bad = withClaims(Buffer.concat([Buffer.from(`${before}"user-1`), Buffer.from([0xff]), Buffer.from(`"${after}`)]));
+    expect(Buffer.from(bad.split('.')[1]!, 'base64url').includes(0xff)).toBe(true);
+    expect(await reference(bad)).toBe('invalid');
+    expect(await ours(bad)).toBe('invalid');
+    const withBom = withClaims(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(goodClaims))]));
+    expect(await ours(withBom)).toBe('invalid');
+    expect(await ours(withClaims(Buffer.from(JSON.stringify(goodClaims))))).toBe('valid');
+  });
+
   it('refuses another spelling of the same bytes: padding, base64 (+ /), unused bits set', () => {
     const token = compactJws(goodHeader, goodClaims, rs256);
     const [h, p, s] = token.split('.') as [string, string, string];

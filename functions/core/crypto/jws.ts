@@ -57,10 +57,13 @@ export function kidOf(token: string): string | null {
 
 const partOf = (value: object): string => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 
-/** A part's JSON object, or `null` for text that is not one or names a member twice. */
+/** UTF-8 that refuses malformed bytes (as jose does) instead of reading them as U+FFFD, and keeps a BOM, which JSON refuses. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A part's JSON object, or `null` for what is not UTF-8 JSON text of one, or names a member twice. */
 function objectOf(part: string): Record<string, unknown> | null {
-  const text = Buffer.from(part, 'base64url').toString('utf8');
   try {
+    const text = utf8.decode(Buffer.from(part, 'base64url'));
     const value: unknown = JSON.parse(text);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
     return hasDuplicateTopLevelKeys(text) ? null : (value as Record<string, unknown>);
