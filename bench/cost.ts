@@ -202,6 +202,9 @@ export function computeCost(latency: LatencyReport, cpu: CpuReport): CostReport 
   };
 }
 
+/** X-Ray's share of a month with the authorizer and refresh untraced: only the logins' traces are left. */
+const untracedTraces = (r: CostReport): number => ((r.perMillion.find((o) => o.name === 'login')?.traces ?? 0) * monthCount.login) / 1e6;
+
 const usd = (value: number) => `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 export function costMarkdownLines(r: CostReport): string[] {
@@ -238,7 +241,9 @@ export function costMarkdownLines(r: CostReport): string[] {
     `| Cognito Lite, same users | ${usd(r.cognito.lite)} |${' |'.repeat(r.months.length - 1)}`,
     `| Cognito Essentials, same users | ${usd(r.cognito.essentials)} |${' |'.repeat(r.months.length - 1)}`,
     '',
-    `With our authorizer on every call, its ${(monthCount.authorized / 1e9).toFixed(0)} billion invocations a month cost ${usd((monthCount.authorized * prices.lambda.perMillionRequests) / 1e6)} in Lambda requests alone, and logout reaches those services at once. A service that verifies tokens itself with \`@serverless-auth/verify\` makes no call to us; a logout then reaches it when the access token expires (\`ACCESS_TOKEN_TTL\`), unless it also reads the session (its revocation check, one read of the sessions table per call).`,
+    `With our authorizer on every call, its ${(monthCount.authorized / 1e9).toFixed(0)} billion invocations a month cost ${usd((monthCount.authorized * prices.lambda.perMillionRequests) / 1e6)} in Lambda requests alone, and logout reaches those services at once. X-Ray's row falls to ${usd(untracedTraces(r))} with \`-c untraced=authorizer,refresh\` (logins traced only).`,
+    '',
+    `A service that verifies tokens itself with \`@serverless-auth/verify\` makes no call to us; a logout then reaches it when the access token expires (\`ACCESS_TOKEN_TTL\`), unless it also reads the session (its revocation check, one read of the sessions table per call).`,
   );
   return lines;
 }

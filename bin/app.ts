@@ -30,6 +30,7 @@
  *   reset), `cloudFrontCertificateArn` (us-east-1; default `certificateArn`)
  * - `provisionedConcurrency`: instances kept started, e.g. `authorizer=2,login=1,refresh=2`
  * - `authorizerCacheTtl` (default 0): seconds API Gateway keeps an authorizer decision
+ * - `untraced`: functions X-Ray does not trace, e.g. `authorizer,refresh` (default none)
  * - `region`: the region the stack deploys to
  * - any API setting by its name, e.g. `-c ACCESS_TOKEN_TTL=600 -c AUDIENCE=pos-clients`
  *
@@ -93,6 +94,12 @@ const counts = (key: string): Record<string, number> | undefined => {
     }),
   );
 };
+
+/** `authorizer, refresh` → `['authorizer', 'refresh']`; the stack checks the names. */
+const names = (key: string): string[] | undefined =>
+  text(key)
+    ?.split(',')
+    .map((name) => name.trim());
 
 const retention = (key: string): RetentionDays | undefined => {
   const days = integerAtLeast(key, 1);
@@ -160,6 +167,7 @@ const stack = new AuthStack(app, text('stackName') ?? (stage ? `ServerlessAuth-$
     : undefined,
   provisionedConcurrency: counts('provisionedConcurrency'),
   authorizerCacheTtl: integerAtLeast('authorizerCacheTtl', 0),
+  untraced: names('untraced'),
 });
 
 Tags.of(stack).add('project', 'serverless-auth');

@@ -46,6 +46,13 @@ export interface AuthFunctionProps {
    * @default - none
    */
   readonly deadLetterQueue?: IQueue;
+  /**
+   * X-Ray active tracing. Lambda records 5% of the invocations no upstream
+   * sampled (API Gateway's HTTP APIs sample none), and that rate cannot be
+   * changed: off is the only other choice.
+   * @default true
+   */
+  readonly traced?: boolean;
 }
 
 export class AuthFunction extends Construct {
@@ -79,8 +86,8 @@ export class AuthFunction extends Construct {
       description: props.description,
       role: this.role,
       logGroup: this.logGroup,
-      // X-Ray active tracing: every invocation is traced, sampled by X-Ray's default rule.
-      tracing: Tracing.ACTIVE,
+      // X-Ray active tracing, at Lambda's fixed sampling; off where the stack's `untraced` says.
+      tracing: props.traced === false ? Tracing.DISABLED : Tracing.ACTIVE,
       deadLetterQueue: props.deadLetterQueue,
       bundling: {
         format: OutputFormat.ESM,
@@ -110,11 +117,18 @@ export class AuthFunction extends Construct {
           'Invoked synchronously only (an API Gateway route or the authorizer): the caller gets the error, and Lambda sends nothing but asynchronous invocations to a dead-letter queue.',
       });
     }
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Active tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords, which X-Ray accepts on no resource but "*"; nothing else of this role is a wildcard.',
-    });
+    if (props.traced === false) {
+      Validations.of(this.lambda).acknowledge({
+        id: 'Serverless-LambdaTracing',
+        reason: 'Untraced on purpose: the stack’s untraced setting names this function, to save what X-Ray charges for its traces.',
+      });
+    } else {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Active tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords, which X-Ray accepts on no resource but "*"; nothing else of this role is a wildcard.',
+      });
+    }
   }
 
   /**

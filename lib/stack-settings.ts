@@ -54,14 +54,23 @@ export function checkedIssuer(
 
 /** Provisioned concurrency by function key, once every key is known to name a function that API Gateway calls. */
 export function checkedProvisionedConcurrency(counts: Readonly<Record<string, number>>): Readonly<Record<string, number>> {
-  const keys = ['authorizer', 'fallback', ...operations.map((operation) => operation.operationId)];
-  const unknown = Object.keys(counts).filter((key) => !keys.includes(key));
-  if (unknown.length > 0) {
-    throw new Error(
-      `provisionedConcurrency names no function of the API: ${unknown.join(', ')} (use authorizer or an operation id such as login)`,
-    );
-  }
+  checkFunctionKeys('provisionedConcurrency', Object.keys(counts));
   return counts;
+}
+
+/** The functions `untraced` names, each one the API has. */
+export function checkedUntraced(keys: readonly string[]): ReadonlySet<string> {
+  checkFunctionKeys('untraced', keys);
+  return new Set(keys);
+}
+
+/** A setting that names HTTP functions by key must name only functions the API has. */
+function checkFunctionKeys(setting: string, named: readonly string[]): void {
+  const keys = ['authorizer', 'fallback', ...operations.map((operation) => operation.operationId)];
+  const unknown = named.filter((key) => !keys.includes(key));
+  if (unknown.length > 0) {
+    throw new Error(`${setting} names no function of the API: ${unknown.join(', ')} (use authorizer or an operation id such as login)`);
+  }
 }
 
 /** Mail on, with its sender and the SES identity it sends as; or off, and nothing is sent. */

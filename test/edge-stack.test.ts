@@ -321,6 +321,32 @@ describe('each option on its own', () => {
     });
   });
 
+  it('untraced functions: no tracing and no X-Ray grant on them, active tracing on the rest, clean under cdk-nag', () => {
+    const props = { untraced: ['authorizer', 'refresh'] };
+    const stack = synth(props);
+    const resources = Template.fromStack(stack).toJSON().Resources;
+    const xrayActions = (key: string): string[] =>
+      Object.values(resources as Record<string, any>)
+        .filter(
+          (r) =>
+            r.Type === 'AWS::IAM::Policy' &&
+            r.Properties.Roles.some((role: any) => role.Ref === idOf(stack, stack.functions.get(key)!.role)),
+        )
+        .flatMap((r) => r.Properties.PolicyDocument.Statement.flatMap((statement: any) => [statement.Action].flat()))
+        .filter((action: string) => action.startsWith('xray:'));
+    for (const key of httpFunctionKeys) {
+      const tracing = resources[idOf(stack, stack.functions.get(key)!.lambda)].Properties.TracingConfig;
+      if (props.untraced.includes(key)) {
+        expect(tracing, key).toBeUndefined();
+        expect(xrayActions(key), key).toEqual([]);
+      } else {
+        expect(tracing, key).toEqual({ Mode: 'Active' });
+        expect(xrayActions(key).sort(), key).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      }
+    }
+    expect(nagFindings((app) => new AuthStack(app, 'Auth', withSender(props))).findings).toEqual([]);
+  });
+
   it('provisioned concurrency on any HTTP function by its key', () => {
     const stack = synth({ provisionedConcurrency: { getMe: 1 } });
     expect(stack.functions.get('getMe')?.target).not.toBe(stack.functions.get('getMe')?.lambda);
@@ -366,6 +392,7 @@ describe('settings that cannot work are synth errors', () => {
     ['provisioned concurrency for no function', { provisionedConcurrency: { signIn: 1 } }, /names no function of the API: signIn/],
     ['provisioned concurrency of none', { provisionedConcurrency: { login: 0 } }, /positive integer/],
     ['an authorizer cache above API Gateway’s limit', { authorizerCacheTtl: 3601 }, /from 0 to 3600/],
+    ['untraced naming no function', { untraced: ['authorizer', 'signIn'] }, /untraced names no function of the API: signIn/],
   ])('%s', (_, props, message) => {
     expect(() => synth(props)).toThrow(message);
   });
@@ -415,6 +442,18 @@ describe('bin/app.ts', () => {
     }
     expect(types.filter((type) => type === 'AWS::Lambda::Alias')).toHaveLength(3);
     expect(manifest).toContain('aws://unknown-account/us-east-1');
+  }, 120_000);
+
+  it('leaves the functions -c untraced names untraced', () => {
+    const { template } = synthApp({ mailFrom: 'no-reply@auth.example.com', untraced: 'authorizer, refresh' });
+    const functions = Object.values(template.Resources as Record<string, any>).filter((r) => r.Type === 'AWS::Lambda::Function');
+    const summary = (id: string) => operations.find((operation) => operation.operationId === id)?.summary;
+    const described = (description: string | undefined) => functions.find((r) => r.Properties.Description === description)?.Properties;
+    for (const description of ['Lambda authorizer of the protected routes', summary('refresh')]) {
+      expect(described(description), description).toBeDefined();
+      expect(described(description)?.TracingConfig, description).toBeUndefined();
+    }
+    for (const id of ['login', 'getMe', 'logout']) expect(described(summary(id))?.TracingConfig, id).toEqual({ Mode: 'Active' });
   }, 120_000);
 
   it('refuses a provisionedConcurrency it cannot read', () => {
