@@ -47,6 +47,13 @@ describe('POST /auth/login input', () => {
       ['an email with a space inside', { email: 'mana ger@example.com', password }, ['email']],
       ['an empty username', { username: '', password }, ['username']],
       ['an email of 1025 characters', { email: `${'a'.repeat(1013)}@example.com`, password }, ['email']],
+      // NFKC makes U+FDFA eighteen characters and U+3300 four: neither may reach a DynamoDB key (2,048 bytes at most).
+      ['a username that NFKC makes 2,034 characters long', { username: '\ufdfa'.repeat(113), password }, ['username']],
+      ['a posId that NFKC makes 4,608 characters long', { posId: '\ufdfa'.repeat(256), password }, ['posId']],
+      ['a posId of 256 characters that NFKC makes 1,024 (3,072 bytes)', { posId: '\u3300'.repeat(256), password }, ['posId']],
+      ['a username of 65 characters', { username: 'a'.repeat(65), password }, ['username']],
+      ['an email with a variation selector', { email: 'manager\ufe0f@example.com', password }, ['email']],
+      ['an email whose domain ends in a dot', { email: 'manager@example.com.', password }, ['email']],
     ])('for %s', async (_, body, paths) => {
       // Act
       const answer = await postLogin(body);

@@ -61,7 +61,7 @@ describe('GET /users with a crafted cursor', () => {
   });
 });
 
-describe('emails with control or format characters', () => {
+describe('emails with characters that show nothing, or another spelling of a domain', () => {
   const tricks: [string, string][] = [
     ['a NUL', 'acc\u0000x@example.com'],
     ['a bell', 'acc\u0007x@example.com'],
@@ -69,6 +69,16 @@ describe('emails with control or format characters', () => {
     ['a zero-width space', 'acc\u200bx@example.com'],
     ['a zero-width joiner in the domain', 'accx@exa\u200dmple.com'],
     ['a line separator', 'acc\u2028x@example.com'],
+    // Characters that show nothing though they are neither control nor format: Unicode's other default-ignorables.
+    ['a combining grapheme joiner', 'manager\u034f@example.com'],
+    ['a variation selector', 'manager\ufe0f@example.com'],
+    ['a supplementary variation selector', 'manager\u{e0100}@example.com'],
+    ['a Mongolian free variation selector', 'manager\u180b@example.com'],
+    ['a Khmer inherent vowel', 'manager\u17b4@example.com'],
+    ['a Hangul filler', 'manager\u3164@example.com'],
+    ['a Hangul choseong filler', 'manager\u115f@example.com'],
+    ['a blank braille pattern', 'manager\u2800@example.com'],
+    ['a domain ending in a dot (the same mailbox as without it)', 'manager@example.com.'],
   ];
 
   const routes: [string, (email: string) => Promise<Awaited<ReturnType<typeof call>>>][] = [

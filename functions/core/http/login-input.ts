@@ -6,7 +6,7 @@
  */
 import { emailField } from './email-input.ts';
 import { invalidRequest } from './api-error.ts';
-import { type Identifier, isEmail, normalizeIdentifier } from '../infra/identifiers.ts';
+import { type Identifier, isEmail, MAX_USERNAME_LENGTH, normalizeIdentifier } from '../infra/identifiers.ts';
 
 export interface LoginBody {
   readonly email?: string | undefined;
@@ -56,6 +56,10 @@ export function loginCredentials(body: LoginBody): { identifier: Identifier; pas
   if (name) {
     const username = normalizeIdentifier(name[1]);
     if (!username) throw invalidRequest([{ path: name[0], message: 'must not be empty' }]);
+    // NFKC can make one character eighteen: a name longer than any username could be never reaches a key.
+    if (username.length > MAX_USERNAME_LENGTH) {
+      throw invalidRequest([{ path: name[0], message: `at most ${MAX_USERNAME_LENGTH} characters` }]);
+    }
     return { identifier: { kind: 'username', value: username }, password: secret[1] };
   }
 

@@ -17,7 +17,7 @@ import { edgeGuard } from './edge.ts';
 import { errorRenderer } from './errors.ts';
 import { responseHeaders } from './headers.ts';
 import { jsonBody, toDetails } from './json-body.ts';
-import { invalidRequest } from './api-error.ts';
+import { ApiError, invalidRequest } from './api-error.ts';
 import { contracts, type Contract, type OperationId } from './operation-contracts.ts';
 import { originOf } from './origin.ts';
 import { requirePrincipal } from './principal.ts';
@@ -89,6 +89,16 @@ function parseQuery(event: APIGatewayProxyEventV2, schema: z.ZodType | undefined
   return parsed.data;
 }
 
+/** Longer than any id we issue (UUIDs, session and token ids), and far below DynamoDB's key limits (1,024 bytes in a sort key). */
+const MAX_ID_BYTES = 128;
+
+/** The path's parameters; an `id` no record can have is a 404 before it reaches a key, where DynamoDB would refuse it. */
+function pathParametersOf(event: APIGatewayProxyEventV2): Readonly<Record<string, string | undefined>> {
+  const parameters = event.pathParameters ?? {};
+  if (parameters.id !== undefined && Buffer.byteLength(parameters.id) > MAX_ID_BYTES) throw new ApiError('not_found');
+  return parameters;
+}
+
 function inputOf(event: APIGatewayProxyEventV2, context: RouteContext, query: z.ZodType | undefined): RouteInput<unknown, unknown> {
   const headers = event.headers ?? {};
   const d = deps();
@@ -98,7 +108,7 @@ function inputOf(event: APIGatewayProxyEventV2, context: RouteContext, query: z.
     body: event.body,
     query: parseQuery(event, query),
     headers,
-    pathParameters: event.pathParameters ?? {},
+    pathParameters: pathParametersOf(event),
     client: originOf(event, context.requestId ?? null, context.viaEdge ?? false),
     issuer: issuerOf(event, d.settings.issuer),
   };
