@@ -107,3 +107,54 @@ describe('emails with characters that show nothing, or another spelling of a dom
     });
   }
 });
+
+describe('text with a lone surrogate (valid JSON, no UTF-8 can say it)', () => {
+  const cases: [string, () => Promise<Awaited<ReturnType<typeof call>>>, string][] = [
+    [
+      'POST /auth/login, in the email',
+      () => call(local.url, '/auth/login', { body: { email: 'a\ud800@example.com', password: 'whatever it is 1' } }),
+      'email',
+    ],
+    [
+      'POST /auth/login, in the username',
+      () => call(local.url, '/auth/login', { body: { username: 'pos\udc00', password: 'whatever it is 1' } }),
+      'username',
+    ],
+    ['POST /auth/password/forgot', () => call(local.url, '/auth/password/forgot', { body: { email: 'a\ud800@example.com' } }), 'email'],
+    [
+      'POST /users, in first_name',
+      () =>
+        call(local.url, '/users', {
+          headers: bearer(manager),
+          body: { email: 'surrogate@example.com', role: 'CASHIER', password: 'A new passphrase 2026', first_name: 'Ann\ud83d' },
+        }),
+      'first_name',
+    ],
+    [
+      'PATCH /auth/me, in last_name',
+      () => call(local.url, '/auth/me', { method: 'PATCH', headers: bearer(manager), body: { last_name: '\udead' } }),
+      'last_name',
+    ],
+  ];
+
+  it.each(cases)('%s: 400 naming the field, nothing stored', async (_, send, field) => {
+    const answer = await send();
+
+    expectError(answer, 400, 'invalid_request');
+    expect(answer.body.details).toEqual([{ path: field, message: expect.stringContaining('lone surrogate') }]);
+    const me = await call(local.url, '/auth/me', { headers: bearer(manager) });
+    expect(me.body.last_name).not.toBe('\udead');
+    const users = await call(local.url, '/users?limit=100', { headers: bearer(manager) });
+    expect(users.body.items.map((u: { email: string }) => u.email)).not.toContain('surrogate@example.com');
+  });
+
+  it('takes a character outside the BMP, written as its surrogate pair', async () => {
+    const answer = await call(local.url, '/auth/me', {
+      method: 'PATCH',
+      headers: bearer(manager),
+      body: { last_name: 'Manager \ud83d\ude00' },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.last_name).toBe('Manager 😀');
+  });
+});

@@ -36,6 +36,19 @@ export function toDetails(error: z.ZodError) {
   });
 }
 
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * The fields whose text holds a lone surrogate (`"\ud800"` is valid JSON).
+ * No UTF-8 can say it, so DynamoDB and SES would refuse it with a 500; a
+ * caller hears which field is wrong instead.
+ */
+function illFormedPaths(value: unknown, path = ''): string[] {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? [path] : [];
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, inner]) => illFormedPaths(inner, path ? `${path}.${key}` : key));
+}
+
 export const jsonBody = (options: JsonBodyOptions): MiddlewareObj<APIGatewayProxyEventV2> => {
   const { schema, required = true } = { ...options };
   const parser = httpJsonBodyParser();
@@ -58,6 +71,9 @@ export const jsonBody = (options: JsonBodyOptions): MiddlewareObj<APIGatewayProx
     }
     const parsed = schema.safeParse(value);
     if (!parsed.success) throw invalidRequest(toDetails(parsed.error));
+    const illFormed = illFormedPaths(parsed.data);
+    if (illFormed.length > 0)
+      throw invalidRequest(illFormed.map((path) => ({ path, message: 'must be well-formed Unicode (no lone surrogate)' })));
     (event as { body: unknown }).body = parsed.data;
   };
 
