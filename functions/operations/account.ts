@@ -135,7 +135,7 @@ export const accountOperations: readonly Operation[] = [
     auth: 'protected',
     permission: 'api_tokens:manage',
     summary: 'Create an API token for server-to-server calls',
-    needs: { tables: { apiTokens: ['PutItem', 'GetItem'], audit: ['PutItem'] }, tokenSecret: true },
+    needs: { tables: { apiTokens: ['PutItem', 'GetItem', 'UpdateItem'], users: ['GetItem'], audit: ['PutItem'] }, tokenSecret: true },
   },
   {
     operationId: 'listApiTokens',

@@ -68,10 +68,21 @@ describe('a write retried after its answer was lost', () => {
   });
 
   it('creates an API token once and hands it out', async () => {
+    const made = await createUser(fx.deps, {
+      tenantId: 'acme',
+      role: 'MANAGER',
+      email: 'lost-answer-token-owner@example.com',
+      username: null,
+      passwordHash: null,
+      createdBy: null,
+    });
+    if (made.kind !== 'created') throw new Error('owner not created');
+    const owner = { userId: made.user.id, tenantId: 'acme' };
     const d = await losingFirst('PutItem');
-    const owner = { userId: 'lost-answer-token-owner', tenantId: 'acme' };
 
-    const { record, token } = await createApiToken(d, owner, 'ci', '1mo');
+    const issued = await createApiToken(d, owner, 'ci', '1mo');
+    if (!issued) throw new Error('token refused');
+    const { record, token } = issued;
 
     expect(token).toMatch(new RegExp(record.tokenId));
     expect((await listApiTokens(fx.deps, owner.userId)).map((stored) => stored.tokenId)).toEqual([record.tokenId]);

@@ -20,8 +20,10 @@ export async function createOwnApiToken(
   name: string,
   expiresIn: ExpiryChoice,
   origin: AuditOrigin,
-): Promise<{ readonly kind: 'created' } & Issued> {
+): Promise<({ readonly kind: 'created' } & Issued) | Extract<Refusal, { kind: 'unauthorized' }>> {
   const issued = await createApiToken(d, owner, name, expiresIn);
+  // The owner was disabled while the request was under way: its session is gone, and the token with it.
+  if (!issued) return refused.unauthorized;
   await audit(d, origin, tokenEvent(owner, 'api_token.created', issued.record.tokenId));
   return { kind: 'created', ...issued };
 }

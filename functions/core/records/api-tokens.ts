@@ -51,7 +51,7 @@ export async function createApiToken(
   owner: { userId: string; tenantId: string },
   name: string,
   expiresIn: ExpiryChoice,
-): Promise<{ record: ApiTokenRecord; token: string }> {
+): Promise<{ record: ApiTokenRecord; token: string } | null> {
   const now = d.clock.now();
   const tokenId = newTokenId();
   const { token, secret } = newTokenText(tokenId);
@@ -71,8 +71,32 @@ export async function createApiToken(
   const item = { ...apiTokenKey(tokenId), ...record, expiresAt: epochSeconds(validUntil) + 86_400 };
   // Its own, when sent again after a lost answer: the same secret hash.
   if (!(await putNew(d.db, { TableName: d.tables.apiTokens, Item: item }, ['secretHash']))) throw new Error('API token id taken');
+  // A disable racing this request may have listed the owner's tokens before this one was stored, and stamped the
+  // owner before its date: the token reads its owner once stored, and revokes itself if a disable got in first.
+  if (ownerRefuses(await getUser(d, owner.userId), record)) {
+    await markRevoked(d, tokenId);
+    return null;
+  }
   return { record, token };
 }
+
+/** Whether a token's owner stops it: not active, or every token made before a date revoked. */
+function ownerRefuses(owner: UserRecord | null, record: ApiTokenRecord): boolean {
+  const revokedAt = (owner as { apiTokensRevokedAt?: string } | null)?.apiTokensRevokedAt;
+  return owner?.status !== 'active' || (revokedAt !== undefined && revokedAt >= record.createdAt);
+}
+
+const markRevoked = (d: Deps, tokenId: string) =>
+  updateIf(
+    d.db,
+    {
+      TableName: d.tables.apiTokens,
+      Key: apiTokenKey(tokenId),
+      UpdateExpression: 'SET revoked = :true',
+      ExpressionAttributeValues: { ':true': true },
+    },
+    itemExists,
+  );
 
 /** The owner's tokens, newest first. */
 export async function listApiTokens(d: Deps, userId: string): Promise<ApiTokenRecord[]> {
@@ -127,20 +151,7 @@ export async function revokeApiTokensOf(d: Deps, userId: string): Promise<void> 
     ),
   );
   const tokens = await listApiTokens(d, userId);
-  await settleAll(
-    tokens.map((t) =>
-      updateIf(
-        d.db,
-        {
-          TableName: d.tables.apiTokens,
-          Key: apiTokenKey(t.tokenId),
-          UpdateExpression: 'SET revoked = :true',
-          ExpressionAttributeValues: { ':true': true },
-        },
-        itemExists,
-      ),
-    ),
-  );
+  await settleAll(tokens.map((t) => markRevoked(d, t.tokenId)));
 }
 
 export type ApiTokenCheck =
@@ -171,10 +182,7 @@ export async function checkApiToken(d: Deps, token: string, ip: string | null): 
   if (Date.parse(record.validUntil) <= now.getTime()) return { kind: 'refused', record, reason: 'expired' };
   const due = !record.lastUsedAt || now.getTime() - Date.parse(record.lastUsedAt) >= TOUCH_EVERY_MS;
   const [owner] = await settleAll([getUser(d, record.userId), due ? touch(d, record, now, ip) : Promise.resolve()]);
-  const revokedAt = (owner as { apiTokensRevokedAt?: string } | null)?.apiTokensRevokedAt;
-  if (owner?.status !== 'active' || (revokedAt && revokedAt >= record.createdAt)) {
-    return { kind: 'refused', record, reason: 'owner_disabled' };
-  }
+  if (!owner || ownerRefuses(owner, record)) return { kind: 'refused', record, reason: 'owner_disabled' };
   return { kind: 'ok', record, owner };
 }
 
