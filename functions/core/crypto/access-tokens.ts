@@ -79,7 +79,7 @@ export async function checkAccessToken(
   if (!jws || jws.header.typ !== ACCESS_TOKEN_TYPE) return invalid;
   const claims = jws.payload;
   const now = Math.floor(options.now.getTime() / 1000);
-  if (claims.iss !== options.issuer || !names(claims.aud, options.audience)) return invalid;
+  if (claims.iss !== options.issuer || !hasAudience(claims.aud, options.audience)) return invalid;
   if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > now + CLOCK_SKEW_SECONDS)) return invalid;
   const verified = subjectOf(claims, now);
   if (!verified) return invalid;
@@ -88,7 +88,7 @@ export async function checkAccessToken(
 }
 
 /** RFC 7519 §4.1.3: `aud` is one string or an array of them. */
-const names = (aud: unknown, audience: string): boolean => aud === audience || (Array.isArray(aud) && aud.includes(audience));
+const hasAudience = (aud: unknown, audience: string): boolean => aud === audience || (Array.isArray(aud) && aud.includes(audience));
 
 /** The token's subject, or `null` for anything that is not a live access token of ours. */
 export async function verifyAccessToken(

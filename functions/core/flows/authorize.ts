@@ -84,10 +84,12 @@ export async function authenticate(d: Deps, credential: Credential, issuer: stri
   }
   const now = d.clock.now();
   const options = { issuer, audience: d.settings.audience, now };
-  let keys = await d.keys.verification();
-  // A kid this container has not seen may be a key rotated in since it loaded the set.
-  if (!keys.publicKeys.has(kidOf(credential.token) ?? '')) keys = await d.keys.reloadVerification();
-  const check = await checkAccessToken(keys, credential.token, options);
+  const keys = await d.keys.verification();
+  let check = await checkAccessToken(keys, credential.token, options);
+  // A kid this container has not seen may be a key rotated in since it loaded the set: only a refused token is looked at again.
+  if (check.kind === 'invalid' && !keys.publicKeys.has(kidOf(credential.token) ?? '')) {
+    check = await checkAccessToken(await d.keys.reloadVerification(), credential.token, options);
+  }
   // An expired token is refused as expired whatever its session became: nothing about the session is told or read.
   if (check.kind !== 'valid') return check.kind === 'expired' ? expired : invalid;
   const verified = check.token;
